@@ -1,0 +1,43 @@
+# The README's two commands: `make run` and `make test`. Both set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test bench messages check
+
+setup: $(VENV)/.requirements node_modules/.installed
+
+$(VENV)/.requirements: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	@echo
+	@echo "  Open http://$(HOST):$(PORT)/ and log in (demo logins above; see README.md)."
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)
+
+# Regenerate the Russian catalogue after changing strings (needs GNU gettext).
+messages: setup
+	$(PY) manage.py makemessages --locale ru --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*'
+	$(PY) manage.py makemessages --locale ru --domain djangojs --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
+	$(PY) manage.py compilemessages --locale ru
+
+check: setup
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run

@@ -1,0 +1,82 @@
+"""Test set-up shared by every app.
+
+Tests use SQLite and eager tasks unless DATABASE_URL / CELERY_BROKER_URL say otherwise.
+With REQUIRE_SERVICES=1 (CI) a missing PostgreSQL or Redis fails the run at once instead
+of skipping the tests that need them.
+"""
+
+import os
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def database_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def redis_url() -> str:
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    return url if url.startswith("redis") else ""
+
+
+def redis_reachable() -> bool:
+    url = redis_url()
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_sessionstart(session):
+    if not REQUIRE_SERVICES:
+        return
+    from django.conf import settings
+
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not redis_reachable():
+        problems.append(f"Redis is not reachable at CELERY_BROKER_URL={settings.CELERY_BROKER_URL!r}")
+    if problems:
+        pytest.exit("REQUIRE_SERVICES=1 but " + "; ".join(problems), returncode=3)
+
+
+def need(service: str, available: bool) -> None:
+    """Skip a test whose service is missing, or fail it when services are required."""
+    if available:
+        return
+    message = f"{service} is not available"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgresql(db):
+    need("PostgreSQL", database_vendor() == "postgresql")
+
+
+@pytest.fixture
+def redis_broker():
+    need("Redis", redis_reachable())
+    return redis_url()
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

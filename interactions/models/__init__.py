@@ -1,0 +1,26 @@
+from .attachments import Attachment
+from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
+from .log import InteractionComment, InteractionLogEntry
+from .segments import LoggedSegment, Segment, SegmentLine
+from .setup import SETUP_EVENTS, SETUP_SECTIONS, InteractionTemplateSetup
+from .templates import InteractionGroup, InteractionTemplate, InteractionTemplateLanguage
+
+__all__ = [
+    "SETUP_EVENTS",
+    "SETUP_SECTIONS",
+    "Attachment",
+    "DeliveryStatus",
+    "Evaluation",
+    "InformationFlow",
+    "InitiatedBy",
+    "InteractionComment",
+    "InteractionGroup",
+    "InteractionLogEntry",
+    "InteractionTemplate",
+    "InteractionTemplateLanguage",
+    "InteractionTemplateSetup",
+    "LoggedSegment",
+    "Segment",
+    "SegmentLine",
+    "WizardAction",
+]

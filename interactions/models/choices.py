@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InformationFlow(models.TextChoices):
+    BLANK = "", _("(none)")
+    OUTBOUND = "outbound", _("Outbound")
+    INBOUND = "inbound", _("Inbound")
+
+
+class InitiatedBy(models.TextChoices):
+    BLANK = "", _("(none)")
+    US = "us", _("Us")
+    THEM = "them", _("Them")
+
+
+class WizardAction(models.TextChoices):
+    """What the content step does when an interaction is created from the template."""
+
+    BLANK = "", _("(none)")
+    OPEN = "open", _("Open")
+    IMPORT = "import", _("Import")
+    MERGE = "merge", _("Merge")
+
+
+class Evaluation(models.TextChoices):
+    BLANK = "", _("(none)")
+    VERY_POSITIVE = "very_positive", _("Very positive")
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+    VERY_NEGATIVE = "very_negative", _("Very negative")
+
+
+class DeliveryStatus(models.TextChoices):
+    BLANK = "", _("(none)")
+    IN_PROGRESS = "in_progress", _("In progress")
+    ERROR = "error", _("Error")

@@ -1,0 +1,223 @@
+"""Interaction log entries and their comments."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, Salesperson
+from crm.documents.types import DocumentType
+
+from .attachments import Attachment
+from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy
+from .segments import LoggedSegment
+from .templates import InteractionGroup, InteractionTemplate
+
+
+class InteractionLogEntry(models.Model):
+    """One interaction with a contact. Never edited away: a wrong one is canceled, and only
+    canceled entries are ever deleted (by the purge service)."""
+
+    entry_no = models.BigAutoField(_("entry no."), primary_key=True)
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="interaction_log_entries",
+        db_index=False,
+    )
+    contact_company = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact company"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="company_interaction_log_entries",
+        db_index=False,
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    time = models.TimeField(_("time"), null=True, blank=True)
+    description = models.CharField(_("description"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=100, blank=True)
+    information_flow = models.CharField(
+        _("information flow"), max_length=10, choices=InformationFlow.choices, blank=True
+    )
+    initiated_by = models.CharField(_("initiated by"), max_length=10, choices=InitiatedBy.choices, blank=True)
+    template = models.ForeignKey(
+        InteractionTemplate,
+        verbose_name=_("interaction template"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="log_entries",
+        db_index=False,
+    )
+    group = models.ForeignKey(
+        InteractionGroup,
+        verbose_name=_("interaction group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="log_entries",
+        db_index=False,
+    )
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
+    attachment = models.ForeignKey(
+        Attachment,
+        verbose_name=_("attachment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="log_entries",
+        db_index=False,
+    )
+    cost = models.DecimalField(
+        _("cost"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    duration = models.PositiveIntegerField(_("duration (min.)"), default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    salesperson = models.ForeignKey(
+        Salesperson,
+        verbose_name=_("salesperson"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interaction_log_entries",
+        db_index=False,
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interaction_log_entries",
+        db_index=False,
+    )
+    campaign_target = models.BooleanField(_("campaign target"), default=False)
+    campaign_response = models.BooleanField(_("campaign response"), default=False)
+    # Foreign keys carry db_index=False where an index of Meta.indexes starts with them.
+    # The segment is kept by number: logging a segment may delete it, the log stays.
+    segment_number = models.CharField(_("segment number"), max_length=20, blank=True)
+    logged_segment = models.ForeignKey(
+        LoggedSegment,
+        verbose_name=_("logged segment"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
+        db_index=False,
+    )
+    evaluation = models.CharField(_("evaluation"), max_length=15, choices=Evaluation.choices, blank=True)
+    attempt_failed = models.BooleanField(_("attempt failed"), default=False)
+    delivery_status = models.CharField(
+        _("delivery status"), max_length=15, choices=DeliveryStatus.choices, blank=True
+    )
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    canceled = models.BooleanField(_("canceled"), default=False)
+    canceled_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("canceled or restored by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    canceled_changed_at = models.DateTimeField(_("canceled or restored at"), null=True, blank=True)
+    postponed = models.BooleanField(_("postponed"), default=False)
+    correspondence_type = models.CharField(
+        _("correspondence type"), max_length=10, choices=CorrespondenceType.choices, blank=True
+    )
+    contact_via = models.CharField(_("contact via"), max_length=80, blank=True)
+    document_type = models.CharField(_("document type"), max_length=40, choices=DocumentType.choices, blank=True)
+    document_number = models.CharField(_("document no."), max_length=20, blank=True)
+    document_occurrence = models.PositiveIntegerField(_("doc. no. occurrence"), default=0)
+    document_version = models.PositiveIntegerField(_("version no."), default=0)
+    opportunity_number = models.CharField(_("opportunity no."), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("interaction log entry")
+        verbose_name_plural = _("interaction log entries")
+        ordering = ["-date", "-entry_no"]
+        permissions = [
+            ("cancel_interactionlogentry", _("Can cancel and restore interaction log entries")),
+            ("evaluate_interactionlogentry", _("Can evaluate interaction log entries")),
+            ("purge_interactionlogentry", _("Can delete canceled interaction log entries")),
+            ("export_interactionlogentry", _("Can export interaction log entries")),
+        ]
+        # One index per filter of the log page, each ending in the page's sort order, so a
+        # filtered page reads only the rows it shows; partial indexes keep the rarely-set
+        # columns small.
+        indexes = [
+            models.Index(fields=["-date", "-entry_no"], name="log_date_idx"),
+            models.Index(fields=["contact", "-date", "-entry_no"], name="log_contact_date_idx"),
+            models.Index(fields=["contact_company", "-date", "-entry_no"], name="log_company_date_idx"),
+            models.Index(fields=["salesperson", "-date", "-entry_no"], name="log_salesperson_date_idx"),
+            models.Index(fields=["template", "-date", "-entry_no"], name="log_template_date_idx"),
+            models.Index(fields=["group", "-date", "-entry_no"], name="log_group_date_idx"),
+            models.Index(
+                fields=["campaign", "-date", "-entry_no"],
+                name="log_campaign_date_idx",
+                condition=Q(campaign__isnull=False),
+            ),
+            models.Index(
+                fields=["segment_number", "-date", "-entry_no"],
+                name="log_segment_date_idx",
+                condition=~Q(segment_number=""),
+            ),
+            models.Index(fields=["logged_segment"], name="log_logged_segment_idx", condition=Q(logged_segment__isnull=False)),
+            models.Index(
+                fields=["document_type", "document_number"],
+                name="log_document_idx",
+                condition=~Q(document_type=""),
+            ),
+            models.Index(fields=["entry_no"], name="log_canceled_idx", condition=Q(canceled=True)),
+            models.Index(fields=["user", "-created_at"], name="log_postponed_idx", condition=Q(postponed=True)),
+            models.Index(fields=["attachment"], name="log_attachment_idx", condition=Q(attachment__isnull=False)),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cost__gte=0),
+                name="log_entry_cost_not_negative",
+                violation_error_message=_("The cost cannot be negative."),
+            ),
+            models.CheckConstraint(condition=~Q(description=""), name="log_entry_description_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.entry_no} {self.description}"
+
+    @property
+    def title(self) -> str:
+        """Outbound "<template> by <salesperson>", inbound "<template> from <contact>"."""
+        template = self.template.description if self.template_id else self.description
+        if self.information_flow == InformationFlow.INBOUND:
+            return _("%(template)s from %(contact)s") % {"template": template, "contact": self.contact.name}
+        if self.salesperson_id:
+            return _("%(template)s by %(salesperson)s") % {"template": template, "salesperson": self.salesperson.name}
+        return template
+
+
+class InteractionComment(models.Model):
+    entry = models.ForeignKey(
+        InteractionLogEntry, verbose_name=_("interaction log entry"), on_delete=models.CASCADE, related_name="comments"
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    text = models.CharField(_("comment"), max_length=500)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("interaction comment")
+        verbose_name_plural = _("interaction comments")
+        ordering = ["entry", "created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="comment_text_not_blank")]
+
+    def __str__(self):
+        return self.text

@@ -1,0 +1,155 @@
+"""Segments: named lists of contacts to interact with in bulk, and logged segments."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, NumberSeries, Salesperson
+
+from .choices import Evaluation, InformationFlow, InitiatedBy
+from .templates import InteractionTemplate
+
+
+class Segment(models.Model):
+    """Segment header: the defaults that its lines carry."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    salesperson = models.ForeignKey(
+        Salesperson, verbose_name=_("salesperson"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    template = models.ForeignKey(
+        InteractionTemplate,
+        verbose_name=_("interaction template"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language_default = models.CharField(_("language (default)"), max_length=10, choices=Language.choices, blank=True)
+    subject_default = models.CharField(_("subject (default)"), max_length=100, blank=True)
+    correspondence_type_default = models.CharField(
+        _("correspondence type (default)"), max_length=10, choices=CorrespondenceType.choices, blank=True
+    )
+    ignore_contact_correspondence_type = models.BooleanField(
+        _("ignore contact's correspondence type"), default=False
+    )
+    unit_cost = models.DecimalField(
+        _("cost per contact"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    unit_duration = models.PositiveIntegerField(_("duration per contact (min.)"), default=0)
+    information_flow = models.CharField(
+        _("information flow"), max_length=10, choices=InformationFlow.choices, blank=True
+    )
+    initiated_by = models.CharField(_("initiated by"), max_length=10, choices=InitiatedBy.choices, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    campaign_target = models.BooleanField(_("campaign target"), default=False)
+    campaign_response = models.BooleanField(_("campaign response"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_cost__gte=0), name="segment_unit_cost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.description}"
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = NumberSeries.next("SEGMENT", prefix="SM", width=5)
+        super().save(*args, **kwargs)
+
+
+class SegmentLine(models.Model):
+    """One contact of a segment, with its own values for the entry it will become."""
+
+    segment = models.ForeignKey(Segment, verbose_name=_("segment"), on_delete=models.CASCADE, related_name="lines")
+    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="+")
+    contact_company = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact company"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    correspondence_type = models.CharField(
+        _("correspondence type"), max_length=10, choices=CorrespondenceType.choices, blank=True
+    )
+    template = models.ForeignKey(
+        InteractionTemplate,
+        verbose_name=_("interaction template"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
+    subject = models.CharField(_("subject"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    evaluation = models.CharField(_("evaluation"), max_length=15, choices=Evaluation.choices, blank=True)
+    cost = models.DecimalField(
+        _("cost"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    duration = models.PositiveIntegerField(_("duration (min.)"), default=0)
+    information_flow = models.CharField(
+        _("information flow"), max_length=10, choices=InformationFlow.choices, blank=True
+    )
+    initiated_by = models.CharField(_("initiated by"), max_length=10, choices=InitiatedBy.choices, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    campaign_target = models.BooleanField(_("campaign target"), default=False)
+    campaign_response = models.BooleanField(_("campaign response"), default=False)
+    contact_via = models.CharField(_("contact via"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("segment line")
+        verbose_name_plural = _("segment lines")
+        ordering = ["segment", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "contact"], name="one_line_per_segment_contact"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="segment_line_cost_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.segment.number}: {self.contact}"
+
+
+class LoggedSegment(models.Model):
+    """The record of one "log segment" run; canceling it cancels all its entries."""
+
+    segment_number = models.CharField(_("segment number"), max_length=20, blank=True, db_index=True)
+    description = models.CharField(_("description"), max_length=100)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    canceled = models.BooleanField(_("canceled"), default=False)
+
+    class Meta:
+        verbose_name = _("logged segment")
+        verbose_name_plural = _("logged segments")
+        ordering = ["-id"]
+        permissions = [("cancel_loggedsegment", _("Can cancel and restore logged segments"))]
+
+    def __str__(self):
+        return f"{self.number} {self.description}"
+
+    @property
+    def number(self) -> int:
+        """The logged segment's number is its primary key (the original numbers them 1, 2, ...)."""
+        return self.pk

@@ -1,0 +1,147 @@
+"""Interaction template setup: which template records which automatic event."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.documents.types import DocumentType
+
+from .templates import InteractionTemplate
+
+# (section, [(field name, caption)]) in the order of the setup page. A document event's
+# field name is its DocumentType value, so a printed document finds its setting by type.
+SETUP_SECTIONS = [
+    (
+        _("General"),
+        [
+            ("emails", _("E-mails")),
+            ("email_drafts", _("E-mail drafts")),
+            (DocumentType.COVER_SHEET.value, _("Cover sheets")),
+            ("outgoing_calls", _("Outgoing calls")),
+            ("meeting_invitations", _("Meeting invitations")),
+        ],
+    ),
+    (
+        _("Sales"),
+        [
+            (DocumentType.SALES_QUOTE.value, _("Quotes")),
+            (DocumentType.SALES_BLANKET_ORDER.value, _("Blanket orders")),
+            (DocumentType.SALES_ORDER_CONFIRMATION.value, _("Order confirmations")),
+            (DocumentType.SALES_DRAFT_INVOICE.value, _("Draft invoices")),
+            (DocumentType.SALES_INVOICE.value, _("Invoices")),
+            (DocumentType.SALES_CREDIT_MEMO.value, _("Credit memos")),
+            (DocumentType.SALES_SHIPMENT_NOTE.value, _("Shipment notes")),
+            (DocumentType.SALES_STATEMENT.value, _("Statements")),
+            (DocumentType.SALES_REMINDER.value, _("Reminders")),
+            (DocumentType.SALES_FINANCE_CHARGE_MEMO.value, _("Finance charge memos")),
+            (DocumentType.SALES_RETURN_ORDER.value, _("Return orders")),
+            (DocumentType.SALES_RETURN_RECEIPT.value, _("Return receipts")),
+        ],
+    ),
+    (
+        _("Purchases"),
+        [
+            (DocumentType.PURCHASE_QUOTE.value, _("Quotes")),
+            (DocumentType.PURCHASE_BLANKET_ORDER.value, _("Blanket orders")),
+            (DocumentType.PURCHASE_ORDER.value, _("Orders")),
+            (DocumentType.PURCHASE_INVOICE.value, _("Invoices")),
+            (DocumentType.PURCHASE_CREDIT_MEMO.value, _("Credit memos")),
+            (DocumentType.PURCHASE_RECEIPT.value, _("Receipts")),
+            (DocumentType.PURCHASE_RETURN_SHIPMENT.value, _("Return shipments")),
+            (DocumentType.PURCHASE_RETURN_ORDER_CONFIRMATION.value, _("Return order confirmations")),
+        ],
+    ),
+    (
+        _("Service"),
+        [
+            (DocumentType.SERVICE_ORDER_CREATED.value, _("Service order created")),
+            (DocumentType.SERVICE_ORDER_POSTED.value, _("Service order posted")),
+            (DocumentType.SERVICE_CONTRACT.value, _("Service contracts")),
+            (DocumentType.SERVICE_CONTRACT_QUOTE.value, _("Service contract quotes")),
+            (DocumentType.SERVICE_QUOTE.value, _("Service quotes")),
+        ],
+    ),
+]
+SETUP_EVENTS = [name for _section, events in SETUP_SECTIONS for name, _caption in events]
+
+
+def _event_field(caption):
+    return models.ForeignKey(
+        InteractionTemplate,
+        verbose_name=caption,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
+class InteractionTemplateSetupBase(models.Model):
+    class Meta:
+        abstract = True
+
+
+for _section, _events in SETUP_SECTIONS:
+    for _name, _caption in _events:
+        InteractionTemplateSetupBase.add_to_class(_name, _event_field(_caption))
+
+
+class InteractionTemplateSetup(InteractionTemplateSetupBase):
+    """One row (id 1): one setting per automatic event; empty means "do not record"."""
+
+    SINGLETON_ID = 1
+
+    class Meta:
+        verbose_name = _("interaction template setup")
+        verbose_name_plural = _("interaction template setup")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="interaction_template_setup_single_row")]
+
+    def __str__(self):
+        return str(_("Interaction template setup"))
+
+    @classmethod
+    def load(cls) -> "InteractionTemplateSetup":
+        setup, _created = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+        return setup
+
+    @classmethod
+    def template_for(cls, event: str) -> InteractionTemplate | None:
+        """The template that records `event` (a SETUP_EVENTS name), or None."""
+        if event not in SETUP_EVENTS:
+            raise ValueError(f"unknown interaction template setup event {event!r}")
+        template_id = cls.objects.filter(id=cls.SINGLETON_ID).values_list(f"{event}_id", flat=True).first()
+        return InteractionTemplate.objects.select_related("group").filter(id=template_id).first()
+
+    @classmethod
+    def events_using(cls, template_id) -> list[str]:
+        condition = Q()
+        for event in SETUP_EVENTS:
+            condition |= Q(**{f"{event}_id": template_id})
+        row = cls.objects.filter(condition, id=cls.SINGLETON_ID).values(*[f"{e}_id" for e in SETUP_EVENTS]).first()
+        if not row:
+            return []
+        return [event for event in SETUP_EVENTS if row[f"{event}_id"] == template_id]
+
+    def clean(self):
+        super().clean()
+        chosen = {event: getattr(self, f"{event}_id") for event in SETUP_EVENTS if getattr(self, f"{event}_id")}
+        with_languages = set(
+            InteractionTemplate.objects.filter(id__in=set(chosen.values()), languages__isnull=False).values_list(
+                "id", flat=True
+            )
+        )
+        errors = {}
+        for event, template_id in chosen.items():
+            if template_id in with_languages:
+                template = getattr(self, event)
+                errors[event] = ValidationError(
+                    _(
+                        "Template %(template)s has language rows (attachments), so it cannot record "
+                        "automatic interactions. Choose a template without languages, or remove its languages."
+                    ),
+                    params={"template": template.code},
+                    code="template_with_languages",
+                )
+        if errors:
+            raise ValidationError(errors)
