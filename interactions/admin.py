@@ -1,0 +1,237 @@
+"""Django admin for setup: groups, templates with their languages, the template setup.
+Log entries are read-only here: they are canceled, never edited away."""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .forms import (
+    BaseInteractionTemplateLanguageFormSet,
+    InteractionTemplateForm,
+    InteractionTemplateLanguageForm,
+    InteractionTemplateSetupForm,
+)
+from .models import (
+    SETUP_SECTIONS,
+    Attachment,
+    InteractionComment,
+    InteractionGroup,
+    InteractionLogEntry,
+    InteractionTemplate,
+    InteractionTemplateLanguage,
+    InteractionTemplateSetup,
+    LoggedSegment,
+    Segment,
+    SegmentLine,
+)
+
+
+def _totals_html(totals: selectors.InteractionTotals):
+    return format_html(
+        "{}: <strong>{}</strong> &middot; {}: <strong>{}</strong> &middot; {}: <strong>{}</strong>",
+        _("Interactions"),
+        totals.count,
+        _("Cost"),
+        totals.cost,
+        _("Duration (min.)"),
+        totals.duration,
+    )
+
+
+@admin.register(InteractionGroup)
+class InteractionGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "description", "template_count"]
+    search_fields = ["code", "description"]
+    readonly_fields = ["totals"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(template_count=Count("templates"))
+
+    @admin.display(description=_("templates"), ordering="template_count")
+    def template_count(self, group):
+        return group.template_count
+
+    @admin.display(description=_("Totals"))
+    def totals(self, group):
+        if not group.pk:
+            return "-"
+        return _totals_html(selectors.totals(selectors.counted_entries().filter(group=group)))
+
+
+class InteractionTemplateLanguageInline(admin.TabularInline):
+    model = InteractionTemplateLanguage
+    form = InteractionTemplateLanguageForm
+    formset = BaseInteractionTemplateLanguageFormSet
+    fields = ["language", "description", "current_attachment", "upload", "remove_attachment", "merge_body"]
+    readonly_fields = ["current_attachment"]
+    extra = 0
+
+    @admin.display(description=_("attachment"))
+    def current_attachment(self, row):
+        return row.attachment.file_name if row.attachment_id else "-"
+
+
+@admin.register(InteractionTemplate)
+class InteractionTemplateAdmin(admin.ModelAdmin):
+    form = InteractionTemplateForm
+    list_display = [
+        "code",
+        "description",
+        "group",
+        "information_flow",
+        "initiated_by",
+        "unit_cost",
+        "unit_duration",
+        "wizard_action",
+        "language_default",
+    ]
+    list_filter = ["group", "information_flow", "initiated_by", "wizard_action", "correspondence_type", "campaign"]
+    search_fields = ["code", "description", "group__code", "group__description"]
+    list_select_related = ["group"]
+    autocomplete_fields = ["campaign"]
+    readonly_fields = ["totals", "setup_events"]
+    inlines = [InteractionTemplateLanguageInline]
+    fieldsets = [
+        (None, {"fields": ["code", "group", "description"]}),
+        (_("Cost and duration"), {"fields": ["unit_cost", "unit_duration"]}),
+        (_("Direction"), {"fields": ["information_flow", "initiated_by"]}),
+        (_("Campaign"), {"fields": ["campaign", "campaign_target", "campaign_response"]}),
+        (
+            _("Correspondence and content"),
+            {
+                "fields": [
+                    "correspondence_type",
+                    "ignore_contact_correspondence_type",
+                    "language_default",
+                    "wizard_action",
+                ]
+            },
+        ),
+        (_("Use"), {"fields": ["totals", "setup_events"]}),
+    ]
+
+    @admin.display(description=_("Totals"))
+    def totals(self, template):
+        if not template.pk:
+            return "-"
+        return _totals_html(selectors.totals(selectors.counted_entries().filter(template=template)))
+
+    @admin.display(description=_("Records automatic events"))
+    def setup_events(self, template):
+        if not template.pk:
+            return "-"
+        fields = InteractionTemplateSetup._meta
+        events = InteractionTemplateSetup.events_using(template.pk)
+        return ", ".join(str(fields.get_field(event).verbose_name) for event in events) or "-"
+
+
+@admin.register(InteractionTemplateSetup)
+class InteractionTemplateSetupAdmin(admin.ModelAdmin):
+    """A single page, grouped General / Sales / Purchases / Service."""
+
+    form = InteractionTemplateSetupForm
+    fieldsets = [(section, {"fields": [name for name, _caption in events]}) for section, events in SETUP_SECTIONS]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        setup = InteractionTemplateSetup.load()
+        return HttpResponseRedirect(
+            reverse("admin:interactions_interactiontemplatesetup_change", args=[setup.pk])
+        )
+
+    def response_change(self, request, obj):
+        self.message_user(request, _("The interaction template setup has been saved."), messages.SUCCESS)
+        return HttpResponseRedirect(request.path)
+
+
+class CommentInline(admin.TabularInline):
+    model = InteractionComment
+    fields = ["date", "text", "author", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InteractionLogEntry)
+class InteractionLogEntryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "entry_no",
+        "date",
+        "contact",
+        "description",
+        "template",
+        "salesperson",
+        "information_flow",
+        "evaluation",
+        "canceled",
+        "postponed",
+    ]
+    list_filter = ["canceled", "postponed", "information_flow", "evaluation", "group", "template", "salesperson"]
+    search_fields = ["=entry_no", "description", "subject", "contact__name", "contact__number"]
+    list_select_related = ["contact", "template", "salesperson"]
+    date_hierarchy = "date"
+    show_full_result_count = False
+    inlines = [CommentInline]
+
+
+@admin.register(LoggedSegment)
+class LoggedSegmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "segment_number", "description", "created_at", "user", "canceled"]
+    list_filter = ["canceled"]
+    search_fields = ["segment_number", "description"]
+    list_select_related = ["user"]
+
+
+class SegmentLineInline(admin.TabularInline):
+    model = SegmentLine
+    fields = ["contact", "template", "language", "correspondence_type", "subject", "cost", "duration"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Segment)
+class SegmentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "description", "date", "salesperson", "template"]
+    search_fields = ["number", "description"]
+    list_select_related = ["salesperson", "template"]
+    inlines = [SegmentLineInline]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "file_link", "content_type", "size", "created_at"]
+    search_fields = ["file_name"]
+
+    @admin.display(description=_("file"))
+    def file_link(self, attachment):
+        return attachment.file_name

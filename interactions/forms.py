@@ -1,0 +1,155 @@
+"""Forms of the interactions module. The template, template language and template setup
+forms serve both the Django admin and the module's own pages: one definition, not two."""
+
+import mimetypes
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Attachment,
+    InteractionTemplate,
+    InteractionTemplateLanguage,
+    InteractionTemplateSetup,
+)
+from .models.setup import SETUP_EVENTS
+
+# Attachments: what sales staff exchange with contacts; no executables, no HTML.
+ATTACHMENT_EXTENSIONS = {
+    ".pdf", ".txt", ".rtf", ".odt", ".ods", ".doc", ".docx", ".xls", ".xlsx", ".csv",
+    ".png", ".jpg", ".jpeg", ".gif", ".eml", ".msg", ".ics",
+}  # fmt: skip
+
+
+def attachment_max_size() -> int:
+    return getattr(settings, "INTERACTIONS_ATTACHMENT_MAX_SIZE", 10 * 1024 * 1024)
+
+
+def validate_attachment_upload(upload) -> None:
+    import os
+
+    extension = os.path.splitext(upload.name)[1].lower()
+    if extension not in ATTACHMENT_EXTENSIONS:
+        raise ValidationError(
+            _("Files of type %(extension)s cannot be attached. Allowed: %(allowed)s."),
+            params={"extension": extension or "?", "allowed": ", ".join(sorted(ATTACHMENT_EXTENSIONS))},
+            code="attachment_type",
+        )
+    if upload.size > attachment_max_size():
+        raise ValidationError(
+            _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
+            params={
+                "size": round(upload.size / 1024 / 1024, 1),
+                "limit": round(attachment_max_size() / 1024 / 1024, 1),
+            },
+            code="attachment_size",
+        )
+
+
+def attachment_from_upload(upload) -> Attachment:
+    """A new (unsaved) Attachment for an uploaded file, keeping the user's file name."""
+    import os
+
+    name = os.path.basename(upload.name)[:255]
+    return Attachment(
+        file=upload,
+        file_name=name,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        size=upload.size,
+    )
+
+
+class InteractionTemplateForm(forms.ModelForm):
+    class Meta:
+        model = InteractionTemplate
+        fields = [
+            "code",
+            "group",
+            "description",
+            "unit_cost",
+            "unit_duration",
+            "information_flow",
+            "initiated_by",
+            "campaign",
+            "campaign_target",
+            "campaign_response",
+            "correspondence_type",
+            "ignore_contact_correspondence_type",
+            "language_default",
+            "wizard_action",
+        ]
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip().upper()
+
+
+class InteractionTemplateLanguageForm(forms.ModelForm):
+    upload = forms.FileField(
+        label=_("Import attachment"),
+        required=False,
+        validators=[validate_attachment_upload],
+        help_text=_("Replaces the current attachment."),
+    )
+    remove_attachment = forms.BooleanField(label=_("Remove attachment"), required=False)
+
+    class Meta:
+        model = InteractionTemplateLanguage
+        fields = ["language", "description", "merge_body"]
+        widgets = {"merge_body": forms.Textarea(attrs={"rows": 4})}
+
+    def save(self, commit=True):
+        row = super().save(commit=False)
+        upload = self.cleaned_data.get("upload")
+        if upload:
+            attachment = attachment_from_upload(upload)
+            attachment.save()
+            row.attachment = attachment
+        elif self.cleaned_data.get("remove_attachment"):
+            row.attachment = None
+        if commit:
+            row.save()
+        return row
+
+
+class BaseInteractionTemplateLanguageFormSet(forms.BaseInlineFormSet):
+    """Keeps the template's rules that span its rows: the default language must have a row."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        languages = [
+            form.cleaned_data["language"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("language")
+        ]
+        if len(languages) != len(set(languages)):
+            raise ValidationError(_("Each language can have only one row."), code="duplicate_language")
+        self.instance.check_default_language(languages)
+
+
+InteractionTemplateLanguageFormSet = forms.inlineformset_factory(
+    InteractionTemplate,
+    InteractionTemplateLanguage,
+    form=InteractionTemplateLanguageForm,
+    formset=BaseInteractionTemplateLanguageFormSet,
+    extra=1,
+    can_delete=True,
+)
+
+
+class InteractionTemplateSetupForm(forms.ModelForm):
+    """One select per automatic event; the model refuses templates with languages."""
+
+    class Meta:
+        model = InteractionTemplateSetup
+        fields = SETUP_EVENTS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        templates = InteractionTemplate.objects.select_related("group").order_by("code")
+        for name in SETUP_EVENTS:
+            self.fields[name].queryset = templates
+            self.fields[name].empty_label = _("(do not record)")
