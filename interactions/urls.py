@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import attachments
 
 app_name = "interactions"
-urlpatterns: list = []
+urlpatterns = [
+    path("attachments/<int:pk>/", attachments.attachment_download, name="attachment-download"),
+]

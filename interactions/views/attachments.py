@@ -1,0 +1,25 @@
+from django.contrib.auth.decorators import permission_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+
+from ..models import Attachment
+
+
+@permission_required("interactions.view_attachment", raise_exception=True)
+def attachment_download(request, pk: int):
+    """Attachments are always served as downloads, never rendered inline by the browser,
+    so an uploaded HTML or SVG file cannot run script in our origin."""
+    attachment = get_object_or_404(Attachment, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The stored file of this attachment is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.file_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
