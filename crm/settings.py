@@ -139,6 +139,37 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis broker: a task taken by a worker that died (acks_late) is delivered again after
+# this many seconds. Longer than any task run: the purge re-queues itself well before.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+
+# Purge of canceled interaction log entries (task interactions.tasks.purge_canceled_interactions).
+# Nightly, for entries canceled more than this many days ago; unset: no schedule.
+INTERACTIONS_PURGE_AFTER_DAYS = env.int("INTERACTIONS_PURGE_AFTER_DAYS", default=None)
+# Directory where task-run purges (the page, the schedule) archive what they delete, for
+# `manage.py restore_purged_interactions`; unset: no archive.
+INTERACTIONS_PURGE_ARCHIVE_DIR = env("INTERACTIONS_PURGE_ARCHIVE_DIR", default=None)
+# Entries deleted per transaction, unless the command or the task says otherwise.
+INTERACTIONS_PURGE_BATCH_SIZE = env.int("INTERACTIONS_PURGE_BATCH_SIZE", default=1000)
+# A task run stops between batches after about this many seconds and re-queues the rest.
+INTERACTIONS_PURGE_SOFT_TIME_LIMIT = env.int("INTERACTIONS_PURGE_SOFT_TIME_LIMIT", default=600)
+# The lock against two purges at once expires this long after its worker died.
+INTERACTIONS_PURGE_LOCK_TIMEOUT = env.int("INTERACTIONS_PURGE_LOCK_TIMEOUT", default=300)
+# Seconds of rest between batches, for a busy database or lagging replicas.
+INTERACTIONS_PURGE_BATCH_PAUSE = env.float("INTERACTIONS_PURGE_BATCH_PAUSE", default=0.0)
+# Queue for the purge task (to give it a worker of its own); unset: the default queue.
+INTERACTIONS_PURGE_QUEUE = env("INTERACTIONS_PURGE_QUEUE", default=None)
+if INTERACTIONS_PURGE_AFTER_DAYS is not None:
+    from celery.schedules import crontab
+
+    CELERY_BEAT_SCHEDULE = {
+        "purge-canceled-interactions": {
+            "task": "interactions.tasks.purge_canceled_interactions",
+            "schedule": crontab(hour=2, minute=30),
+            "kwargs": {"canceled_days_ago": INTERACTIONS_PURGE_AFTER_DAYS},
+            "options": {"queue": INTERACTIONS_PURGE_QUEUE} if INTERACTIONS_PURGE_QUEUE else {},
+        }
+    }
 
 # Production hardening; `manage.py check --deploy` with DEBUG=0 reports nothing.
 if not DEBUG:
@@ -154,6 +185,12 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+# Printed documents (crm.documents): the sender printed at the top, and the folder of the
+# PDF font (DejaVu Sans, for Cyrillic); unset, the usual system font folders are searched.
+DOCUMENTS_COMPANY_NAME = env("DOCUMENTS_COMPANY_NAME", default="CRONUS International Ltd.")
+DOCUMENTS_COMPANY_ADDRESS = env("DOCUMENTS_COMPANY_ADDRESS", default="5 The Ring, Westminster\nLondon W2 8HG")
+DOCUMENTS_PDF_FONT_DIR = env("DOCUMENTS_PDF_FONT_DIR", default=None)
 
 LOGGING = {
     "version": 1,

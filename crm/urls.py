@@ -11,6 +11,7 @@ urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("contacts/", include("crm.contacts.urls")),
     path("interactions/", include("interactions.urls")),
     prefix_default_language=False,
 )

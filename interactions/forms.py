@@ -1,7 +1,9 @@
 """Forms of the interactions module. The template, template language and template setup
 forms serve both the Django admin and the module's own pages: one definition, not two."""
 
+import datetime
 import mimetypes
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Attachment,
+    InteractionGroup,
     InteractionTemplate,
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
@@ -61,6 +64,24 @@ def attachment_from_upload(upload) -> Attachment:
     )
 
 
+def clean_code(value: str) -> str:
+    """Codes of groups and templates are kept in capitals, as in the original, and appear in
+    page addresses (/interactions/templates/<code>/), where a slash cannot stand."""
+    value = value.strip().upper()
+    if "/" in value:
+        raise ValidationError(_("A code cannot contain a slash (/)."), code="code_with_slash")
+    return value
+
+
+class InteractionGroupForm(forms.ModelForm):
+    class Meta:
+        model = InteractionGroup
+        fields = ["code", "description"]
+
+    def clean_code(self):
+        return clean_code(self.cleaned_data["code"])
+
+
 class InteractionTemplateForm(forms.ModelForm):
     class Meta:
         model = InteractionTemplate
@@ -82,7 +103,7 @@ class InteractionTemplateForm(forms.ModelForm):
         ]
 
     def clean_code(self):
-        return self.cleaned_data["code"].strip().upper()
+        return clean_code(self.cleaned_data["code"])
 
 
 class InteractionTemplateLanguageForm(forms.ModelForm):
@@ -149,7 +170,48 @@ class InteractionTemplateSetupForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        templates = InteractionTemplate.objects.select_related("group").order_by("code")
+        templates = InteractionTemplate.objects.order_by("code")
+        # Every select offers the same templates: read them once for the whole form, not
+        # once per event (a ModelChoiceField runs its queryset each time it renders).
+        choices = [("", _("(do not record)"))] + [(template.pk, str(template)) for template in templates]
         for name in SETUP_EVENTS:
             self.fields[name].queryset = templates
             self.fields[name].empty_label = _("(do not record)")
+            self.fields[name].choices = choices
+
+
+class PeriodForm(forms.Form):
+    """The date range of the totals pages; both ends optional and included."""
+
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError(_("The start date is after the end date."), code="period_reversed")
+        return data
+
+    @property
+    def period(self) -> tuple[datetime.date | None, datetime.date | None]:
+        """(date_from, date_to) to count, or (None, None), that is all dates, while the form
+        has errors: the page then says so next to the errors."""
+        if not self.is_bound or not self.is_valid():
+            return None, None
+        return self.cleaned_data["date_from"], self.cleaned_data["date_to"]
+
+    @property
+    def query(self) -> str:
+        """The valid period as a query string ("date_from=...&date_to=..."), for links."""
+        date_from, date_to = self.period
+        return urlencode(
+            {name: value.isoformat() for name, value in [("date_from", date_from), ("date_to", date_to)] if value}
+        )

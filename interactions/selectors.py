@@ -1,15 +1,27 @@
 """Every non-trivial read of the interactions module: statistics and filtered log querysets."""
 
 import datetime
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from crm.contacts.models import Contact
+from crm.contacts.models import Contact, Salesperson
 
-from .models import InitiatedBy, InteractionLogEntry
+from .models import (
+    SETUP_SECTIONS,
+    InitiatedBy,
+    InteractionGroup,
+    InteractionLogEntry,
+    InteractionTemplate,
+    InteractionTemplateLanguage,
+    InteractionTemplateSetup,
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,10 @@ class InteractionTotals:
     count: int = 0
     cost: Decimal = Decimal("0")
     duration: int = 0
+
+    def __post_init__(self):
+        # SQLite sums decimals as floats: always hand out cents.
+        object.__setattr__(self, "cost", Decimal(str(self.cost)).quantize(Decimal("0.01")))
 
 
 @dataclass(frozen=True)
@@ -79,3 +95,334 @@ def contact_statistics(
         last_attempted_date=Max("date", filter=Q(initiated_by=InitiatedBy.US)),
     )
     return ContactStatistics(**figures)
+
+
+def log_entries() -> QuerySet[InteractionLogEntry]:
+    """The interaction log: every entry but postponed ones (they have their own list). Plain,
+    without joins: the page reads the entry numbers of one page from an index first and then
+    loads just those rows with `log_rows`."""
+    return InteractionLogEntry.objects.filter(postponed=False)
+
+
+def log_rows(entry_numbers: list[int]) -> list[InteractionLogEntry]:
+    """The entries `entry_numbers`, in that order, with what a log row shows: the contact, its
+    company, template, group and salesperson joined in, and `has_comments` (one more query, on
+    the comments' index: an EXISTS per row would let PostgreSQL hash the whole comments table)."""
+    from .models import InteractionComment
+
+    if not entry_numbers:
+        return []
+    by_number = InteractionLogEntry.objects.select_related(
+        "contact", "contact_company", "template", "group", "salesperson"
+    ).in_bulk(entry_numbers)
+    commented = set(
+        InteractionComment.objects.filter(entry_id__in=entry_numbers)
+        .order_by()
+        .values_list("entry_id", flat=True)
+        .distinct()
+    )
+    rows = []
+    for number in entry_numbers:
+        entry = by_number.get(number)
+        if entry is not None:
+            entry.has_comments = number in commented
+            rows.append(entry)
+    return rows
+
+
+EXPORT_COLUMNS = [
+    # (header, value path)
+    (_("Entry No."), "entry_no"),
+    (_("Date"), "date"),
+    (_("Time"), "time"),
+    (_("Contact No."), "contact__number"),
+    (_("Contact Name"), "contact__name"),
+    (_("Contact Company No."), "contact_company__number"),
+    (_("Contact Company Name"), "contact_company__name"),
+    (_("Description"), "description"),
+    (_("Subject"), "subject"),
+    (_("Interaction Template Code"), "template__code"),
+    (_("Interaction Group Code"), "group__code"),
+    (_("Salesperson Code"), "salesperson__code"),
+    (_("Information Flow"), "information_flow"),
+    (_("Initiated By"), "initiated_by"),
+    (_("Evaluation"), "evaluation"),
+    (_("Cost"), "cost"),
+    (_("Duration (Min.)"), "duration"),
+    (_("Attempt Failed"), "attempt_failed"),
+    (_("Canceled"), "canceled"),
+    (_("Correspondence Type"), "correspondence_type"),
+    (_("Contact Via"), "contact_via"),
+    (_("Document Type"), "document_type"),
+    (_("Document No."), "document_number"),
+    (_("Campaign No."), "campaign__number"),
+    (_("Segment No."), "segment_number"),
+    (_("Logged Segment No."), "logged_segment_id"),
+    (_("Delivery Status"), "delivery_status"),
+]
+
+
+def export_rows(entries: QuerySet[InteractionLogEntry], *, chunk_size: int = 2000):
+    """Rows of the filtered log for export: one streamed query, memory flat whatever the size."""
+    paths = [path for _header, path in EXPORT_COLUMNS]
+    return entries.values_list(*paths).iterator(chunk_size=chunk_size)
+
+
+def _contact_entries(contact: Contact) -> QuerySet[InteractionLogEntry]:
+    """A company's entries include its persons'; a person's are its own."""
+    entries = InteractionLogEntry.objects.filter(postponed=False)
+    return entries.filter(contact_company=contact) if contact.is_company else entries.filter(contact=contact)
+
+
+def contact_timeline(contact: Contact, *, limit: int = 40) -> list[InteractionLogEntry]:
+    """The newest entries of a contact, canceled ones included (the page marks them)."""
+    return list(
+        _contact_entries(contact)
+        .select_related("contact", "template", "group", "salesperson")
+        .order_by("-date", "-time", "-entry_no")[:limit]
+    )
+
+
+def interactions_per_month(contact: Contact, *, months: int = 24) -> dict:
+    """Counted interactions of the last `months` months, as chart labels and values (one query)."""
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    first = datetime.date(index // 12, index % 12 + 1, 1)
+    rows = (
+        _contact_entries(contact)
+        .filter(canceled=False, date__gte=first)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(count=Count("entry_no"))
+        .order_by()
+    )
+    counts = {row["month"].strftime("%Y-%m"): row["count"] for row in rows}
+    labels, month = [], first
+    while month <= today:
+        labels.append(month.strftime("%Y-%m"))
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return {"labels": labels, "values": [counts.get(label, 0) for label in labels]}
+
+
+# Setup and statistics pages: templates, groups and salespeople with their totals, the
+# template setup as a page shows it, and the dashboard. Each function runs a fixed number
+# of queries whatever the number of rows.
+
+
+def sum_totals(items: Iterable[InteractionTotals]) -> InteractionTotals:
+    count, cost, duration = 0, Decimal("0"), 0
+    for item in items:
+        count += item.count
+        cost += item.cost
+        duration += item.duration
+    return InteractionTotals(count=count, cost=cost, duration=duration)
+
+
+@dataclass(frozen=True)
+class TemplateWithTotals:
+    template: InteractionTemplate
+    totals: InteractionTotals
+
+
+@dataclass(frozen=True)
+class GroupOfTemplates:
+    group: InteractionGroup
+    templates: list[TemplateWithTotals]
+    subtotal: InteractionTotals
+
+
+def templates_by_group_with_totals(
+    *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> list[GroupOfTemplates]:
+    """Every template, by group, with its totals; each group's subtotal is the sum of its
+    templates' rows, so that the page adds up. Two queries whatever the number of templates."""
+    by_template = totals_by("template", date_from=date_from, date_to=date_to)
+    templates = InteractionTemplate.objects.select_related("group").order_by("group__code", "code")
+    groups = []
+    for group, members in itertools.groupby(templates, key=lambda template: template.group):
+        rows = [TemplateWithTotals(t, by_template.get(t.pk, InteractionTotals())) for t in members]
+        groups.append(GroupOfTemplates(group, rows, sum_totals(row.totals for row in rows)))
+    return groups
+
+
+@dataclass(frozen=True)
+class GroupWithTotals:
+    group: InteractionGroup
+    template_count: int
+    totals: InteractionTotals
+
+
+def groups_with_totals(
+    *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> list[GroupWithTotals]:
+    """Every group with its number of templates and its totals. A group's totals count the
+    entries recorded under it (an entry keeps its group when its template later moves to
+    another group, as in the original). Two queries."""
+    by_group = totals_by("group", date_from=date_from, date_to=date_to)
+    groups = InteractionGroup.objects.annotate(template_count=Count("templates")).order_by("code")
+    return [GroupWithTotals(g, g.template_count, by_group.get(g.pk, InteractionTotals())) for g in groups]
+
+
+@dataclass(frozen=True)
+class SalespersonWithTotals:
+    salesperson: Salesperson
+    totals: InteractionTotals
+
+
+def salespeople_with_totals(
+    *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> list[SalespersonWithTotals]:
+    """Every salesperson with the totals of the entries recorded for them. Two queries."""
+    by_salesperson = totals_by("salesperson", date_from=date_from, date_to=date_to)
+    return [
+        SalespersonWithTotals(person, by_salesperson.get(person.pk, InteractionTotals()))
+        for person in Salesperson.objects.order_by("code")
+    ]
+
+
+def templates_with_languages() -> QuerySet[InteractionTemplate]:
+    """Templates with what their page shows joined in: group, campaign, and the language
+    rows with their attachments (one extra query for all rows)."""
+    return InteractionTemplate.objects.select_related("group", "campaign").prefetch_related(
+        Prefetch("languages", queryset=template_languages())
+    )
+
+
+def template_languages() -> QuerySet[InteractionTemplateLanguage]:
+    return InteractionTemplateLanguage.objects.select_related("attachment").order_by("language")
+
+
+def template_totals(
+    template: InteractionTemplate,
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> InteractionTotals:
+    return totals(counted_entries(date_from=date_from, date_to=date_to).filter(template=template))
+
+
+@dataclass(frozen=True)
+class SetupEvent:
+    """One automatic event of the template setup and the template that records it."""
+
+    section: str
+    name: str
+    caption: str
+    template: InteractionTemplate | None = None
+
+
+@dataclass(frozen=True)
+class SetupSection:
+    title: str
+    events: list[SetupEvent]
+
+
+def template_setup_sections() -> list[SetupSection]:
+    """The template setup as its page shows it: General, Sales, Purchases, Service, each
+    event with its template. Two queries (the setup row, then all its templates at once),
+    not one per event."""
+    setup = InteractionTemplateSetup.load()
+    template_ids = {getattr(setup, f"{name}_id") for name, _caption in _setup_events()} - {None}
+    templates = InteractionTemplate.objects.select_related("group").in_bulk(template_ids)
+    return [
+        SetupSection(
+            title,
+            [SetupEvent(title, name, caption, templates.get(getattr(setup, f"{name}_id"))) for name, caption in events],
+        )
+        for title, events in SETUP_SECTIONS
+    ]
+
+
+def setup_events_recorded_by(template: InteractionTemplate) -> list[SetupEvent]:
+    """The automatic events that `template` records, with their sections: captions such as
+    "Quotes" exist in both Sales and Purchases."""
+    names = set(InteractionTemplateSetup.events_using(template.pk))
+    return [
+        SetupEvent(title, name, caption, template)
+        for title, events in SETUP_SECTIONS
+        for name, caption in events
+        if name in names
+    ]
+
+
+def _setup_events():
+    return [event for _title, events in SETUP_SECTIONS for event in events]
+
+
+@dataclass(frozen=True)
+class WeeklyDataset:
+    group_code: str
+    label: str
+    counts: list[int]
+
+
+@dataclass(frozen=True)
+class WeeklyInteractions:
+    """Counted interactions per week (weeks start on Monday) and group, oldest week first."""
+
+    weeks: list[datetime.date]
+    datasets: list[WeeklyDataset]
+
+    @property
+    def total(self) -> int:
+        return sum(sum(dataset.counts) for dataset in self.datasets)
+
+
+def interactions_per_week_by_group(*, weeks: int = 26, today: datetime.date | None = None) -> WeeklyInteractions:
+    """The last `weeks` weeks up to and including the current one, aggregated by the
+    database in one query; weeks without entries count 0."""
+    today = today or timezone.localdate()
+    this_week = today - datetime.timedelta(days=today.weekday())
+    first_week = this_week - datetime.timedelta(weeks=weeks - 1)
+    week_starts = [first_week + datetime.timedelta(weeks=n) for n in range(weeks)]
+    rows = (
+        counted_entries(date_from=first_week, date_to=this_week + datetime.timedelta(days=6))
+        .annotate(week=TruncWeek("date"))
+        .values("week", "group__code", "group__description")
+        .annotate(count=Count("entry_no"))
+        .order_by()
+    )
+    position = {week: index for index, week in enumerate(week_starts)}
+    by_group: dict[str, tuple[str, list[int]]] = {}
+    for row in rows:
+        week = row["week"]
+        if isinstance(week, datetime.datetime):  # some backends truncate to a timestamp
+            week = week.date()
+        code = row["group__code"] or ""
+        label = row["group__description"] or row["group__code"] or str(_("(no group)"))
+        counts = by_group.setdefault(code, (label, [0] * weeks))[1]
+        counts[position[week]] += row["count"]
+    # Groups in code order; entries without a group last.
+    ordered = sorted(by_group.items(), key=lambda item: (item[0] == "", item[0]))
+    return WeeklyInteractions(
+        weeks=week_starts,
+        datasets=[WeeklyDataset(code, label, counts) for code, (label, counts) in ordered],
+    )
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    interactions_this_month: int
+    canceled_awaiting_purge: int
+    postponed_of_user: int
+
+
+def dashboard_figures(*, user, today: datetime.date | None = None) -> DashboardFigures:
+    """Three counts, each answered from an index of the log (by date, the partial index of
+    canceled entries, the partial index of postponed entries per user) rather than one
+    scan of the whole table."""
+    today = today or timezone.localdate()
+    month_start = today.replace(day=1)
+    next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
+    return DashboardFigures(
+        interactions_this_month=counted_entries(
+            date_from=month_start, date_to=next_month - datetime.timedelta(days=1)
+        ).count(),
+        canceled_awaiting_purge=InteractionLogEntry.objects.filter(canceled=True).count(),
+        postponed_of_user=InteractionLogEntry.objects.filter(postponed=True, user=user).count()
+        if user.is_authenticated
+        else 0,
+    )

@@ -1,8 +1,25 @@
 from django.urls import path
 
-from .views import attachments
+from .views import attachments, groups, log, purge, setup, templates, totals
 
 app_name = "interactions"
-urlpatterns = [
+urlpatterns: list = [
+    path("purge/", purge.purge, name="purge"),
+    path("purge/<uuid:task_id>/", purge.progress, name="purge-progress"),
     path("attachments/<int:pk>/", attachments.attachment_download, name="attachment-download"),
+    path("log/", log.interaction_log, name="log"),
+    path("log/actions/", log.log_actions, name="log-actions"),
+    path("log/<int:entry_no>/", log.entry_detail, name="entry-detail"),
+    path("templates/", templates.template_list, name="templates"),
+    # "new/" before "<code>/", or it would be read as a template coded "new" (codes are
+    # capitals, so a template coded NEW stays reachable at templates/NEW/).
+    path("templates/new/", templates.template_create, name="template-create"),
+    path("templates/<str:code>/", templates.template_detail, name="template-detail"),
+    path("templates/<str:code>/edit/", templates.template_edit, name="template-edit"),
+    path("templates/<str:code>/delete/", templates.template_delete, name="template-delete"),
+    path("groups/", groups.group_list, name="groups"),
+    path("groups/new/", groups.group_create, name="group-create"),
+    path("groups/<str:code>/edit/", groups.group_edit, name="group-edit"),
+    path("setup/", setup.template_setup, name="setup"),
+    path("salespeople/", totals.salespeople, name="salespeople"),
 ]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -192,6 +193,9 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("contacts:detail", args=[self.number])
 
     @property
     def is_company(self) -> bool:

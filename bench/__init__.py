@@ -1,0 +1,1 @@
+"""Benchmarks of the interactions module on PostgreSQL (not tests): `make bench`."""

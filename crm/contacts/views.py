@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, render
+from django_tables2 import RequestConfig
+
+from .filters import ContactFilter
+from .models import Contact
+from .tables import ContactTable
+
+
+@permission_required("contacts.view_contact", raise_exception=True)
+def contact_list(request):
+    filterset = ContactFilter(
+        request.GET or None, queryset=Contact.objects.select_related("company", "salesperson").order_by("number")
+    )
+    contacts = filterset.qs if not filterset.is_bound or filterset.is_valid() else Contact.objects.none()
+    table = ContactTable(contacts)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "contacts/contact_list.html", {"filter": filterset, "table": table})
+
+
+@permission_required("contacts.view_contact", raise_exception=True)
+def contact_detail(request, number: str):
+    """The contact card. Panels of other modules (the interactions) are added by the
+    project's template, which extends this app's one."""
+    contact = get_object_or_404(Contact.objects.select_related("company", "salesperson"), number=number)
+    persons = contact.persons.select_related("salesperson").order_by("name") if contact.is_company else []
+    return render(request, "contacts/contact_detail.html", {"contact": contact, "persons": persons})

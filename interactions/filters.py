@@ -1,0 +1,107 @@
+"""Filter forms (django-filter) of the interactions module."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.contacts.models import Campaign, Contact, Salesperson
+from crm.documents.types import DocumentType
+
+from .models import Evaluation, InformationFlow, InteractionGroup, InteractionLogEntry, InteractionTemplate
+
+YES_NO = [("true", _("Yes")), ("false", _("No"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _contact_id(number: str) -> int:
+    """Resolve a contact number to its id first, so that the log query compares a constant
+    with an indexed column (the planner then always uses the contact's index); -1 matches
+    nothing when the number is unknown."""
+    return Contact.objects.filter(number=number.strip()).values_list("id", flat=True).first() or -1
+
+
+def style_form(form) -> None:
+    """Bootstrap classes on every widget of a form (small controls, as on list pages)."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.Select):
+            css = "form-select form-select-sm"
+        elif isinstance(field.widget, forms.CheckboxInput):
+            css = "form-check-input"
+        else:
+            css = "form-control form-control-sm"
+        field.widget.attrs.setdefault("class", css)
+
+
+class InteractionLogFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"), max_length=100)
+    contact = django_filters.CharFilter(method="filter_contact", label=_("Contact no."), max_length=20)
+    contact_company = django_filters.CharFilter(
+        method="filter_contact_company", label=_("Contact company no."), max_length=20
+    )
+    salesperson = django_filters.ModelChoiceFilter(
+        empty_label=_("All"), queryset=Salesperson.objects.order_by("code"), label=_("Salesperson")
+    )
+    template = django_filters.ModelChoiceFilter(
+        empty_label=_("All"), queryset=InteractionTemplate.objects.order_by("code"), label=_("Interaction template")
+    )
+    group = django_filters.ModelChoiceFilter(
+        empty_label=_("All"), queryset=InteractionGroup.objects.order_by("code"), label=_("Interaction group")
+    )
+    campaign = django_filters.ModelChoiceFilter(
+        empty_label=_("All"), queryset=Campaign.objects.order_by("number"), label=_("Campaign")
+    )
+    segment = django_filters.CharFilter(field_name="segment_number", label=_("Segment no."), max_length=20)
+    logged_segment = django_filters.NumberFilter(
+        field_name="logged_segment_id", label=_("Logged segment no."), min_value=1, max_value=2**62
+    )
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"), widget=DateInput)
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("To"), widget=DateInput)
+    document_type = django_filters.ChoiceFilter(
+        empty_label=_("All"), choices=DocumentType.choices[1:], label=_("Document type")
+    )
+    evaluation = django_filters.ChoiceFilter(
+        empty_label=_("All"), choices=Evaluation.choices[1:], label=_("Evaluation")
+    )
+    information_flow = django_filters.ChoiceFilter(
+        empty_label=_("All"), choices=InformationFlow.choices[1:], label=_("Information flow")
+    )
+    canceled = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_canceled", label=_("Canceled"), empty_label=_("All")
+    )
+
+    class Meta:
+        model = InteractionLogEntry
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_form(self.form)
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(description__icontains=value) | Q(subject__icontains=value))
+
+    def filter_canceled(self, queryset, name, value):
+        return queryset.filter(canceled=value == "true")
+
+    def filter_contact(self, queryset, name, value):
+        return queryset.filter(contact_id=_contact_id(value)) if value.strip() else queryset
+
+    def filter_contact_company(self, queryset, name, value):
+        return queryset.filter(contact_company_id=_contact_id(value)) if value.strip() else queryset
+
+    @property
+    def active_filters(self) -> dict[str, str]:
+        """The filter values in use, as query parameters (for export links and "new interaction")."""
+        if not self.is_bound or not self.form.is_valid():
+            return {}
+        return {name: self.data[name] for name in self.form.fields if self.data.get(name) not in (None, "")}

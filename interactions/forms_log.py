@@ -1,0 +1,52 @@
+"""Forms of the interaction log page."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Evaluation
+
+
+class EntrySelectionForm(forms.Form):
+    ACTIONS = [("cancel", _("Cancel")), ("restore", _("Restore")), ("evaluate", _("Evaluate"))]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    entry = forms.TypedMultipleChoiceField(coerce=int, required=True, error_messages={
+        "required": _("Select at least one entry."),
+    })  # fmt: skip
+    evaluation = forms.ChoiceField(choices=Evaluation.choices, required=False)
+    confirmed = forms.BooleanField(required=False)
+
+    def __init__(self, *args, max_entries: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_entries = max_entries
+
+    def clean_entry(self):
+        return self.cleaned_data["entry"]
+
+    def full_clean(self):
+        # Entry numbers are free-form integers, not a fixed list of choices.
+        self.fields["entry"].choices = [(value, value) for value in self.data.getlist("entry")]
+        super().full_clean()
+
+    def clean(self):
+        data = super().clean()
+        numbers = data.get("entry") or []
+        if any(number <= 0 or number > 2**62 for number in numbers):
+            self.add_error("entry", _("Unknown entry numbers."))
+        if len(numbers) > self.max_entries:
+            self.add_error("entry", _("Select at most %(count)s entries at a time.") % {"count": self.max_entries})
+        if data.get("action") == "evaluate" and not data.get("evaluation"):
+            self.add_error("evaluation", _("Choose an evaluation."))
+        return data
+
+
+class CommentForm(forms.Form):
+    date = forms.DateField(
+        label=_("Date"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
+    )
+    text = forms.CharField(
+        label=_("Comment"), max_length=500, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
+    )

@@ -1,0 +1,72 @@
+"""Changes to recorded interaction log entries: cancel and restore, evaluate, comment.
+Entries are never edited away; each change here is one UPDATE or INSERT statement."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Evaluation, InteractionComment, InteractionLogEntry
+from .permissions import require_permission
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    changed: list[int] = field(default_factory=list)
+    # Entries whose logged segment is canceled: they can be restored only with the segment.
+    refused: list[int] = field(default_factory=list)
+
+
+def _entry_numbers(entry_numbers) -> list[int]:
+    return sorted({int(number) for number in entry_numbers})
+
+
+@transaction.atomic
+def cancel_entries(*, entry_numbers, user) -> CancelResult:
+    """Switch canceled on; records who did it and when. Already canceled entries stay as they are."""
+    require_permission(user, "interactions.cancel_interactionlogentry")
+    numbers = _entry_numbers(entry_numbers)
+    entries = InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=False, postponed=False)
+    changed = list(entries.select_for_update().values_list("entry_no", flat=True))
+    InteractionLogEntry.objects.filter(entry_no__in=changed).update(
+        canceled=True, canceled_changed_by=user, canceled_changed_at=timezone.now()
+    )
+    return CancelResult(changed=sorted(changed))
+
+
+@transaction.atomic
+def restore_entries(*, entry_numbers, user) -> CancelResult:
+    """Switch canceled off, except for entries of a canceled logged segment (refused)."""
+    require_permission(user, "interactions.cancel_interactionlogentry")
+    numbers = _entry_numbers(entry_numbers)
+    rows = list(
+        InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True)
+        .select_for_update(of=("self",))
+        .values_list("entry_no", "logged_segment__canceled")
+    )
+    refused = sorted(number for number, segment_canceled in rows if segment_canceled)
+    changed = sorted(number for number, segment_canceled in rows if not segment_canceled)
+    InteractionLogEntry.objects.filter(entry_no__in=changed).update(
+        canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
+    )
+    return CancelResult(changed=changed, refused=refused)
+
+
+def evaluate_entries(*, entry_numbers, evaluation: str, user) -> int:
+    """Set the evaluation of the entries; returns how many were changed."""
+    require_permission(user, "interactions.evaluate_interactionlogentry")
+    if evaluation not in Evaluation.values:
+        raise ValueError(f"unknown evaluation {evaluation!r}")
+    return InteractionLogEntry.objects.filter(entry_no__in=_entry_numbers(entry_numbers)).update(evaluation=evaluation)
+
+
+def add_comment(
+    *, entry: InteractionLogEntry, text: str, user, date: datetime.date | None = None
+) -> InteractionComment:
+    require_permission(user, "interactions.add_interactioncomment")
+    text = text.strip()
+    if not text:
+        raise ValueError(_("A comment cannot be empty."))
+    return InteractionComment.objects.create(entry=entry, text=text, author=user, date=date or timezone.localdate())

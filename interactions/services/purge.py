@@ -1,0 +1,309 @@
+"""Deleting canceled interaction log entries (the purge) and canceled logged segments.
+
+One service behind the management command, the Celery task and the page. The rules:
+
+- Only canceled entries go, and the condition `canceled` is part of the DELETE statement
+  itself: an entry restored a moment before its batch is deleted stays.
+- The log holds millions of rows, so the purge walks the canceled entries in batches of
+  entry numbers (keyset: `entry_no > last`, served by the partial index
+  `log_canceled_idx`), each batch its own short transaction. Memory stays flat and no
+  lock is held for long.
+- With each entry go its comments, its attachment when nothing else uses it (the stored
+  file after the transaction commits), and an archived document version that existed only
+  for it (see `_delete_orphaned_document_versions`).
+- Optionally every deleted entry is first written to an archive file (JSON Lines, see
+  `purge_archive.py`) from which `restore_purged_interactions` brings it back.
+"""
+
+import dataclasses
+import datetime
+import logging
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import NotSupportedError, connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import ngettext
+
+from ..models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
+from .permissions import require_permission
+from .purge_archive import ArchiveWriter
+
+logger = logging.getLogger(__name__)
+
+PURGE_PERMISSION = "interactions.purge_interactionlogentry"
+DELETE_LOGGED_SEGMENT_PERMISSION = "interactions.delete_loggedsegment"
+
+# Both databases take this many bound parameters in one statement (SQLite: 32766).
+MAX_BATCH_SIZE = 10_000
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PurgeFilter:
+    """Which canceled entries a purge deletes; every bound is inclusive, None means "any".
+
+    Shared by the service, the command, the task (through `to_dict`/`from_dict`, since task
+    arguments travel as JSON) and the page's form.
+    """
+
+    entry_from: int | None = None
+    entry_to: int | None = None
+    contact_id: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    campaign_id: int | None = None
+    group_id: int | None = None
+    template_id: int | None = None
+    salesperson_id: int | None = None
+    # Entries canceled before this moment (the nightly schedule's "more than N days ago").
+    # An entry without a cancellation time is not known to be old, so it does not match.
+    canceled_before: datetime.datetime | None = None
+
+    def apply(self, entries: QuerySet[InteractionLogEntry]) -> QuerySet[InteractionLogEntry]:
+        conditions = {
+            "entry_no__gte": self.entry_from,
+            "entry_no__lte": self.entry_to,
+            "contact_id": self.contact_id,
+            "date__gte": self.date_from,
+            "date__lte": self.date_to,
+            "campaign_id": self.campaign_id,
+            "group_id": self.group_id,
+            "template_id": self.template_id,
+            "salesperson_id": self.salesperson_id,
+            "canceled_changed_at__lt": self.canceled_before,
+        }
+        return entries.filter(**{lookup: value for lookup, value in conditions.items() if value is not None})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form: dates and times as ISO strings, unset bounds left out."""
+        return {
+            name: value.isoformat() if isinstance(value, datetime.date) else value
+            for name, value in dataclasses.asdict(self).items()
+            if value is not None
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "PurgeFilter":
+        values = dict(data or {})
+        unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown purge filter fields: {sorted(unknown)}")
+        for name in ("date_from", "date_to"):
+            if isinstance(values.get(name), str):
+                values[name] = datetime.date.fromisoformat(values[name])
+        if isinstance(values.get("canceled_before"), str):
+            values["canceled_before"] = datetime.datetime.fromisoformat(values["canceled_before"])
+        return cls(**values)
+
+
+def deleted_message(count: int) -> str:
+    """The purge's report, the same on the command line and the page."""
+    return ngettext(
+        "%(count)d interaction log entry has been deleted.",
+        "%(count)d interaction log entries have been deleted.",
+        count,
+    ) % {"count": count}
+
+
+def canceled_entries(*, filters: PurgeFilter) -> QuerySet[InteractionLogEntry]:
+    """The entries a purge with `filters` would delete."""
+    return filters.apply(InteractionLogEntry.objects.filter(canceled=True))
+
+
+def purge_canceled_interactions(
+    *,
+    filters: PurgeFilter | None = None,
+    batch_size: int | None = None,
+    dry_run: bool = False,
+    archive_path: str | Path | None = None,
+    user=None,
+    on_batch: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> int:
+    """Delete the canceled entries that match `filters`; return how many were deleted.
+
+    `batch_size`: entries per transaction (default: setting INTERACTIONS_PURGE_BATCH_SIZE).
+    `dry_run` returns how many would be deleted and changes nothing. `archive_path`: append
+    every deleted entry with its comments (and the content of attachments deleted with it)
+    to this JSON Lines file first. `on_batch(deleted_so_far, total)` is called after every
+    batch; `should_stop()` is asked before every batch, and a true answer ends the purge
+    there (the caller goes on later: a purge is idempotent). `user`: the person asking, whose
+    permission is checked; None for system callers.
+    """
+    require_permission(user, PURGE_PERMISSION)
+    filters = filters or PurgeFilter()
+    if batch_size is None:
+        batch_size = settings.INTERACTIONS_PURGE_BATCH_SIZE
+    if not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, not {batch_size}")
+    if connection.vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 35):
+        raise NotSupportedError("The purge needs DELETE ... RETURNING: SQLite 3.35 or later, or PostgreSQL.")
+    matching = canceled_entries(filters=filters)
+    total = matching.count()
+    if dry_run:
+        return total
+    pause = float(getattr(settings, "INTERACTIONS_PURGE_BATCH_PAUSE", 0) or 0)
+    deleted = 0
+    last_entry_no = 0
+    with ArchiveWriter.open(archive_path) as archive:
+        while should_stop is None or not should_stop():
+            # Keyset pagination: the next batch starts after the last entry number seen, so
+            # every batch costs the same however far the purge has got.
+            batch = list(
+                matching.filter(entry_no__gt=last_entry_no)
+                .order_by("entry_no")
+                .values_list("entry_no", flat=True)[:batch_size]
+            )
+            if not batch:
+                break
+            last_entry_no = batch[-1]
+            deleted += _delete_batch(entry_numbers=batch, archive=archive)
+            if on_batch is not None:
+                on_batch(deleted, total)
+            if pause:
+                # Throttle (INTERACTIONS_PURGE_BATCH_PAUSE): room for other writers and replicas.
+                time.sleep(pause)
+    return deleted
+
+
+def _in_list(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) -> int:
+    """Delete those of `entry_numbers` that are still canceled, in one short transaction."""
+    entry_table = connection.ops.quote_name(InteractionLogEntry._meta.db_table)
+    comment_table = connection.ops.quote_name(InteractionComment._meta.db_table)
+    with ArchiveWriter.batch(archive), transaction.atomic():
+        archived_rows = None
+        if archive is not None:
+            # Read what is about to go while locking it (PostgreSQL: FOR UPDATE), so that a
+            # concurrent restore waits for this batch and the archive matches the DELETE.
+            archived_rows = {
+                entry.entry_no: entry
+                for entry in InteractionLogEntry.objects.select_for_update()
+                .filter(entry_no__in=entry_numbers, canceled=True)
+                .order_by("entry_no")
+            }
+        with connection.cursor() as cursor:
+            # `canceled` is in the DELETE itself: nothing restored since the batch was
+            # chosen can go. RETURNING says exactly which entries went (PostgreSQL, and
+            # SQLite from 3.35).
+            cursor.execute(
+                f"DELETE FROM {entry_table} WHERE entry_no IN ({_in_list(entry_numbers)}) AND canceled = %s "
+                "RETURNING entry_no, attachment_id, document_type, document_number, "
+                "document_occurrence, document_version",
+                [*entry_numbers, True],
+            )
+            gone = [
+                {
+                    "entry_no": row[0],
+                    "attachment_id": row[1],
+                    "document_type": row[2],
+                    "document_number": row[3],
+                    "document_occurrence": row[4],
+                    "document_version": row[5],
+                }
+                for row in cursor.fetchall()
+            ]
+            if not gone:
+                return 0
+            gone_numbers = sorted(entry["entry_no"] for entry in gone)
+            # Comments cascade in Django only, not in the database: delete them here, in
+            # the same transaction (the foreign key is checked at commit).
+            comments_by_entry: dict[int, list[InteractionComment]] = {}
+            if archive is not None:
+                for comment in InteractionComment.objects.filter(entry_id__in=gone_numbers).order_by("entry_id", "id"):
+                    comments_by_entry.setdefault(comment.entry_id, []).append(comment)
+            cursor.execute(
+                f"DELETE FROM {comment_table} WHERE entry_id IN ({_in_list(gone_numbers)})", gone_numbers
+            )
+        orphaned = _delete_orphaned_attachments(
+            attachment_ids={entry["attachment_id"] for entry in gone if entry["attachment_id"]}
+        )
+        _delete_orphaned_document_versions(entries=gone)
+        if archive is not None:
+            for entry_no in gone_numbers:
+                archive.write_entry(
+                    archived_rows[entry_no], comments=comments_by_entry.get(entry_no, []), orphaned=orphaned
+                )
+            archive.flush()
+    return len(gone)
+
+
+def _delete_orphaned_attachments(*, attachment_ids: set[int]) -> dict[int, Attachment]:
+    """Delete those attachments that nothing uses any more; their files go after commit.
+
+    Returns the deleted attachments by id (the archive keeps their content)."""
+    if not attachment_ids:
+        return {}
+    # Lock first, then look for users: whoever starts using one of these attachments now
+    # waits for this transaction, and then finds it gone instead of pointing at nothing.
+    locked = list(Attachment.objects.select_for_update().filter(pk__in=attachment_ids).values_list("pk", flat=True))
+    unused = Attachment.objects.filter(pk__in=locked)
+    # Every model that points at an attachment (log entries, template languages, and any
+    # added later) keeps it alive.
+    for relation in Attachment._meta.related_objects:
+        users = relation.related_model._base_manager.filter(**{relation.field.name: OuterRef("pk")})
+        unused = unused.exclude(Exists(users))
+    orphaned = {attachment.pk: attachment for attachment in unused}
+    if not orphaned:
+        return {}
+    ids = sorted(orphaned)
+    table = connection.ops.quote_name(Attachment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE id IN ({_in_list(ids)})", ids)
+    names = [attachment.file.name for attachment in orphaned.values() if attachment.file.name]
+    transaction.on_commit(lambda: _delete_stored_files(names))
+    return orphaned
+
+
+def _delete_stored_files(names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            # The rows are gone already; a file left behind wastes space but loses nothing.
+            logger.exception("Could not delete the stored attachment file %s", name)
+
+
+def _delete_orphaned_document_versions(*, entries: list[dict[str, Any]]) -> None:
+    """Extension point: delete the archived document versions that existed only for `entries`.
+
+    Called inside the batch transaction, after the DELETE, with the deleted entries
+    (entry_no, document_type, document_number, document_occurrence, document_version).
+    Printed documents (crm.documents) are being built by another engineer, who fills this
+    in: an archived version made by a print with "Log interaction"
+    (DocumentVersion.archived_when_printed) and identified by an entry's document fields
+    goes, unless a remaining log entry still refers to it. Until then there is nothing to
+    delete.
+    """
+
+
+def delete_canceled_logged_segments(*, logged_segment_ids: Iterable[int] | None = None, user=None) -> int:
+    """Delete canceled logged segments (all, or those of `logged_segment_ids`); their entries
+    stay and lose the link. Returns how many logged segments were deleted."""
+    require_permission(user, DELETE_LOGGED_SEGMENT_PERMISSION)
+    candidates = LoggedSegment.objects.filter(canceled=True)
+    if logged_segment_ids is not None:
+        candidates = candidates.filter(pk__in=list(logged_segment_ids))
+    table = connection.ops.quote_name(LoggedSegment._meta.db_table)
+    deleted = 0
+    # Logged segments are few; each goes in its own transaction so a large one does not
+    # hold up the others.
+    for pk in list(candidates.order_by("pk").values_list("pk", flat=True)):
+        with transaction.atomic():
+            # Locked, a logged segment cannot be restored while its entries are unlinked.
+            locked = LoggedSegment.objects.select_for_update().filter(pk=pk, canceled=True)
+            still_canceled = list(locked.values_list("pk", flat=True))
+            if not still_canceled:
+                continue
+            InteractionLogEntry.objects.filter(logged_segment_id=pk).update(logged_segment=None)
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {table} WHERE id = %s AND canceled = %s", [pk, True])
+                deleted += cursor.rowcount
+    return deleted

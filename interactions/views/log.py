@@ -1,0 +1,245 @@
+"""The interaction log: filter, sort, export; cancel/restore and evaluate selected entries;
+the entry page with its comments."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+from django_tables2.paginators import LazyPaginator
+
+from .. import exports, selectors
+from ..filters import InteractionLogFilter
+from ..forms_log import CommentForm, EntrySelectionForm
+from ..models import Evaluation, InteractionLogEntry
+from ..services import log_entries as log_services
+from ..tables import DeferredJoinTableData, InteractionLogTable
+
+PAGE_SIZES = (25, 50, 100, 200)
+MAX_SELECTION = 500
+
+
+def _page_size(request) -> int:
+    try:
+        size = int(request.GET.get("per_page", 50))
+    except ValueError:
+        return 50
+    return size if size in PAGE_SIZES else 50
+
+
+def _new_interaction_url(filterset) -> str:
+    """ "New interaction" prefilled from the current filter (contact, template, ...)."""
+    try:
+        url = reverse("interactions:new")
+    except NoReverseMatch:
+        return ""
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.form.is_valid() else {}
+    prefill = {}
+    if data.get("contact"):
+        prefill["contact"] = data["contact"]
+    for name, attribute in [("template", "code"), ("salesperson", "code"), ("campaign", "number")]:
+        if data.get(name):
+            prefill[name] = getattr(data[name], attribute)
+    if data.get("segment"):
+        prefill["segment"] = data["segment"]
+    return f"{url}?{urlencode(prefill)}" if prefill else url
+
+
+@permission_required("interactions.view_interactionlogentry", raise_exception=True)
+def interaction_log(request):
+    filterset = InteractionLogFilter(request.GET or None, queryset=selectors.log_entries())
+    filter_is_valid = not filterset.is_bound or filterset.is_valid()
+    # An invalid filter shows its errors and no rows, never everything.
+    entries = filterset.qs if filter_is_valid else selectors.log_entries().none()
+
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        if not request.user.has_perm("interactions.export_interactionlogentry"):
+            raise PermissionDenied
+        if not filter_is_valid:
+            messages.error(request, _("Correct the filter before exporting."))
+        elif export == "csv":
+            return exports.csv_response(entries.order_by("-date", "-entry_no"))
+        else:
+            limit = exports.xlsx_row_limit()
+            if entries.order_by()[: limit + 1].count() > limit:
+                messages.error(
+                    request,
+                    _(
+                        "More than %(limit)s entries match the filter: narrow the filter to export to Excel, "
+                        "or export to CSV, which has no limit."
+                    )
+                    % {"limit": f"{limit:,}"},
+                )
+            else:
+                return exports.xlsx_response(entries.order_by("-date", "-entry_no"))
+
+    table = InteractionLogTable(DeferredJoinTableData(entries))
+    if not (
+        request.user.has_perm("interactions.cancel_interactionlogentry")
+        or request.user.has_perm("interactions.evaluate_interactionlogentry")
+    ):
+        table.exclude = ("selection",)
+    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": _page_size(request)}).configure(
+        table
+    )
+    query = request.GET.copy()
+    for name in ("page", "export"):
+        query.pop(name, None)
+    return render(
+        request,
+        "interactions/log.html",
+        {
+            "filter": filterset,
+            "table": table,
+            "filter_query": query.urlencode(),
+            "new_interaction_url": _new_interaction_url(filterset),
+            "evaluations": Evaluation.choices[1:],
+            "page_sizes": PAGE_SIZES,
+            "per_page": _page_size(request),
+        },
+    )
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@require_POST
+@permission_required("interactions.view_interactionlogentry", raise_exception=True)
+def log_actions(request):
+    """Actions on the selected entries. Cancel and restore ask for confirmation first."""
+    back = _safe_next(request, reverse("interactions:log"))
+    form = EntrySelectionForm(request.POST, max_entries=MAX_SELECTION)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    action, numbers = form.cleaned_data["action"], form.cleaned_data["entry"]
+
+    if action == "evaluate":
+        if not request.user.has_perm("interactions.evaluate_interactionlogentry"):
+            raise PermissionDenied
+        changed = log_services.evaluate_entries(
+            entry_numbers=numbers, evaluation=form.cleaned_data["evaluation"], user=request.user
+        )
+        messages.success(
+            request,
+            ngettext("%(count)d entry has been evaluated.", "%(count)d entries have been evaluated.", changed)
+            % {"count": changed},
+        )
+        return redirect(back)
+
+    if not request.user.has_perm("interactions.cancel_interactionlogentry"):
+        raise PermissionDenied
+    if not form.cleaned_data.get("confirmed"):
+        entries = selectors.log_rows(
+            list(
+                selectors.log_entries()
+                .filter(entry_no__in=numbers)
+                .order_by("-date", "-entry_no")
+                .values_list("pk", flat=True)
+            )
+        )
+        return render(
+            request,
+            "interactions/log_confirm.html",
+            {"action": action, "entries": entries, "numbers": numbers, "next": back},
+        )
+    if action == "cancel":
+        result = log_services.cancel_entries(entry_numbers=numbers, user=request.user)
+        messages.success(
+            request,
+            ngettext("%(count)d entry has been canceled.", "%(count)d entries have been canceled.", len(result.changed))
+            % {"count": len(result.changed)},
+        )
+    else:
+        result = log_services.restore_entries(entry_numbers=numbers, user=request.user)
+        messages.success(
+            request,
+            ngettext("%(count)d entry has been restored.", "%(count)d entries have been restored.", len(result.changed))
+            % {"count": len(result.changed)},
+        )
+        if result.refused:
+            messages.error(
+                request,
+                _(
+                    "Entries %(numbers)s belong to a canceled logged segment and cannot be restored on their own: "
+                    "restore the logged segment instead."
+                )
+                % {"numbers": ", ".join(str(n) for n in result.refused)},
+            )
+    return redirect(back)
+
+
+@permission_required("interactions.view_interactionlogentry", raise_exception=True)
+def entry_detail(request, entry_no: int):
+    entry = get_object_or_404(
+        InteractionLogEntry.objects.select_related(
+            "contact",
+            "contact_company",
+            "template",
+            "group",
+            "salesperson",
+            "campaign",
+            "user",
+            "logged_segment",
+            "attachment",
+            "canceled_changed_by",
+        ),  # fmt: skip
+        entry_no=entry_no,
+    )
+    comment_form = CommentForm()
+    if request.method == "POST":
+        if not request.user.has_perm("interactions.add_interactioncomment"):
+            raise PermissionDenied
+        comment_form = CommentForm(request.POST)
+        if comment_form.is_valid():
+            log_services.add_comment(
+                entry=entry, text=comment_form.cleaned_data["text"], date=comment_form.cleaned_data["date"],
+                user=request.user,
+            )  # fmt: skip
+            messages.success(request, _("The comment has been added."))
+            return redirect(entry)
+    elif request.method != "GET":
+        return HttpResponseBadRequest()
+    document_url = ""
+    if entry.document_number:
+        try:
+            document_url = (
+                reverse("documents:show")
+                + "?"
+                + urlencode(
+                    {
+                        "type": entry.document_type,
+                        "number": entry.document_number,
+                        "occurrence": entry.document_occurrence,
+                        "version": entry.document_version,
+                    }
+                )
+            )
+        except NoReverseMatch:
+            document_url = ""
+    return render(
+        request,
+        "interactions/entry_detail.html",
+        {
+            "entry": entry,
+            "comments": entry.comments.select_related("author"),
+            "comment_form": comment_form,
+            "document_url": document_url,
+            "evaluations": Evaluation.choices[1:],
+        },
+    )

@@ -1,0 +1,140 @@
+"""Interaction template pages besides the admin: templates by group with their totals, a
+template's page, and (for administrators) creating, editing and deleting templates with
+their languages and attachments. The forms are those of the admin (interactions/forms.py)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_tables2 import RequestConfig
+
+from .. import selectors
+from ..forms import InteractionTemplateForm, InteractionTemplateLanguageFormSet, PeriodForm
+from ..models import InteractionTemplate
+from ..services import setup as setup_services
+from ..setup_tables import TemplateTotalsTable
+
+LANGUAGES_PREFIX = "languages"
+
+
+@permission_required("interactions.view_interactiontemplate", raise_exception=True)
+def template_list(request):
+    period = PeriodForm(request.GET)
+    date_from, date_to = period.period
+    groups = selectors.templates_by_group_with_totals(date_from=date_from, date_to=date_to)
+    sections = []
+    for group in groups:
+        table = TemplateTotalsTable(
+            group.templates,
+            footer_totals=group.subtotal,
+            footer_label=_("Subtotal"),
+            period_query=period.query,
+            attrs={
+                "class": "table table-sm table-hover align-middle mb-0 template-totals",
+                "aria-labelledby": f"group-{group.group.pk}-heading",
+            },
+        )
+        # One sort order for every group's table: sorting by cost sorts within each group.
+        RequestConfig(request, paginate=False).configure(table)
+        sections.append((group, table))
+    return render(
+        request,
+        "interactions/template_list.html",
+        {
+            "period": period,
+            "sections": sections,
+            "grand_total": selectors.sum_totals(group.subtotal for group in groups),
+        },
+    )
+
+
+@permission_required("interactions.view_interactiontemplate", raise_exception=True)
+def template_detail(request, code: str):
+    template = get_object_or_404(selectors.templates_with_languages(), code=code)
+    period = PeriodForm(request.GET)
+    date_from, date_to = period.period
+    return render(
+        request,
+        "interactions/template_detail.html",
+        {
+            "template": template,
+            # Not "languages": base.html sets that name for its language switch.
+            "language_rows": list(template.languages.all()),
+            "period": period,
+            "totals": selectors.template_totals(template, date_from=date_from, date_to=date_to),
+            "setup_events": selectors.setup_events_recorded_by(template),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.add_interactiontemplate", raise_exception=True)
+def template_create(request):
+    return _template_form_page(request, InteractionTemplate())
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.change_interactiontemplate", raise_exception=True)
+def template_edit(request, code: str):
+    return _template_form_page(request, get_object_or_404(InteractionTemplate, code=code))
+
+
+def _template_form_page(request, template: InteractionTemplate):
+    is_new = template.pk is None
+    # Validation writes the submitted values into the instance: keep the saved code for
+    # the page's title and links while the form shows errors.
+    saved_code = template.code
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = InteractionTemplateForm(data, instance=template)
+    languages = InteractionTemplateLanguageFormSet(
+        data,
+        files,
+        instance=form.instance,
+        prefix=LANGUAGES_PREFIX,
+        # Each row shows its attachment: read them with the rows, not one query per row.
+        queryset=selectors.template_languages(),
+    )
+    if request.method == "POST":
+        # Validate both, so that the page shows every error at once.
+        form_valid = form.is_valid()
+        languages_valid = languages.is_valid()
+        if form_valid and languages_valid:
+            template = setup_services.save_template(form=form, languages=languages, user=request.user)
+            if is_new:
+                message = _("Interaction template %(code)s has been created.")
+            else:
+                message = _("Interaction template %(code)s has been saved.")
+            messages.success(request, message % {"code": template.code})
+            return redirect("interactions:template-detail", code=template.code)
+        messages.error(request, _("The template was not saved: please correct the errors below."))
+    return render(
+        request,
+        "interactions/template_form.html",
+        # Not "languages": base.html sets that name for its language switch.
+        {"form": form, "language_formset": languages, "is_new": is_new, "saved_code": saved_code},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.delete_interactiontemplate", raise_exception=True)
+def template_delete(request, code: str):
+    template = get_object_or_404(InteractionTemplate.objects.select_related("group"), code=code)
+    if request.method == "POST":
+        try:
+            setup_services.delete_template(template=template, user=request.user)
+        except setup_services.TemplateInUse as refused:
+            for message in refused.messages:
+                messages.error(request, message)
+            return redirect("interactions:template-detail", code=template.code)
+        messages.success(request, _("Interaction template %(code)s has been deleted.") % {"code": code})
+        return redirect("interactions:templates")
+    return render(
+        request,
+        "interactions/template_confirm_delete.html",
+        {
+            "template": template,
+            "blockers": setup_services.template_deletion_blockers(template),
+            "language_count": template.languages.count(),
+        },
+    )

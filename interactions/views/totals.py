@@ -1,0 +1,27 @@
+"""Totals per salesperson for a date range."""
+
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from .. import selectors
+from ..forms import PeriodForm
+from ..setup_tables import SalespersonTotalsTable
+
+SALESPEOPLE_PER_PAGE = 50
+
+
+@permission_required(["contacts.view_salesperson", "interactions.view_interactionlogentry"], raise_exception=True)
+def salespeople(request):
+    period = PeriodForm(request.GET)
+    date_from, date_to = period.period
+    rows = selectors.salespeople_with_totals(date_from=date_from, date_to=date_to)
+    table = SalespersonTotalsTable(
+        rows,
+        footer_totals=selectors.sum_totals(row.totals for row in rows),
+        footer_label=_("Total"),
+        can_add_interactions=request.user.has_perm("interactions.add_interactionlogentry"),
+    )
+    RequestConfig(request, paginate={"per_page": SALESPEOPLE_PER_PAGE}).configure(table)
+    return render(request, "interactions/salespeople.html", {"period": period, "table": table})

@@ -1,0 +1,5 @@
+// "Select all" on the interaction log: checks every entry checkbox of the page.
+document.addEventListener("change", (event) => {
+  if (!event.target.matches("[data-select-all]")) return;
+  document.querySelectorAll('input[name="entry"]').forEach((box) => { box.checked = event.target.checked; });
+});
