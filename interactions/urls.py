@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, groups, log, purge, setup, templates, totals
+from .views import attachments, groups, log, logged_segments, purge, segments, setup, templates, totals
 
 app_name = "interactions"
 urlpatterns: list = [
@@ -22,4 +22,21 @@ urlpatterns: list = [
     path("groups/<str:code>/edit/", groups.group_edit, name="group-edit"),
     path("setup/", setup.template_setup, name="setup"),
     path("salespeople/", totals.salespeople, name="salespeople"),
+    path("segments/", segments.segment_list, name="segments"),
+    path("segments/<str:number>/", segments.segment_detail, name="segment-detail"),
+    path("segments/<str:number>/edit/", segments.segment_edit, name="segment-edit"),
+    path("segments/<str:number>/update-lines/", segments.segment_update_lines, name="segment-update-lines"),
+    path("segments/<str:number>/delete/", segments.segment_delete, name="segment-delete"),
+    path("segments/<str:number>/contacts/", segments.segment_criteria, name="segment-criteria"),
+    path("segments/<str:number>/go-back/", segments.segment_go_back, name="segment-go-back"),
+    path("segments/<str:number>/log/", segments.segment_log, name="segment-log"),
+    path("segments/<str:number>/lines/remove/", segments.segment_lines_remove, name="segment-lines-remove"),
+    path("segments/<str:number>/lines/<int:pk>/", segments.segment_line_edit, name="segment-line-edit"),
+    path("logged-segments/", logged_segments.logged_segment_list, name="logged-segments"),
+    path(
+        "logged-segments/delete-canceled/",
+        logged_segments.logged_segments_delete_canceled,
+        name="logged-segments-delete-canceled",
+    ),
+    path("logged-segments/<int:pk>/canceled/", logged_segments.logged_segment_cancel, name="logged-segment-cancel"),
 ]

@@ -1,7 +1,14 @@
 from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
 from .log import InteractionComment, InteractionLogEntry
-from .segments import LoggedSegment, Segment, SegmentLine
+from .segments import (
+    LoggedSegment,
+    SavedSegmentCriteria,
+    Segment,
+    SegmentAction,
+    SegmentCriteriaStep,
+    SegmentLine,
+)
 from .setup import SETUP_EVENTS, SETUP_SECTIONS, InteractionTemplateSetup
 from .templates import InteractionGroup, InteractionTemplate, InteractionTemplateLanguage
 
@@ -20,7 +27,10 @@ __all__ = [
     "InteractionTemplateLanguage",
     "InteractionTemplateSetup",
     "LoggedSegment",
+    "SavedSegmentCriteria",
     "Segment",
+    "SegmentAction",
+    "SegmentCriteriaStep",
     "SegmentLine",
     "WizardAction",
 ]

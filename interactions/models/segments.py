@@ -1,6 +1,7 @@
 """Segments: named lists of contacts to interact with in bulk, and logged segments."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -153,3 +154,76 @@ class LoggedSegment(models.Model):
     def number(self) -> int:
         """The logged segment's number is its primary key (the original numbers them 1, 2, ...)."""
         return self.pk
+
+
+class SegmentAction(models.TextChoices):
+    """What a criteria step does with the contacts that match its criteria."""
+
+    ADD = "add", _("Add contacts")
+    REDUCE = "reduce", _("Reduce contacts")
+    REFINE = "refine", _("Refine contacts")
+
+
+class SegmentCriteriaStep(models.Model):
+    """One add/reduce/refine step applied to a segment, with what it changed, so that
+    "go back" undoes exactly that step (the original's "segment criteria" and "segment
+    history")."""
+
+    segment = models.ForeignKey(
+        Segment, verbose_name=_("segment"), on_delete=models.CASCADE, related_name="criteria_steps"
+    )
+    step = models.PositiveIntegerField(_("step"))
+    action = models.CharField(_("action"), max_length=10, choices=SegmentAction.choices)
+    criteria = models.JSONField(_("criteria"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    options = models.JSONField(_("options"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    # The contacts whose lines this step created: going back deletes their lines.
+    added_contact_ids = models.JSONField(_("contacts added"), default=list, blank=True)
+    # The lines this step deleted, with every value (edited ones too) and their ids, so
+    # going back puts them back exactly as they were and where they were.
+    removed_lines = models.JSONField(_("lines removed"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("segment criteria step")
+        verbose_name_plural = _("segment criteria steps")
+        ordering = ["segment", "step"]
+        constraints = [models.UniqueConstraint(fields=["segment", "step"], name="one_criteria_step_number_per_segment")]
+
+    def __str__(self):
+        return f"{self.segment.number} #{self.step} {self.get_action_display()}"
+
+
+class SavedSegmentCriteria(models.Model):
+    """Criteria saved under a code, to be applied again to any segment."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=SegmentAction.choices)
+    criteria = models.JSONField(_("criteria"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    options = models.JSONField(_("options"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("saved segment criteria")
+        verbose_name_plural = _("saved segment criteria")
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=~Q(code=""), name="saved_segment_criteria_code_not_blank")]
+
+    def __str__(self):
+        return f"{self.code} {self.description}".strip()

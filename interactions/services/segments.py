@@ -1,0 +1,805 @@
+"""Segments: create them, build their contact lists by criteria step by step (and go back),
+edit their lines and header defaults, log them in bulk, cancel and restore logged segments.
+
+Every function checks the user's permission (views check it too), writes in one
+transaction, and inserts or deletes lines in bulk: never a query per line."""
+
+import dataclasses
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max, Model, QuerySet
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from crm.contacts.models import Campaign, Contact, CorrespondenceType, Salesperson
+
+from ..models import (
+    InteractionLogEntry,
+    InteractionTemplate,
+    InteractionTemplateLanguage,
+    LoggedSegment,
+    SavedSegmentCriteria,
+    Segment,
+    SegmentAction,
+    SegmentCriteriaStep,
+    SegmentLine,
+)
+from ..selectors_segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
+from .permissions import require_permission
+
+# Header defaults and the line field each one fills when contacts are added. Changing one
+# of these on the header offers to update the lines that still carry the old value.
+LINE_FIELD_OF_DEFAULT = {
+    "template": "template",
+    "language_default": "language",
+    "subject_default": "subject",
+    "correspondence_type_default": "correspondence_type",
+    "unit_cost": "cost",
+    "unit_duration": "duration",
+    "information_flow": "information_flow",
+    "initiated_by": "initiated_by",
+    "campaign": "campaign",
+    "campaign_target": "campaign_target",
+    "campaign_response": "campaign_response",
+}
+# Header fields that take the template's value when a template is chosen, as when an
+# interaction is created by hand: header field -> template field.
+TEMPLATE_FIELD_OF_HEADER = {
+    "language_default": "language_default",
+    "correspondence_type_default": "correspondence_type",
+    "ignore_contact_correspondence_type": "ignore_contact_correspondence_type",
+    "unit_cost": "unit_cost",
+    "unit_duration": "unit_duration",
+    "information_flow": "information_flow",
+    "initiated_by": "initiated_by",
+    "campaign": "campaign",
+    "campaign_target": "campaign_target",
+    "campaign_response": "campaign_response",
+}
+
+
+# --- Rules shared with recording an interaction by hand --------------------------------
+# (recording.py, being written alongside, will hold resolve_language and
+# resolve_correspondence_type; these are the same rules, pure, until it does.)
+
+
+def line_language(*, contact_language: str, template_languages: set[str], default_language: str) -> str:
+    """The contact's language when the template has a row for it, else the default."""
+    if contact_language and contact_language in template_languages:
+        return contact_language
+    return default_language
+
+
+def line_correspondence_type(*, contact_type: str, default_type: str, ignore_contact_type: bool) -> str:
+    """The default when it ignores the contact's; otherwise the contact's; if the contact has
+    none, the default."""
+    if ignore_contact_type:
+        return default_type
+    return contact_type or default_type
+
+
+def contact_via(*, correspondence_type: str, contact: dict[str, Any]) -> str:
+    """The address the interaction goes to, for its correspondence type."""
+    if correspondence_type == CorrespondenceType.EMAIL:
+        return contact["email"]
+    if correspondence_type == CorrespondenceType.FAX:
+        return contact["fax"]
+    if correspondence_type == CorrespondenceType.HARD_COPY:
+        return ", ".join(part for part in (contact["address"], contact["post_code"], contact["city"]) if part)[:80]
+    return ""
+
+
+# --- Segments and their header ---------------------------------------------------------
+
+
+def _copy_template_defaults(segment: Segment, template: InteractionTemplate, *, keep: Iterable[str] = ()) -> None:
+    for header_field, template_field in TEMPLATE_FIELD_OF_HEADER.items():
+        if header_field in keep:
+            continue
+        if header_field.startswith("campaign") and template.campaign_id is None:
+            continue  # a template without campaign leaves the header's campaign (and flags) alone
+        setattr(segment, header_field, getattr(template, template_field))
+
+
+@transaction.atomic
+def create_segment(
+    *,
+    description: str,
+    salesperson: Salesperson | None,
+    date: datetime.date | None,
+    template: InteractionTemplate | None,
+    user,
+) -> Segment:
+    """A new, empty segment; the header defaults come from the template, as in the original."""
+    require_permission(user, "interactions.add_segment")
+    segment = Segment(
+        description=description.strip(),
+        salesperson=salesperson,
+        date=date or timezone.localdate(),
+        template=template,
+        created_by=user,
+    )
+    if template is not None:
+        _copy_template_defaults(segment, template)
+    segment.full_clean(exclude=["number"])
+    segment.save()
+    return segment
+
+
+@dataclasses.dataclass(frozen=True)
+class DefaultChange:
+    """A header default that changed, and how many lines still carry its old value."""
+
+    field: str
+    label: str
+    old_value: Any  # a primary key for a template or campaign
+    new_value: Any
+    old_display: str
+    new_display: str
+    line_count: int
+
+
+def _value(segment: Segment, field: str):
+    return getattr(segment, Segment._meta.get_field(field).attname)
+
+
+def _display(model: type[Model], field: str, value) -> str:
+    model_field = model._meta.get_field(field)
+    if value in (None, ""):
+        return _("(blank)")
+    if model_field.is_relation:
+        related = model_field.related_model.objects.filter(pk=value).first()
+        return str(related) if related is not None else str(value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _lines_with_value(segment: Segment, line_field: str, value) -> QuerySet[SegmentLine]:
+    attname = SegmentLine._meta.get_field(line_field).attname
+    return SegmentLine.objects.filter(segment=segment, **{attname: value})
+
+
+@transaction.atomic
+def update_segment_header(*, segment: Segment, changes: dict[str, Any], user) -> list[DefaultChange]:
+    """Save the header fields in `changes` (field name -> new value). A newly chosen template
+    also brings its defaults for the fields not in `changes`. Returns the defaults that
+    changed while lines still carry the old value, for the question "update those lines?"."""
+    require_permission(user, "interactions.change_segment")
+    locked = Segment.objects.select_for_update().get(pk=segment.pk)
+    before = {field: _value(locked, field) for field in LINE_FIELD_OF_DEFAULT}
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    if "template" in changes and locked.template_id and locked.template_id != before["template"]:
+        _copy_template_defaults(locked, locked.template, keep=changes.keys())
+    locked.full_clean(exclude=["number"])
+    locked.save()
+
+    result = []
+    for field, line_field in LINE_FIELD_OF_DEFAULT.items():
+        old, new = before[field], _value(locked, field)
+        if old == new:
+            continue
+        count = _lines_with_value(locked, line_field, old).count()
+        if count:
+            result.append(
+                DefaultChange(
+                    field=field,
+                    label=capfirst(Segment._meta.get_field(field).verbose_name),
+                    old_value=old,
+                    new_value=new,
+                    old_display=_display(Segment, field, old),
+                    new_display=_display(Segment, field, new),
+                    line_count=count,
+                )
+            )
+    return result
+
+
+def update_lines_from_header(*, segment: Segment, field: str, old_value, new_value, user) -> int:
+    """Give the lines that still carry the header default's old value its new one, in one
+    UPDATE. `field` is a header default (see LINE_FIELD_OF_DEFAULT); related rows by
+    primary key. Returns the number of lines updated."""
+    require_permission(user, "interactions.change_segmentline")
+    if field not in LINE_FIELD_OF_DEFAULT:
+        raise ValueError(f"{field!r} is not a default of the segment header")
+    line_field = LINE_FIELD_OF_DEFAULT[field]
+    attname = SegmentLine._meta.get_field(line_field).attname
+    return _lines_with_value(segment, line_field, old_value).update(**{attname: new_value})
+
+
+@transaction.atomic
+def delete_segment(*, segment: Segment, user) -> None:
+    """Delete a segment with its lines and steps; entries logged from it keep its number."""
+    require_permission(user, "interactions.delete_segment")
+    segment.delete()
+
+
+# --- Lines -----------------------------------------------------------------------------
+
+
+def save_line(*, line: SegmentLine, user) -> SegmentLine:
+    """Save a line edited by the user (its own template, language, subject, cost, ...)."""
+    require_permission(user, "interactions.change_segmentline")
+    line.full_clean(exclude=["segment", "contact"])
+    line.save()
+    return line
+
+
+def remove_lines(*, segment: Segment, line_ids: Iterable[int], user) -> int:
+    """Remove the segment's lines `line_ids` in one DELETE; returns how many went."""
+    require_permission(user, "interactions.delete_segmentline")
+    deleted, _by_model = SegmentLine.objects.filter(segment=segment, pk__in=list(line_ids)).delete()
+    return deleted
+
+
+CONTACT_COLUMNS = (
+    "id",
+    "type",
+    "company_id",
+    "language",
+    "correspondence_type",
+    "email",
+    "fax",
+    "address",
+    "post_code",
+    "city",
+)
+
+
+def _template_languages(template_id: int | None) -> set[str]:
+    if template_id is None:
+        return set()
+    return set(InteractionTemplateLanguage.objects.filter(template_id=template_id).values_list("language", flat=True))
+
+
+def _new_line(segment: Segment, contact: dict[str, Any], template_languages: set[str]) -> SegmentLine:
+    """A line for `contact` (a row of CONTACT_COLUMNS) with the header's defaults."""
+    correspondence_type = line_correspondence_type(
+        contact_type=contact["correspondence_type"],
+        default_type=segment.correspondence_type_default,
+        ignore_contact_type=segment.ignore_contact_correspondence_type,
+    )
+    return SegmentLine(
+        segment=segment,
+        contact_id=contact["id"],
+        contact_company_id=contact["id"] if contact["type"] == Contact.Type.COMPANY else contact["company_id"],
+        correspondence_type=correspondence_type,
+        template_id=segment.template_id,
+        language=line_language(
+            contact_language=contact["language"],
+            template_languages=template_languages,
+            default_language=segment.language_default,
+        ),
+        subject=segment.subject_default,
+        cost=segment.unit_cost,
+        duration=segment.unit_duration,
+        information_flow=segment.information_flow,
+        initiated_by=segment.initiated_by,
+        campaign_id=segment.campaign_id,
+        campaign_target=segment.campaign_target,
+        campaign_response=segment.campaign_response,
+        contact_via=contact_via(correspondence_type=correspondence_type, contact=contact),
+    )
+
+
+# Lists of ids go to the database in batches: SQLite limits the parameters of a statement.
+ID_BATCH = 1000
+
+
+def _batches(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
+
+
+def _delete_lines(segment: Segment, column: str, values: list[int]) -> int:
+    """Delete the segment's lines whose `column` ("id" or "contact_id") is in `values`."""
+    deleted = 0
+    for batch in _batches(list(values)):
+        deleted += SegmentLine.objects.filter(segment=segment, **{f"{column}__in": batch}).delete()[0]
+    return deleted
+
+
+# Snapshots of removed lines: every column but the segment, the id included, so that going
+# back puts a line back where it was (ids are never reused: AUTOINCREMENT on SQLite, a
+# sequence on PostgreSQL).
+_SNAPSHOT_FIELDS = [field for field in SegmentLine._meta.concrete_fields if field.name != "segment"]
+
+
+def _snapshot(lines: QuerySet[SegmentLine]) -> list[dict[str, Any]]:
+    return list(lines.order_by("id").values(*[field.attname for field in _SNAPSHOT_FIELDS]))
+
+
+def _restore(segment: Segment, snapshot: list[dict[str, Any]]) -> int:
+    """Insert the snapshot's lines again, in bulk, except for contacts that have a line by
+    now or no longer exist; a template or campaign deleted since is left blank."""
+    if not snapshot:
+        return 0
+    fields = {field.attname: field for field in _SNAPSHOT_FIELDS}
+    rows = [{name: fields[name].to_python(value) for name, value in row.items() if name in fields} for row in snapshot]
+    contact_ids = {row["contact_id"] for row in rows} | {
+        row["contact_company_id"] for row in rows if row["contact_company_id"]
+    }
+    existing_contacts = set(Contact.objects.filter(pk__in=contact_ids).values_list("pk", flat=True))
+    present = set(SegmentLine.objects.filter(segment=segment).values_list("contact_id", flat=True))
+    templates = set(
+        InteractionTemplate.objects.filter(
+            pk__in={row["template_id"] for row in rows if row["template_id"]}
+        ).values_list("pk", flat=True)
+    )
+    campaigns = set(
+        Campaign.objects.filter(pk__in={row["campaign_id"] for row in rows if row["campaign_id"]}).values_list(
+            "pk", flat=True
+        )
+    )
+    lines = []
+    for row in rows:
+        if row["contact_id"] not in existing_contacts or row["contact_id"] in present:
+            continue
+        if row["contact_company_id"] not in existing_contacts:
+            row["contact_company_id"] = None
+        if row["template_id"] not in templates:
+            row["template_id"] = None
+        if row["campaign_id"] not in campaigns:
+            row["campaign_id"] = None
+        lines.append(SegmentLine(segment=segment, **row))
+    SegmentLine.objects.bulk_create(lines, batch_size=1000)
+    return len(lines)
+
+
+# --- Criteria steps --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class StepResult:
+    step: SegmentCriteriaStep
+    added: int
+    removed: int
+
+
+def _lock(segment: Segment) -> Segment:
+    """The segment, locked: two criteria steps on one segment run one after the other."""
+    return Segment.objects.select_for_update().get(pk=segment.pk)
+
+
+def _record_step(
+    *,
+    segment: Segment,
+    action: str,
+    criteria: SegmentCriteria,
+    options: SegmentOptions,
+    added_contact_ids: list[int],
+    removed_lines: list[dict[str, Any]],
+    user,
+) -> SegmentCriteriaStep:
+    last = segment.criteria_steps.aggregate(last=Max("step"))["last"] or 0
+    return SegmentCriteriaStep.objects.create(
+        segment=segment,
+        step=last + 1,
+        action=action,
+        criteria=criteria.to_dict(),
+        options=options.to_dict(),
+        added_contact_ids=added_contact_ids,
+        removed_lines=removed_lines,
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: SegmentOptions, user) -> StepResult:
+    """Add the contacts that match, each as a line with the header's defaults (see
+    SegmentOptions for what the options change). Contacts flagged "exclude from segments",
+    or whose company is, are left out unless the options ignore the flag."""
+    require_permission(user, "interactions.change_segment")
+    require_permission(user, "interactions.add_segmentline")
+    segment = _lock(segment)
+    matching = contacts_matching(criteria)
+    if options.expand_companies:
+        candidates = Contact.objects.filter(
+            pk__in=matching.exclude(type=Contact.Type.COMPANY).values("pk")
+        ) | Contact.objects.filter(company__in=matching.filter(type=Contact.Type.COMPANY).values("pk"))
+    else:
+        candidates = matching
+    if not options.ignore_exclusion:
+        candidates = candidates.exclude(exclude_from_segments=True).exclude(company__exclude_from_segments=True)
+    rows = {row["id"]: row for row in candidates.order_by("number").values(*CONTACT_COLUMNS)}
+
+    present = {
+        contact_id: (contact_type, company_id)
+        for contact_id, contact_type, company_id in SegmentLine.objects.filter(segment=segment).values_list(
+            "contact_id", "contact__type", "contact__company_id"
+        )
+    }
+    if not options.allow_existing:
+        rows = {pk: row for pk, row in rows.items() if pk not in present}
+    if not options.allow_company_with_persons:
+        rows = _company_stands_for_its_persons(rows, present)
+
+    replaced_contacts = [pk for pk in rows if pk in present]
+    removed_lines = []
+    for batch in _batches(replaced_contacts):
+        removed_lines += _snapshot(SegmentLine.objects.filter(segment=segment, contact_id__in=batch))
+    _delete_lines(segment, "contact_id", replaced_contacts)
+    template_languages = _template_languages(segment.template_id)
+    SegmentLine.objects.bulk_create(
+        [_new_line(segment, row, template_languages) for row in rows.values()], batch_size=1000
+    )
+    step = _record_step(
+        segment=segment,
+        action=SegmentAction.ADD,
+        criteria=criteria,
+        options=options,
+        added_contact_ids=list(rows),
+        removed_lines=removed_lines,
+        user=user,
+    )
+    return StepResult(step=step, added=len(rows), removed=len(removed_lines))
+
+
+def _company_stands_for_its_persons(
+    rows: dict[int, dict[str, Any]], present: dict[int, tuple[str, int | None]]
+) -> dict[int, dict[str, Any]]:
+    """Leave out a company some of whose persons are already in the segment, then persons
+    whose company is in the segment or is being added."""
+    company = Contact.Type.COMPANY
+    companies_with_persons_present = {
+        company_id for contact_type, company_id in present.values() if contact_type != company and company_id
+    }
+    rows = {
+        pk: row
+        for pk, row in rows.items()
+        if not (row["type"] == company and pk in companies_with_persons_present and pk not in present)
+    }
+    companies = {pk for pk, (contact_type, _company_id) in present.items() if contact_type == company}
+    companies |= {pk for pk, row in rows.items() if row["type"] == company}
+    return {pk: row for pk, row in rows.items() if row["type"] == company or row["company_id"] not in companies}
+
+
+def _lines_of(segment: Segment, contacts: QuerySet[Contact], *, whole_companies: bool) -> QuerySet[SegmentLine]:
+    """The segment's lines whose contact is one of `contacts` or, with whole companies,
+    belongs to the same company as one of them."""
+    lines = SegmentLine.objects.filter(segment=segment)
+    if not whole_companies:
+        return lines.filter(contact__in=contacts.values("pk"))
+    keys = contacts.annotate(key=contact_key()).values("key")
+    same_company = Contact.objects.annotate(key=contact_key()).filter(key__in=keys)
+    return lines.filter(contact__in=same_company.values("pk"))
+
+
+@transaction.atomic
+def _remove_step(
+    *, segment: Segment, action: str, criteria: SegmentCriteria, options: SegmentOptions, user
+) -> StepResult:
+    require_permission(user, "interactions.change_segment")
+    require_permission(user, "interactions.delete_segmentline")
+    segment = _lock(segment)
+    matched = _lines_of(segment, contacts_matching(criteria), whole_companies=options.whole_companies)
+    if action == SegmentAction.REDUCE:
+        removed = matched
+    else:
+        removed = SegmentLine.objects.filter(segment=segment).exclude(pk__in=matched.values("pk"))
+    removed_lines = _snapshot(removed)
+    # Exactly the lines of the snapshot go, whatever the criteria would match a moment later.
+    _delete_lines(segment, "id", [row["id"] for row in removed_lines])
+    step = _record_step(
+        segment=segment,
+        action=action,
+        criteria=criteria,
+        options=options,
+        added_contact_ids=[],
+        removed_lines=removed_lines,
+        user=user,
+    )
+    return StepResult(step=step, added=0, removed=len(removed_lines))
+
+
+def reduce_contacts(*, segment: Segment, criteria: SegmentCriteria, options: SegmentOptions, user) -> StepResult:
+    """Remove the lines of the contacts that match (with whole companies: of every contact
+    of a company one of whose contacts matches)."""
+    return _remove_step(segment=segment, action=SegmentAction.REDUCE, criteria=criteria, options=options, user=user)
+
+
+def refine_contacts(*, segment: Segment, criteria: SegmentCriteria, options: SegmentOptions, user) -> StepResult:
+    """Keep only the lines of the contacts that match (with whole companies: of every contact
+    of a company one of whose contacts matches)."""
+    return _remove_step(segment=segment, action=SegmentAction.REFINE, criteria=criteria, options=options, user=user)
+
+
+def apply_criteria(
+    *, segment: Segment, action: str, criteria: SegmentCriteria, options: SegmentOptions, user
+) -> StepResult:
+    steps = {
+        SegmentAction.ADD: add_contacts,
+        SegmentAction.REDUCE: reduce_contacts,
+        SegmentAction.REFINE: refine_contacts,
+    }
+    if action not in steps:
+        raise ValueError(f"unknown segment action {action!r}")
+    return steps[action](segment=segment, criteria=criteria, options=options, user=user)
+
+
+@transaction.atomic
+def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
+    """Undo the segment's last criteria step: delete the lines it added, put back the lines
+    it removed, with the values they had. Returns the step undone (no longer saved)."""
+    require_permission(user, "interactions.change_segment")
+    segment = _lock(segment)
+    step = segment.criteria_steps.order_by("-step").first()
+    if step is None:
+        raise ValidationError(_("There is no step to go back from."), code="no_step")
+    _delete_lines(segment, "contact_id", step.added_contact_ids)
+    _restore(segment, step.removed_lines)
+    step.delete()
+    return step
+
+
+# --- Saved criteria --------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_criteria(
+    *, code: str, description: str, action: str, criteria: SegmentCriteria, options: SegmentOptions, user
+) -> SavedSegmentCriteria:
+    """Save criteria under `code`, to be applied again to any segment. A code is used once."""
+    require_permission(user, "interactions.add_savedsegmentcriteria")
+    code = code.strip().upper()
+    if not code:
+        raise ValidationError(_("Enter a code for the criteria."), code="blank_code")
+    if action not in SegmentAction.values:
+        raise ValueError(f"unknown segment action {action!r}")
+    if SavedSegmentCriteria.objects.filter(code=code).exists():
+        raise ValidationError(
+            _("Criteria with the code %(code)s already exist: choose another code."),
+            params={"code": code},
+            code="duplicate_code",
+        )
+    return SavedSegmentCriteria.objects.create(
+        code=code,
+        description=description.strip(),
+        action=action,
+        criteria=criteria.to_dict(),
+        options=options.to_dict(),
+        created_by=user,
+    )
+
+
+# --- Logging a segment -----------------------------------------------------------------
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _column(alias: str, model: type[Model], field: str) -> str:
+    return f"{alias}.{_quote(model._meta.get_field(field).column)}"
+
+
+def _parameter(model: type[Model], field: str, value) -> tuple[str, list]:
+    """`value` as a query parameter for `model.field`, prepared as the ORM would. PostgreSQL
+    is told its type: a bare parameter in a SELECT list would otherwise be text."""
+    model_field = model._meta.get_field(field)
+    prepared = model_field.get_db_prep_save(value, connection)
+    if connection.vendor == "postgresql":
+        return f"CAST(%s AS {model_field.cast_db_type(connection)})", [prepared]
+    return "%s", [prepared]
+
+
+def _insert_select(*, model: type[Model], values: dict[str, tuple[str, list]], source: str, source_params: list) -> int:
+    """INSERT INTO model's table SELECT ... FROM `source`: one statement for any number of
+    rows. `values` gives an SQL expression (and its parameters) for fields; every other
+    column gets the field's default, so a field added to the model later still gets a value.
+    Returns the number of rows inserted."""
+    columns, expressions, params = [], [], []
+    now = timezone.now()
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue  # from the table's sequence
+        if field.name in values:
+            sql, sql_params = values[field.name]
+        else:
+            default = (
+                now
+                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+                else field.get_default()
+            )
+            sql, sql_params = _parameter(model, field.name, default)
+        columns.append(_quote(field.column))
+        expressions.append(sql)
+        params.extend(sql_params)
+    statement = (
+        f"INSERT INTO {_quote(model._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM {source}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params + source_params)
+        return cursor.rowcount
+
+
+def _line_or_default(line_field: str, model: type[Model], entry_field: str, default) -> tuple[str, list]:
+    """The line's value, or when blank the header's default."""
+    column = _column("l", SegmentLine, line_field)
+    blank_sql, blank_params = _parameter(SegmentLine, line_field, "")
+    default_sql, default_params = _parameter(model, entry_field, default)
+    return f"CASE WHEN {column} = {blank_sql} THEN {default_sql} ELSE {column} END", blank_params + default_params
+
+
+def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, now: datetime.datetime) -> int:
+    """One INSERT ... SELECT from the segment's lines: the database copies the lines into log
+    entries itself, so logging 10,000 lines runs the same few statements as logging 10 (and
+    is as fast as the database can insert, which bulk_create on SQLite is not: it splits
+    into one INSERT per few dozen rows there)."""
+    entry = InteractionLogEntry
+    local = timezone.localtime(now)
+
+    def line(field: str) -> tuple[str, list]:
+        return _column("l", SegmentLine, field), []
+
+    def param(field: str, value) -> tuple[str, list]:
+        return _parameter(entry, field, value)
+
+    company_sql, company_params = _parameter(Contact, "type", Contact.Type.COMPANY)
+    template_default_sql, template_default_params = param("template", segment.template_id)
+    campaign_default_sql, campaign_default_params = param("campaign", segment.campaign_id)
+    values = {
+        "contact": line("contact"),
+        # The contact's company as it is now, not as when the line was added.
+        "contact_company": (
+            (
+                f"CASE WHEN {_column('c', Contact, 'type')} = {company_sql} THEN {_column('c', Contact, 'id')} "
+                f"ELSE {_column('c', Contact, 'company')} END"
+            ),
+            company_params,
+        ),
+        # Logged today, now, as in the original (the segment's date is when it was planned).
+        "date": param("date", local.date()),
+        "time": param("time", local.time().replace(microsecond=0)),
+        "created_at": param("created_at", now),
+        "description": _line_or_default("description", entry, "description", segment.description),
+        "subject": _line_or_default("subject", entry, "subject", segment.subject_default),
+        "information_flow": _line_or_default("information_flow", entry, "information_flow", segment.information_flow),
+        "initiated_by": _line_or_default("initiated_by", entry, "initiated_by", segment.initiated_by),
+        "template": (
+            f"COALESCE({_column('l', SegmentLine, 'template')}, {template_default_sql})",
+            template_default_params,
+        ),
+        "group": (_column("t", InteractionTemplate, "group"), []),
+        "language": _line_or_default("language", entry, "language", segment.language_default),
+        "cost": line("cost"),
+        "duration": line("duration"),
+        "user": param("user", user.pk if user is not None else None),
+        "salesperson": param("salesperson", segment.salesperson_id),
+        "campaign": (
+            f"COALESCE({_column('l', SegmentLine, 'campaign')}, {campaign_default_sql})",
+            campaign_default_params,
+        ),
+        "campaign_target": line("campaign_target"),
+        "campaign_response": line("campaign_response"),
+        "segment_number": param("segment_number", segment.number),
+        "logged_segment": param("logged_segment", logged_segment.pk),
+        "evaluation": line("evaluation"),
+        "correspondence_type": _line_or_default(
+            "correspondence_type", entry, "correspondence_type", segment.correspondence_type_default
+        ),
+        "contact_via": line("contact_via"),
+    }
+    segment_sql, segment_params = _parameter(SegmentLine, "segment", segment.pk)
+    source = (
+        f"{_quote(SegmentLine._meta.db_table)} l "
+        f"INNER JOIN {_quote(Contact._meta.db_table)} c ON {_column('c', Contact, 'id')} = {_column('l', SegmentLine, 'contact')} "
+        f"LEFT OUTER JOIN {_quote(InteractionTemplate._meta.db_table)} t "
+        f"ON {_column('t', InteractionTemplate, 'id')} = COALESCE({_column('l', SegmentLine, 'template')}, {template_default_sql}) "
+        f"WHERE {_column('l', SegmentLine, 'segment')} = {segment_sql} "
+        # Entry numbers follow the order of the lines.
+        f"ORDER BY {_column('l', SegmentLine, 'id')}"
+    )
+    return _insert_select(
+        model=entry, values=values, source=source, source_params=template_default_params + segment_params
+    )
+
+
+def _create_follow_up(*, segment: Segment, user) -> Segment:
+    """A new segment "Follow-up on segment N" with the same header and the same lines (their
+    evaluations cleared: they judged the interaction just logged)."""
+    follow_up = Segment(
+        description=(_("Follow-up on segment %(number)s") % {"number": segment.number})[:100],
+        created_by=user,
+        date=timezone.localdate(),
+    )
+    for field in Segment._meta.concrete_fields:
+        if field.name in {"id", "number", "description", "date", "created_by", "created_at"}:
+            continue
+        setattr(follow_up, field.attname, getattr(segment, field.attname))
+    follow_up.save()
+
+    def line(field: str) -> tuple[str, list]:
+        return _column("l", SegmentLine, field), []
+
+    copied = {field.name: line(field.name) for field in SegmentLine._meta.concrete_fields if not field.primary_key}
+    copied["segment"] = _parameter(SegmentLine, "segment", follow_up.pk)
+    copied["evaluation"] = _parameter(SegmentLine, "evaluation", "")
+    segment_sql, segment_params = _parameter(SegmentLine, "segment", segment.pk)
+    _insert_select(
+        model=SegmentLine,
+        values=copied,
+        source=(
+            f"{_quote(SegmentLine._meta.db_table)} l WHERE {_column('l', SegmentLine, 'segment')} = {segment_sql} "
+            f"ORDER BY {_column('l', SegmentLine, 'id')}"
+        ),
+        source_params=segment_params,
+    )
+    return follow_up
+
+
+@dataclasses.dataclass(frozen=True)
+class LogResult:
+    logged_segment: LoggedSegment
+    entry_count: int
+    follow_up: Segment | None
+
+
+@transaction.atomic
+def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_again: bool = False) -> LogResult:
+    """Log the segment: one logged segment and one interaction log entry per line (the
+    line's values, the header's defaults where the line has none), all in one transaction
+    and a fixed number of statements however many lines. Optionally creates the follow-up
+    segment with the same contacts.
+
+    Refuses, with a clear message, a segment without description or without lines, and one
+    logged before (not canceled) unless `log_again`: a second click must not send twice."""
+    require_permission(user, "interactions.add_loggedsegment")
+    segment = _lock(segment)
+    errors = []
+    if not segment.description.strip():
+        errors.append(
+            ValidationError(_("Enter a description for the segment before logging it."), code="no_description")
+        )
+    if not SegmentLine.objects.filter(segment=segment).exists():
+        errors.append(ValidationError(_("The segment has no lines: add contacts before logging it."), code="no_lines"))
+    if not log_again and LoggedSegment.objects.filter(segment_number=segment.number, canceled=False).exists():
+        errors.append(
+            ValidationError(
+                _("Segment %(number)s has already been logged. Confirm that it is to be logged again."),
+                params={"number": segment.number},
+                code="already_logged",
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    logged = LoggedSegment.objects.create(
+        segment_number=segment.number, description=segment.description, created_at=now, user=user
+    )
+    count = _insert_entries(segment=segment, logged_segment=logged, user=user, now=now)
+    follow_up = _create_follow_up(segment=segment, user=user) if create_follow_up else None
+    return LogResult(logged_segment=logged, entry_count=count, follow_up=follow_up)
+
+
+# --- Logged segments -------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_logged_segment_canceled(*, logged_segment: LoggedSegment, canceled: bool, user) -> int:
+    """Switch canceled on (or off) for a logged segment and, in one UPDATE, for all its
+    entries. Returns the number of entries switched."""
+    require_permission(user, "interactions.cancel_loggedsegment")
+    # Locked, as the deletion of canceled logged segments locks it: a logged segment is
+    # never restored while its entries are being unlinked.
+    locked = LoggedSegment.objects.select_for_update().get(pk=logged_segment.pk)
+    now = timezone.now()
+    switched = (
+        InteractionLogEntry.objects.filter(logged_segment=locked)
+        .exclude(canceled=canceled)
+        .update(canceled=canceled, canceled_changed_by=user, canceled_changed_at=now)
+    )
+    if locked.canceled != canceled:
+        LoggedSegment.objects.filter(pk=locked.pk).update(canceled=canceled)
+    logged_segment.canceled = canceled
+    return switched

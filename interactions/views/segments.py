@@ -1,0 +1,347 @@
+"""Segment pages: the list (and a new segment), a segment with its header, lines, criteria
+steps and logging; editing the header (then, if lines carry the old defaults, the question
+whether to update them), a line, the criteria of an add/reduce/refine step."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from .. import selectors_segments as selectors
+from ..forms_segments import (
+    LineSelectionForm,
+    LogSegmentForm,
+    SavedCriteriaChoiceForm,
+    SegmentCreateForm,
+    SegmentCriteriaForm,
+    SegmentHeaderForm,
+    SegmentLineForm,
+    UpdateLinesForm,
+)
+from ..models import SavedSegmentCriteria, Segment, SegmentAction, SegmentLine
+from ..segment_tables import SegmentLineTable, SegmentTable, log_url
+from ..selectors_segments import SegmentCriteria, SegmentOptions
+from ..services import segments as services
+
+PER_PAGE = 50
+
+
+def _segment(number: str) -> Segment:
+    return get_object_or_404(Segment.objects.select_related("salesperson", "template", "campaign"), number=number)
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.view_segment", raise_exception=True)
+def segment_list(request):
+    if request.method == "POST":
+        if not request.user.has_perm("interactions.add_segment"):
+            raise PermissionDenied
+        form = SegmentCreateForm(request.POST)
+        if form.is_valid():
+            segment = services.create_segment(user=request.user, **form.cleaned_data)
+            messages.success(request, _("Segment %(number)s has been created.") % {"number": segment.number})
+            return redirect("interactions:segment-detail", number=segment.number)
+    else:
+        salesperson = getattr(request.user, "salesperson", None)
+        form = SegmentCreateForm(initial={"salesperson": salesperson})
+    table = SegmentTable(selectors.segments())
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return render(request, "interactions/segments/list.html", {"table": table, "form": form})
+
+
+@permission_required("interactions.view_segment", raise_exception=True)
+def segment_detail(request, number: str):
+    segment = _segment(number)
+    lines = SegmentLineTable(selectors.segment_lines(segment), segment=segment)
+    if not request.user.has_perm("interactions.delete_segmentline"):
+        lines.exclude = ("selection",)
+    if not request.user.has_perm("interactions.change_segmentline"):
+        lines.exclude = (*lines.exclude, "edit")
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(lines)
+    logged = list(selectors.segment_logged_segments(segment))
+    steps = list(segment.criteria_steps.select_related("created_by").order_by("step"))
+    return render(
+        request,
+        "interactions/segments/detail.html",
+        {
+            "segment": segment,
+            "lines": lines,
+            "line_count": lines.paginator.count,
+            "steps": [(step, _describe_step(step)) for step in steps],
+            "last_step": _describe_step(steps[-1]) if steps else None,
+            "logged_segments": logged,
+            "is_logged": any(not logged_segment.canceled for logged_segment in logged),
+            "log_form": LogSegmentForm(),
+            "segment_log_url": log_url(segment=segment.number),
+        },
+    )
+
+
+def _describe_step(step) -> dict:
+    criteria = SegmentCriteria.from_dict(step.criteria)
+    options = SegmentOptions.from_dict(step.options)
+    return {
+        "number": step.step,
+        "action": step.get_action_display(),
+        "criteria": criteria.describe(),
+        "options": options.describe(),
+        "added": len(step.added_contact_ids),
+        "removed": len(step.removed_lines),
+        "created_by": step.created_by,
+        "created_at": step.created_at,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.change_segment", raise_exception=True)
+def segment_edit(request, number: str):
+    segment = _segment(number)
+    form = SegmentHeaderForm(request.POST or None, instance=_segment(number))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.update_segment_header(segment=segment, changes=form.changes(), user=request.user)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("Segment %(number)s has been saved.") % {"number": segment.number})
+            if changes:
+                # The question is this response, not a redirect: the changes travel in its form.
+                return render(
+                    request,
+                    "interactions/segments/update_lines.html",
+                    {"segment": segment, "changes": changes, "form": UpdateLinesForm.for_changes(changes)},
+                )
+            return redirect("interactions:segment-detail", number=segment.number)
+    return render(request, "interactions/segments/header_form.html", {"segment": segment, "form": form})
+
+
+@require_POST
+@permission_required("interactions.change_segmentline", raise_exception=True)
+def segment_update_lines(request, number: str):
+    segment = _segment(number)
+    form = UpdateLinesForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("interactions:segment-detail", number=segment.number)
+    chosen = set(form.cleaned_data["update"])
+    updated = 0
+    for field, old_value, new_value in form.cleaned_data["changes"]:
+        if field in chosen:
+            updated += services.update_lines_from_header(
+                segment=segment, field=field, old_value=old_value, new_value=new_value, user=request.user
+            )
+    if updated:
+        messages.success(
+            request,
+            ngettext("%(count)d line has been updated.", "%(count)d lines have been updated.", updated)
+            % {"count": updated},
+        )
+    else:
+        messages.info(request, _("The lines have been left as they were."))
+    return redirect("interactions:segment-detail", number=segment.number)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.delete_segment", raise_exception=True)
+def segment_delete(request, number: str):
+    segment = _segment(number)
+    if request.method == "POST":
+        services.delete_segment(segment=segment, user=request.user)
+        messages.success(request, _("Segment %(number)s has been deleted.") % {"number": number})
+        return redirect("interactions:segments")
+    return render(
+        request,
+        "interactions/segments/delete_confirm.html",
+        {"segment": segment, "line_count": SegmentLine.objects.filter(segment=segment).count()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.change_segmentline", raise_exception=True)
+def segment_line_edit(request, number: str, pk: int):
+    segment = _segment(number)
+    line = get_object_or_404(SegmentLine.objects.select_related("contact", "contact_company"), segment=segment, pk=pk)
+    form = SegmentLineForm(request.POST or None, instance=line)
+    if request.method == "POST" and form.is_valid():
+        services.save_line(line=form.instance, user=request.user)
+        messages.success(request, _("The line of %(contact)s has been saved.") % {"contact": line.contact.name})
+        return redirect("interactions:segment-detail", number=segment.number)
+    return render(request, "interactions/segments/line_form.html", {"segment": segment, "line": line, "form": form})
+
+
+@require_POST
+@permission_required("interactions.delete_segmentline", raise_exception=True)
+def segment_lines_remove(request, number: str):
+    segment = _segment(number)
+    form = LineSelectionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        removed = services.remove_lines(segment=segment, line_ids=form.cleaned_data["line"], user=request.user)
+        messages.success(
+            request,
+            ngettext("%(count)d line has been removed.", "%(count)d lines have been removed.", removed)
+            % {"count": removed},
+        )
+    return redirect("interactions:segment-detail", number=segment.number)
+
+
+STEP_MESSAGES = {
+    SegmentAction.ADD: lambda result: (
+        ngettext("%(count)d contact has been added.", "%(count)d contacts have been added.", result.added)
+        % {"count": result.added}
+    ),
+    SegmentAction.REDUCE: lambda result: (
+        ngettext("%(count)d contact has been removed.", "%(count)d contacts have been removed.", result.removed)
+        % {"count": result.removed}
+    ),
+    SegmentAction.REFINE: lambda result: (
+        ngettext(
+            "%(count)d contact did not match and has been removed.",
+            "%(count)d contacts did not match and have been removed.",
+            result.removed,
+        )
+        % {"count": result.removed}
+    ),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("interactions.change_segment", raise_exception=True)
+def segment_criteria(request, number: str):
+    """Add, reduce or refine the contacts by criteria; save the criteria; start from saved ones."""
+    segment = _segment(number)
+    chooser = SavedCriteriaChoiceForm(request.GET if "saved" in request.GET else None)
+    saved = None
+    if request.method == "POST":
+        form = SegmentCriteriaForm(request.POST)
+        if form.is_valid():
+            action = form.cleaned_data["action"]
+            if action == "save":
+                return _save_criteria(request, segment, form)
+            if action in (SegmentAction.REDUCE, SegmentAction.REFINE) and not request.user.has_perm(
+                "interactions.delete_segmentline"
+            ):
+                raise PermissionDenied
+            if action == SegmentAction.ADD and not request.user.has_perm("interactions.add_segmentline"):
+                raise PermissionDenied
+            result = services.apply_criteria(
+                segment=segment, action=action, criteria=form.criteria(), options=form.options(), user=request.user
+            )
+            messages.success(request, STEP_MESSAGES[action](result))
+            return redirect("interactions:segment-detail", number=segment.number)
+        messages.error(request, _("Nothing was changed: please correct the errors below."))
+    elif chooser.is_valid():
+        saved = chooser.cleaned_data["saved"]
+        form = SegmentCriteriaForm(
+            initial=SegmentCriteriaForm.initial_from(
+                SegmentCriteria.from_dict(saved.criteria), SegmentOptions.from_dict(saved.options)
+            )
+        )
+    else:
+        form = SegmentCriteriaForm()
+    return render(
+        request,
+        "interactions/segments/criteria.html",
+        {
+            "segment": segment,
+            "form": form,
+            "chooser": chooser,
+            "saved": saved,
+            "has_saved_criteria": SavedSegmentCriteria.objects.exists(),
+            "line_count": SegmentLine.objects.filter(segment=segment).count(),
+        },
+    )
+
+
+def _save_criteria(request, segment: Segment, form: SegmentCriteriaForm):
+    if not request.user.has_perm("interactions.add_savedsegmentcriteria"):
+        raise PermissionDenied
+    try:
+        saved = services.save_criteria(
+            code=form.cleaned_data["save_code"],
+            description=form.cleaned_data["save_description"],
+            action=form.cleaned_data["save_action"] or SegmentAction.ADD,
+            criteria=form.criteria(),
+            options=form.options(),
+            user=request.user,
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error("save_code", message)
+        messages.error(request, _("The criteria were not saved: please correct the errors below."))
+        return render(
+            request,
+            "interactions/segments/criteria.html",
+            {
+                "segment": segment,
+                "form": form,
+                "chooser": SavedCriteriaChoiceForm(),
+                "saved": None,
+                "has_saved_criteria": SavedSegmentCriteria.objects.exists(),
+                "line_count": SegmentLine.objects.filter(segment=segment).count(),
+            },
+        )
+    messages.success(request, _("The criteria have been saved as %(code)s.") % {"code": saved.code})
+    return redirect(f"{reverse('interactions:segment-criteria', args=[segment.number])}?saved={saved.code}")
+
+
+@require_POST
+@permission_required("interactions.change_segment", raise_exception=True)
+def segment_go_back(request, number: str):
+    segment = _segment(number)
+    try:
+        step = services.go_back(segment=segment, user=request.user)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(
+            request,
+            _("Step %(step)d (%(action)s) has been undone.") % {"step": step.step, "action": step.get_action_display()},
+        )
+    return redirect("interactions:segment-detail", number=segment.number)
+
+
+@require_POST
+@permission_required("interactions.add_loggedsegment", raise_exception=True)
+def segment_log(request, number: str):
+    segment = _segment(number)
+    form = LogSegmentForm(request.POST)
+    form.is_valid()  # two optional check boxes: always valid
+    try:
+        result = services.log_segment(
+            segment=segment,
+            user=request.user,
+            create_follow_up=form.cleaned_data.get("create_follow_up", False),
+            log_again=form.cleaned_data.get("log_again", False),
+        )
+    except ValidationError as error:
+        _error_messages(request, error)
+        return redirect("interactions:segment-detail", number=segment.number)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d interaction has been logged.", "%(count)d interactions have been logged.", result.entry_count
+        )
+        % {"count": result.entry_count},
+    )
+    if result.follow_up is not None:
+        messages.info(
+            request,
+            _("The follow-up segment %(number)s has been created.") % {"number": result.follow_up.number},
+        )
+    return redirect(log_url(logged_segment=result.logged_segment.pk))
