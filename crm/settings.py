@@ -150,7 +150,7 @@ INTERACTIONS_PURGE_AFTER_DAYS = env.int("INTERACTIONS_PURGE_AFTER_DAYS", default
 # `manage.py restore_purged_interactions`; unset: no archive.
 INTERACTIONS_PURGE_ARCHIVE_DIR = env("INTERACTIONS_PURGE_ARCHIVE_DIR", default=None)
 # Entries deleted per transaction, unless the command or the task says otherwise.
-INTERACTIONS_PURGE_BATCH_SIZE = env.int("INTERACTIONS_PURGE_BATCH_SIZE", default=1000)
+INTERACTIONS_PURGE_BATCH_SIZE = env.int("INTERACTIONS_PURGE_BATCH_SIZE", default=5000)
 # A task run stops between batches after about this many seconds and re-queues the rest.
 INTERACTIONS_PURGE_SOFT_TIME_LIMIT = env.int("INTERACTIONS_PURGE_SOFT_TIME_LIMIT", default=600)
 # The lock against two purges at once expires this long after its worker died.

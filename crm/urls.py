@@ -12,6 +12,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("contacts/", include("crm.contacts.urls")),
+    path("documents/", include("crm.documents.urls")),
     path("interactions/", include("interactions.urls")),
     prefix_default_language=False,
 )

@@ -31,6 +31,7 @@ from django.utils.translation import ngettext
 
 from ..models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
 from .permissions import require_permission
+from .printing import delete_orphaned_document_versions
 from .purge_archive import ArchiveWriter
 
 logger = logging.getLogger(__name__)
@@ -170,8 +171,12 @@ def purge_canceled_interactions(
     return deleted
 
 
-def _in_list(values: list) -> str:
-    return ", ".join(["%s"] * len(values))
+def _in_list(values: list) -> tuple[str, list]:
+    """`column IN (...)` as SQL and parameters. PostgreSQL gets one array parameter: a
+    thousand separate constants cost more to plan than to delete."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) -> int:
@@ -193,11 +198,12 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
             # `canceled` is in the DELETE itself: nothing restored since the batch was
             # chosen can go. RETURNING says exactly which entries went (PostgreSQL, and
             # SQLite from 3.35).
+            condition, parameters = _in_list(entry_numbers)
             cursor.execute(
-                f"DELETE FROM {entry_table} WHERE entry_no IN ({_in_list(entry_numbers)}) AND canceled = %s "
+                f"DELETE FROM {entry_table} WHERE entry_no {condition} AND canceled = %s "
                 "RETURNING entry_no, attachment_id, document_type, document_number, "
                 "document_occurrence, document_version",
-                [*entry_numbers, True],
+                [*parameters, True],
             )
             gone = [
                 {
@@ -219,9 +225,8 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
             if archive is not None:
                 for comment in InteractionComment.objects.filter(entry_id__in=gone_numbers).order_by("entry_id", "id"):
                     comments_by_entry.setdefault(comment.entry_id, []).append(comment)
-            cursor.execute(
-                f"DELETE FROM {comment_table} WHERE entry_id IN ({_in_list(gone_numbers)})", gone_numbers
-            )
+            condition, parameters = _in_list(gone_numbers)
+            cursor.execute(f"DELETE FROM {comment_table} WHERE entry_id {condition}", parameters)
         orphaned = _delete_orphaned_attachments(
             attachment_ids={entry["attachment_id"] for entry in gone if entry["attachment_id"]}
         )
@@ -256,7 +261,8 @@ def _delete_orphaned_attachments(*, attachment_ids: set[int]) -> dict[int, Attac
     ids = sorted(orphaned)
     table = connection.ops.quote_name(Attachment._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE id IN ({_in_list(ids)})", ids)
+        condition, parameters = _in_list(ids)
+        cursor.execute(f"DELETE FROM {table} WHERE id {condition}", parameters)
     names = [attachment.file.name for attachment in orphaned.values() if attachment.file.name]
     transaction.on_commit(lambda: _delete_stored_files(names))
     return orphaned
@@ -272,16 +278,14 @@ def _delete_stored_files(names: Iterable[str]) -> None:
 
 
 def _delete_orphaned_document_versions(*, entries: list[dict[str, Any]]) -> None:
-    """Extension point: delete the archived document versions that existed only for `entries`.
+    """Delete the archived document versions that existed only for `entries`.
 
-    Called inside the batch transaction, after the DELETE, with the deleted entries
-    (entry_no, document_type, document_number, document_occurrence, document_version).
-    Printed documents (crm.documents) are being built by another engineer, who fills this
-    in: an archived version made by a print with "Log interaction"
-    (DocumentVersion.archived_when_printed) and identified by an entry's document fields
-    goes, unless a remaining log entry still refers to it. Until then there is nothing to
-    delete.
+    Called inside the batch transaction with the deleted entries (entry_no,
+    document_type, document_number, document_occurrence, document_version). A version
+    goes when a print with "Log interaction" archived it and no remaining log entry
+    refers to it; versions archived by hand stay (see `printing.delete_orphaned_document_versions`).
     """
+    delete_orphaned_document_versions(entries=entries)
 
 
 def delete_canceled_logged_segments(*, logged_segment_ids: Iterable[int] | None = None, user=None) -> int:

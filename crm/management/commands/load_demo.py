@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from crm.contacts.demo import load_contacts_demo
+from crm.documents.demo import load_documents_demo
 from interactions.demo import load_interactions_demo
 
 # username, password, group, salesperson code, staff (reaches the Django admin)
@@ -21,7 +22,10 @@ NAMES = {"admin": ("Ada", "Admin"), "manager": ("Dmitry", "Sokolov"), "sales": (
 
 
 class Command(BaseCommand):
-    help = "Load demo contacts, templates and two years of interactions, and create demo logins (idempotent)."
+    help = (
+        "Load demo contacts, templates, two years of interactions and business documents, and create demo "
+        "logins (idempotent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -50,10 +54,13 @@ class Command(BaseCommand):
             created = load_interactions_demo(
                 rng=rng, contacts=contacts, users_by_salesperson=users_by_salesperson, entry_count=entries
             )
+            # After the interactions: printing with logging needs the template setup.
+            documents = load_documents_demo(rng=rng, contacts=contacts, users_by_salesperson=users_by_salesperson)
         self.stdout.write(
             f"Demo data: {len(contacts.companies)} companies, {len(contacts.persons)} persons, "
             f"{len(contacts.salespeople)} salespeople; {created} interaction log entries created"
-            f"{'' if created else ' (already present)'}."
+            f"{'' if created else ' (already present)'}; {documents.documents_created} documents, "
+            f"{documents.prints_logged} printed with an interaction logged."
         )
         if create_logins:
             self.stdout.write("Demo logins (username / password, group):")
