@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import attachments, groups, log, logged_segments, purge, segments, setup, templates, totals
+from .views import postponed, recording
 
 app_name = "interactions"
 urlpatterns: list = [
@@ -10,6 +11,11 @@ urlpatterns: list = [
     path("log/", log.interaction_log, name="log"),
     path("log/actions/", log.log_actions, name="log-actions"),
     path("log/<int:entry_no>/", log.entry_detail, name="entry-detail"),
+    path("new/", recording.interaction_new, name="new"),
+    path("new/contacts/", recording.contact_search, name="contact-search"),
+    path("postponed/", postponed.postponed_list, name="postponed"),
+    path("postponed/<int:entry_no>/resume/", postponed.postponed_resume, name="postponed-resume"),
+    path("postponed/<int:entry_no>/delete/", postponed.postponed_delete, name="postponed-delete"),
     path("templates/", templates.template_list, name="templates"),
     # "new/" before "<code>/", or it would be read as a template coded "new" (codes are
     # capitals, so a template coded NEW stays reachable at templates/NEW/).

@@ -1,0 +1,77 @@
+"""Reads of the pages that record interactions by hand: postponed interactions, the
+contact search of the form, the template with its language rows."""
+
+from django.db.models import Case, Q, QuerySet, Value, When
+
+from crm.contacts.models import Contact
+
+from .models import InteractionLogEntry, InteractionTemplate, Segment
+
+CONTACT_SEARCH_LIMIT = 20
+
+
+def postponed_interactions(*, user, all_users: bool) -> QuerySet[InteractionLogEntry]:
+    """Postponed interactions, newest first: the user's own, or everyone's for a sales
+    manager. Carries every row a line of the list shows (no query per row); the user's own
+    come from the partial index of postponed entries per user."""
+    entries = InteractionLogEntry.objects.filter(postponed=True)
+    if not all_users:
+        entries = entries.filter(user=user)
+    return entries.select_related("contact", "contact__company", "template", "salesperson", "user").order_by(
+        "-created_at", "-entry_no"
+    )
+
+
+def contacts_matching(text: str, *, limit: int = CONTACT_SEARCH_LIMIT) -> list[Contact]:
+    """Contacts whose number starts with, or whose name contains, `text`; the contact with
+    exactly that number first, then by name. At most `limit`."""
+    text = text.strip()
+    if not text:
+        return []
+    return list(
+        Contact.objects.select_related("company")
+        .filter(Q(number__istartswith=text) | Q(name__icontains=text))
+        .annotate(exact=Case(When(number__iexact=text, then=Value(0)), default=Value(1)))
+        .order_by("exact", "name", "number")[:limit]
+    )
+
+
+def contact_by_number(number: str) -> Contact | None:
+    number = (number or "").strip()
+    if not number:
+        return None
+    return Contact.objects.select_related("company", "salesperson").filter(number=number).first()
+
+
+def template_for_recording(pk) -> InteractionTemplate | None:
+    """A template with what recording reads of it: group, campaign, language rows and
+    their attachments."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        InteractionTemplate.objects.select_related("group", "campaign")
+        .prefetch_related("languages__attachment")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def segment_number_known(number: str) -> bool:
+    """A segment number is known while its segment exists, and after logging deleted it,
+    as long as log entries carry it (the log filters by it)."""
+    number = (number or "").strip()
+    if not number:
+        return False
+    return (
+        Segment.objects.filter(number=number).exists()
+        or InteractionLogEntry.objects.filter(segment_number=number).exists()
+    )
+
+
+def segment_by_number(number: str) -> Segment | None:
+    number = (number or "").strip()
+    if not number:
+        return None
+    return Segment.objects.select_related("template", "campaign").filter(number=number).first()
