@@ -1,31 +1,65 @@
 """`make bench` (python -m bench): every benchmark, each against its baseline in the same
-run, on PostgreSQL. Sizes are configurable; the defaults finish within 15 minutes on
-two cores."""
+run, on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crm_bench;
+the database is created and emptied as needed). Sizes are configurable; the defaults finish
+within 15 minutes on two cores. Results: printed, and appended to bench/results/."""
 
 import argparse
 import time
 
+BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "purge"]
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument(
-        "--only", action="append", choices=["log_page"], help="run only these benchmarks (repeatable)"
-    )
-    parser.add_argument("--log-sizes", default="100000,1000000", help="log entries for the log page benchmark")
-    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)")
+    parser.add_argument("--log-sizes", default="100000,1000000", help="log entries for the log page (comma-separated)")
+    parser.add_argument("--contacts", type=int, default=10_000, help="contacts for the log page data")
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (the median is reported)")
+    parser.add_argument("--segment-lines", type=int, default=100_000)
+    parser.add_argument("--naive-lines", type=int, default=10_000, help="lines for the naive save() loop (scaled)")
+    parser.add_argument("--purge-entries", type=int, default=2_000_000, help="entries, half of them canceled")
+    parser.add_argument("--purge-batch-size", type=int, default=5000)
+    parser.add_argument("--load-seconds", type=float, default=15, help="seconds of load per page (at most 120)")
+    parser.add_argument("--gunicorn-workers", type=int, default=2)
+    parser.add_argument("--load-threads", type=int, default=4)
     arguments = parser.parse_args()
 
     from .setup import configure
 
     configure()
-    wanted = set(arguments.only or ["log_page"])
+    wanted = set(arguments.only or BENCHMARKS)
     started = time.perf_counter()
+    sizes = [int(size) for size in arguments.log_sizes.split(",")]
     if "log_page" in wanted:
         from . import log_page
 
-        sizes = [int(size) for size in arguments.log_sizes.split(",")]
         log_page.main(sizes=sizes, contacts=arguments.contacts, repeat=arguments.repeat)
+    if "throughput" in wanted:
+        from . import generate, throughput
+
+        throughput.main(
+            workers=arguments.gunicorn_workers,
+            threads=arguments.load_threads,
+            seconds=arguments.load_seconds,
+            entries=f"{generate.entry_count():,}",
+        )
+    if "printing" in wanted:
+        from . import printing
+
+        printing.main(repeat=max(arguments.repeat, 10))
+    if "segment_logging" in wanted:
+        from . import segment_logging
+
+        segment_logging.main(
+            lines=arguments.segment_lines,
+            naive_lines=arguments.naive_lines,
+            existing_entries=max(sizes),
+            repeat=min(arguments.repeat, 3),
+        )
+    if "purge" in wanted:
+        from . import purge
+
+        purge.main(total=arguments.purge_entries, contacts=arguments.contacts, batch_size=arguments.purge_batch_size)
     print(f"Benchmarks finished in {time.perf_counter() - started:.0f} s; results in bench/results/.")
 
 

@@ -1,0 +1,44 @@
+"""Run the purge service alone in this process and print what it cost, as JSON."""
+
+import argparse
+import json
+import resource
+import statistics
+import time
+
+from bench.setup import configure
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batch-size", type=int, default=1000)
+    arguments = parser.parse_args()
+    configure()
+    from interactions.services.purge import purge_canceled_interactions
+
+    batches = []
+    last = [time.perf_counter()]
+
+    def on_batch(deleted, total):
+        now = time.perf_counter()
+        batches.append(now - last[0])
+        last[0] = now
+
+    started = time.perf_counter()
+    deleted = purge_canceled_interactions(batch_size=arguments.batch_size, on_batch=on_batch)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "deleted": deleted,
+                "seconds": seconds,
+                "longest_batch_ms": max(batches) * 1000 if batches else 0,
+                "median_batch_ms": statistics.median(batches) * 1000 if batches else 0,
+                "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

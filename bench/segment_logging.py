@@ -1,0 +1,149 @@
+"""Logging a segment of 100,000 lines, against the bare INSERT ... SELECT that writes the
+same rows and a naive loop of save() calls (measured on 10,000 lines, scaled). Targets: at
+most 3x the bare statement, at least 20x faster than the naive loop."""
+
+import statistics
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import generate
+from .common import record
+
+
+def _segment_with_lines(lines: int):
+    from interactions.models import InteractionTemplate, Segment
+
+    template = InteractionTemplate.objects.get(code="BUS")
+    segment = Segment.objects.create(
+        description="Benchmark segment",
+        template=template,
+        unit_cost=template.unit_cost,
+        unit_duration=template.unit_duration,
+        information_flow=template.information_flow,
+        initiated_by=template.initiated_by,
+        salesperson_id=1,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO interactions_segmentline
+                (segment_id, contact_id, contact_company_id, correspondence_type, template_id, language, subject,
+                 description, evaluation, cost, duration, information_flow, initiated_by, campaign_id,
+                 campaign_target, campaign_response, contact_via)
+            SELECT %s, id, coalesce(company_id, id), 'email', %s, 'en', '', '', '', %s, %s, %s, %s, NULL,
+                   false, false, email
+            FROM contacts_contact ORDER BY id LIMIT %s
+            """,
+            [segment.pk, template.pk, template.unit_cost, template.unit_duration, template.information_flow,
+             template.initiated_by, lines],
+        )  # fmt: skip
+    return segment
+
+
+def _bare_insert_select(segment) -> float:
+    """The same rows written by one hand-written statement: the floor of what logging costs."""
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO interactions_interactionlogentry
+                (contact_id, contact_company_id, date, time, description, subject, information_flow, initiated_by,
+                 template_id, group_id, language, cost, duration, user_id, salesperson_id, campaign_id,
+                 campaign_target, campaign_response, segment_number, logged_segment_id, evaluation, attempt_failed,
+                 delivery_status, delivery_error, canceled, canceled_changed_by_id, canceled_changed_at, postponed,
+                 correspondence_type, contact_via, document_type, document_number, document_occurrence,
+                 document_version, opportunity_number, created_at)
+            SELECT l.contact_id, CASE WHEN c.type = 'company' THEN c.id ELSE c.company_id END, current_date,
+                   localtime(0), 'Benchmark segment', l.subject, l.information_flow, l.initiated_by, l.template_id,
+                   t.group_id, l.language, l.cost, l.duration, NULL, 1, l.campaign_id, l.campaign_target,
+                   l.campaign_response, %s, NULL, l.evaluation, false, '', '', false, NULL, NULL, false,
+                   l.correspondence_type, l.contact_via, '', '', 0, 0, '', now()
+            FROM interactions_segmentline l
+            JOIN contacts_contact c ON c.id = l.contact_id
+            LEFT JOIN interactions_interactiontemplate t ON t.id = l.template_id
+            WHERE l.segment_id = %s ORDER BY l.id
+            """,
+            [segment.number, segment.pk],
+        )
+    return time.perf_counter() - started
+
+
+def _naive_loop(segment, lines: int) -> float:
+    """What a straightforward Django implementation does: one save() per line."""
+    from interactions.models import InteractionLogEntry, LoggedSegment
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        logged = LoggedSegment.objects.create(segment_number=segment.number, description=segment.description)
+        for line in segment.lines.select_related("contact", "template")[:lines]:
+            InteractionLogEntry(
+                contact=line.contact,
+                contact_company_id=line.contact.company_or_self_id,
+                date=timezone.localdate(),
+                time=timezone.localtime().time(),
+                description=segment.description,
+                information_flow=line.information_flow,
+                initiated_by=line.initiated_by,
+                template=line.template,
+                group_id=line.template.group_id,
+                language=line.language,
+                cost=line.cost,
+                duration=line.duration,
+                salesperson_id=segment.salesperson_id,
+                segment_number=segment.number,
+                logged_segment=logged,
+                correspondence_type=line.correspondence_type,
+                contact_via=line.contact_via,
+            ).save()
+    return time.perf_counter() - started
+
+
+def _delete_entries_of(segment_number: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM interactions_interactionlogentry WHERE segment_number = %s", [segment_number])
+        cursor.execute("VACUUM ANALYZE interactions_interactionlogentry")
+
+
+def main(*, lines: int, naive_lines: int, existing_entries: int, repeat: int) -> None:
+    from interactions.services.segments import log_segment
+
+    generate.reset()
+    generate.master_data(contacts=lines)
+    generate.log_entries(count=existing_entries)
+    user, _created = get_user_model().objects.get_or_create(username="bench-sales")
+    user.groups.add(Group.objects.get(name="Sales staff"))
+    segment = _segment_with_lines(lines)
+
+    service, bare = [], []
+    for _run in range(repeat):
+        started = time.perf_counter()
+        result = log_segment(segment=segment, user=user, log_again=True)
+        service.append(time.perf_counter() - started)
+        assert result.entry_count == lines
+        _delete_entries_of(segment.number)
+        bare.append(_bare_insert_select(segment))
+        _delete_entries_of(segment.number)
+    naive_seconds = _naive_loop(segment, naive_lines)
+    _delete_entries_of(segment.number)
+
+    service_s, bare_s = statistics.median(service), statistics.median(bare)
+    naive_scaled = naive_seconds * lines / naive_lines
+    record(
+        "segment_logging",
+        [
+            {
+                "lines": f"{lines:,}",
+                "entries already in the log": f"{existing_entries:,}",
+                "log_segment s": service_s,
+                "bare INSERT ... SELECT s": bare_s,
+                "service / bare": service_s / bare_s,
+                f"naive save() loop s ({naive_lines:,} lines, scaled)": naive_scaled,
+                "naive / service": naive_scaled / service_s,
+            }
+        ],
+        notes=[f"medians of {repeat} runs; the naive loop runs once on {naive_lines:,} lines and is scaled"],
+    )
