@@ -122,6 +122,7 @@ class InteractionTemplateLanguageForm(forms.ModelForm):
 
     def save(self, commit=True):
         row = super().save(commit=False)
+        previous_attachment_id = row.attachment_id
         upload = self.cleaned_data.get("upload")
         if upload:
             attachment = attachment_from_upload(upload)
@@ -131,6 +132,11 @@ class InteractionTemplateLanguageForm(forms.ModelForm):
             row.attachment = None
         if commit:
             row.save()
+            if previous_attachment_id and previous_attachment_id != row.attachment_id:
+                from .services.purge import delete_unused_attachments
+
+                # A replaced or removed attachment goes once nothing uses it (the same rule as the purge's).
+                delete_unused_attachments(attachment_ids={previous_attachment_id})
         return row
 
 

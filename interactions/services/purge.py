@@ -227,7 +227,7 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
                     comments_by_entry.setdefault(comment.entry_id, []).append(comment)
             condition, parameters = _in_list(gone_numbers)
             cursor.execute(f"DELETE FROM {comment_table} WHERE entry_id {condition}", parameters)
-        orphaned = _delete_orphaned_attachments(
+        orphaned = delete_unused_attachments(
             attachment_ids={entry["attachment_id"] for entry in gone if entry["attachment_id"]}
         )
         _delete_orphaned_document_versions(entries=gone)
@@ -240,7 +240,7 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
     return len(gone)
 
 
-def _delete_orphaned_attachments(*, attachment_ids: set[int]) -> dict[int, Attachment]:
+def delete_unused_attachments(*, attachment_ids: set[int]) -> dict[int, Attachment]:
     """Delete those attachments that nothing uses any more; their files go after commit.
 
     Returns the deleted attachments by id (the archive keeps their content)."""

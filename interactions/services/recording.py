@@ -49,7 +49,7 @@ from .permissions import require_permission
 
 # The purge owns the rule "an attachment goes when nothing uses it any more"; deleting a
 # postponed entry, or replacing the content of one, applies the same rule.
-from .purge import _delete_orphaned_attachments
+from .purge import delete_unused_attachments
 
 logger = logging.getLogger(__name__)
 
@@ -495,7 +495,7 @@ def _save_postponed(*, entry: InteractionLogEntry, details: InteractionDetails, 
             if not changed:
                 raise PostponedInteractionGone(entry.entry_no)
             if previous is not None and previous != attachment:
-                _delete_orphaned_attachments(attachment_ids={previous.pk})
+                delete_unused_attachments(attachment_ids={previous.pk})
             updated = InteractionLogEntry.objects.select_related("contact", "attachment").get(pk=locked.entry_no)
             _add_first_comment(entry=updated, details=details, user=user)
     except BaseException:
@@ -547,7 +547,7 @@ def delete_postponed_interaction(*, entry: InteractionLogEntry, user) -> bool:
         transaction.set_rollback(True)
         return False
     if locked.attachment_id:
-        _delete_orphaned_attachments(attachment_ids={locked.attachment_id})
+        delete_unused_attachments(attachment_ids={locked.attachment_id})
     return True
 
 

@@ -7,6 +7,7 @@ transaction, and inserts or deletes lines in bulk: never a query per line."""
 import dataclasses
 import datetime
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from crm.contacts.models import Campaign, Contact, CorrespondenceType, Salesperson
+from crm.contacts.models import Campaign, Contact, Salesperson
 
 from ..models import (
     InteractionLogEntry,
@@ -31,6 +32,7 @@ from ..models import (
 )
 from ..selectors_segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
 from .permissions import require_permission
+from .recording import contact_via_for, resolve_correspondence_type, resolve_language
 
 # Header defaults and the line field each one fills when contacts are added. Changing one
 # of these on the header offers to update the lines that still carry the old value.
@@ -61,37 +63,6 @@ TEMPLATE_FIELD_OF_HEADER = {
     "campaign_target": "campaign_target",
     "campaign_response": "campaign_response",
 }
-
-
-# --- Rules shared with recording an interaction by hand --------------------------------
-# (recording.py, being written alongside, will hold resolve_language and
-# resolve_correspondence_type; these are the same rules, pure, until it does.)
-
-
-def line_language(*, contact_language: str, template_languages: set[str], default_language: str) -> str:
-    """The contact's language when the template has a row for it, else the default."""
-    if contact_language and contact_language in template_languages:
-        return contact_language
-    return default_language
-
-
-def line_correspondence_type(*, contact_type: str, default_type: str, ignore_contact_type: bool) -> str:
-    """The default when it ignores the contact's; otherwise the contact's; if the contact has
-    none, the default."""
-    if ignore_contact_type:
-        return default_type
-    return contact_type or default_type
-
-
-def contact_via(*, correspondence_type: str, contact: dict[str, Any]) -> str:
-    """The address the interaction goes to, for its correspondence type."""
-    if correspondence_type == CorrespondenceType.EMAIL:
-        return contact["email"]
-    if correspondence_type == CorrespondenceType.FAX:
-        return contact["fax"]
-    if correspondence_type == CorrespondenceType.HARD_COPY:
-        return ", ".join(part for part in (contact["address"], contact["post_code"], contact["city"]) if part)[:80]
-    return ""
 
 
 # --- Segments and their header ---------------------------------------------------------
@@ -251,6 +222,8 @@ CONTACT_COLUMNS = (
     "address",
     "post_code",
     "city",
+    "phone",
+    "mobile",
 )
 
 
@@ -262,9 +235,10 @@ def _template_languages(template_id: int | None) -> set[str]:
 
 def _new_line(segment: Segment, contact: dict[str, Any], template_languages: set[str]) -> SegmentLine:
     """A line for `contact` (a row of CONTACT_COLUMNS) with the header's defaults."""
-    correspondence_type = line_correspondence_type(
+    # The same rules as an interaction recorded by hand, with the header in the template's place.
+    correspondence_type = resolve_correspondence_type(
         contact_type=contact["correspondence_type"],
-        default_type=segment.correspondence_type_default,
+        template_type=segment.correspondence_type_default,
         ignore_contact_type=segment.ignore_contact_correspondence_type,
     )
     return SegmentLine(
@@ -273,7 +247,7 @@ def _new_line(segment: Segment, contact: dict[str, Any], template_languages: set
         contact_company_id=contact["id"] if contact["type"] == Contact.Type.COMPANY else contact["company_id"],
         correspondence_type=correspondence_type,
         template_id=segment.template_id,
-        language=line_language(
+        language=resolve_language(
             contact_language=contact["language"],
             template_languages=template_languages,
             default_language=segment.language_default,
@@ -286,7 +260,7 @@ def _new_line(segment: Segment, contact: dict[str, Any], template_languages: set
         campaign_id=segment.campaign_id,
         campaign_target=segment.campaign_target,
         campaign_response=segment.campaign_response,
-        contact_via=contact_via(correspondence_type=correspondence_type, contact=contact),
+        contact_via=contact_via_for(correspondence_type=correspondence_type, contact=SimpleNamespace(**contact)),
     )
 
 

@@ -491,3 +491,34 @@ def test_administrator_deletes_an_unused_template_with_its_languages(administrat
     assert "Interaction template OLD has been deleted." in page_text(response)
     assert not InteractionTemplate.objects.filter(code="OLD").exists()
     assert not InteractionTemplateLanguage.objects.exists()
+
+
+def test_a_replaced_template_attachment_is_deleted_when_nothing_else_uses_it():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from interactions.forms import InteractionTemplateLanguageFormSet
+    from interactions.models import Attachment
+
+    from .factories import InteractionTemplateFactory
+
+    template = InteractionTemplateFactory(language_default="en")
+
+    def save(upload_name):
+        row = template.languages.first()
+        data = {
+            "languages-TOTAL_FORMS": "1", "languages-INITIAL_FORMS": "1" if row else "0",
+            "languages-MIN_NUM_FORMS": "0", "languages-MAX_NUM_FORMS": "1000",
+            "languages-0-language": "en", "languages-0-description": "Letter",
+        }  # fmt: skip
+        if row:
+            data["languages-0-id"] = row.pk
+        files = {"languages-0-upload": SimpleUploadedFile(upload_name, b"%PDF-1.4 x", content_type="application/pdf")}
+        formset = InteractionTemplateLanguageFormSet(data, files, instance=template, prefix="languages")
+        assert formset.is_valid(), formset.errors
+        formset.save()
+
+    save("first.pdf")
+    first = Attachment.objects.get()
+    save("second.pdf")
+    assert list(Attachment.objects.values_list("file_name", flat=True)) == ["second.pdf"]
+    assert not Attachment.objects.filter(pk=first.pk).exists()
