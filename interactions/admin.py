@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from . import selectors
 from .forms import (
     BaseInteractionTemplateLanguageFormSet,
+    InteractionGroupForm,
     InteractionTemplateForm,
     InteractionTemplateLanguageForm,
     InteractionTemplateSetupForm,
@@ -25,6 +26,7 @@ from .models import (
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
     LoggedSegment,
+    SavedSegmentCriteria,
     Segment,
     SegmentLine,
 )
@@ -44,6 +46,7 @@ def _totals_html(totals: selectors.InteractionTotals):
 
 @admin.register(InteractionGroup)
 class InteractionGroupAdmin(admin.ModelAdmin):
+    form = InteractionGroupForm
     list_display = ["code", "description", "template_count"]
     search_fields = ["code", "description"]
     readonly_fields = ["totals"]
@@ -235,3 +238,15 @@ class AttachmentAdmin(ReadOnlyAdmin):
     @admin.display(description=_("file"))
     def file_link(self, attachment):
         return attachment.file_name
+
+
+@admin.register(SavedSegmentCriteria)
+class SavedSegmentCriteriaAdmin(admin.ModelAdmin):
+    """Saved criteria are created from a segment's page; here they are reviewed and removed."""
+
+    list_display = ["code", "description", "action"]
+    search_fields = ["code", "description"]
+    readonly_fields = ["action", "criteria", "options"]
+
+    def has_add_permission(self, request):
+        return False
