@@ -35,7 +35,10 @@ class EntrySelectionForm(forms.Form):
         if any(number <= 0 or number > 2**62 for number in numbers):
             self.add_error("entry", _("Unknown entry numbers."))
         if len(numbers) > self.max_entries:
-            self.add_error("entry", _("Select at most %(count)s entries at a time.") % {"count": self.max_entries})
+            message = ngettext(
+                "Select at most %(count)s entry at a time.", "Select at most %(count)s entries at a time.", self.max_entries
+            )
+            self.add_error("entry", message % {"count": self.max_entries})
         if data.get("action") == "evaluate" and not data.get("evaluation"):
             self.add_error("evaluation", _("Choose an evaluation."))
         return data
