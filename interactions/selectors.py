@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -179,7 +179,8 @@ def contact_timeline(contact: Contact, *, limit: int = 40) -> list[InteractionLo
     return list(
         _contact_entries(contact)
         .select_related("contact", "template", "group", "salesperson")
-        .order_by("-date", "-time", "-entry_no")[:limit]
+        # An entry without a time comes last in its day, on every database.
+        .order_by("-date", F("time").desc(nulls_last=True), "-entry_no")[:limit]
     )
 
 

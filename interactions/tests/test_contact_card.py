@@ -177,3 +177,12 @@ def test_contact_name_is_escaped_on_the_card(sales_client):
     person = PersonFactory(name='<img src=x onerror="alert(1)">')
     page = card(sales_client, person).content.decode()
     assert '<img src=x onerror="alert(1)">' not in page
+
+
+def test_timeline_puts_an_entry_without_a_time_last_in_its_day(sales_client):
+    person = PersonFactory()
+    today = datetime.date.today()
+    untimed = InteractionLogEntryFactory(contact=person, date=today, time=None)
+    timed = InteractionLogEntryFactory(contact=person, date=today, time=datetime.time(9, 0))
+    timeline = card(sales_client, person).context["timeline"]
+    assert [e.entry_no for e in timeline] == [timed.entry_no, untimed.entry_no]
