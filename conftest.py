@@ -12,6 +12,27 @@ import pytest
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
 
+def _hypothesis_profiles() -> None:
+    """Property-based tests (hypothesis): a few dozen examples per case locally, 300 in CI
+    (CI set, or REQUIRE_SERVICES=1); HYPOTHESIS_PROFILE chooses explicitly. Every example
+    goes through the database, so no deadline; the db fixture is shared by the examples of
+    one test on purpose (objects are made once per test)."""
+    from hypothesis import HealthCheck
+    from hypothesis import settings as hypothesis_settings
+
+    common = {
+        "deadline": None,
+        "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    }
+    hypothesis_settings.register_profile("dev", max_examples=50, **common)
+    hypothesis_settings.register_profile("ci", max_examples=300, **common)
+    default = "ci" if os.environ.get("CI") or REQUIRE_SERVICES else "dev"
+    hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", default))
+
+
+_hypothesis_profiles()
+
+
 def database_vendor() -> str:
     from django.db import connection
 

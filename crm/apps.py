@@ -7,3 +7,11 @@ class CrmConfig(AppConfig):
 
     name = "crm"
     verbose_name = _("CRM")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from .login_throttle import clear_after_login, count_failed_login
+
+        user_login_failed.connect(count_failed_login, dispatch_uid="crm-login-throttle-failed")
+        user_logged_in.connect(clear_after_login, dispatch_uid="crm-login-throttle-success")

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.middleware.LocaleMiddleware",
+    "crm.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -97,6 +98,24 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Login throttling (crm/login_throttle.py): after this many failed logins for a username
+# within LOGIN_THROTTLE_SECONDS, or LOGIN_THROTTLE_IP_ATTEMPTS from one address, further
+# attempts are refused (429) until the period has passed. Counted in the default cache:
+# with several processes, set CACHE_URL to a shared cache (Redis).
+LOGIN_THROTTLE_ATTEMPTS = env.int("LOGIN_THROTTLE_ATTEMPTS", default=5)
+LOGIN_THROTTLE_IP_ATTEMPTS = env.int("LOGIN_THROTTLE_IP_ATTEMPTS", default=20)
+LOGIN_THROTTLE_SECONDS = env.int("LOGIN_THROTTLE_SECONDS", default=900)
+# Behind a reverse proxy that appends the client's address to X-Forwarded-For.
+LOGIN_THROTTLE_FORWARDED_FOR = env.bool("LOGIN_THROTTLE_FORWARDED_FOR", default=False)
+
+# Uploads: attachments are refused above INTERACTIONS_ATTACHMENT_MAX_SIZE (and by type,
+# interactions/forms.py); form data other than files is capped by Django at
+# DATA_UPLOAD_MAX_MEMORY_SIZE; uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a
+# temporary file instead of memory. Cap the whole request body in the reverse proxy too
+# (e.g. nginx client_max_body_size 25m).
+INTERACTIONS_ATTACHMENT_MAX_SIZE = env.int("INTERACTIONS_ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Internationalization: English source strings, complete Russian translation.
 LANGUAGE_CODE = "en"
@@ -170,6 +189,32 @@ if INTERACTIONS_PURGE_AFTER_DAYS is not None:
             "options": {"queue": INTERACTIONS_PURGE_QUEUE} if INTERACTIONS_PURGE_QUEUE else {},
         }
     }
+
+# E-mail to contacts (interactions.tasks.deliver_email). EMAIL_URL chooses the backend:
+# smtp://user:password@host:587 (smtp+tls://, smtp+ssl://) in production, filemail:////path
+# (one .log file per message), consolemail:// (printed by the process that sends: the
+# worker, or the web process when tasks run in-process) by default.
+# Only what the address sets: Django's defaults stand for the rest.
+vars().update(
+    {
+        name: value
+        for name, value in env.email_url("EMAIL_URL", default="consolemail://").items()
+        if value not in (None, "")
+    }
+)
+if env("EMAIL_FILE_PATH", default=""):
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CRM <crm@localhost>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# An SMTP server that does not answer must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# A message the backend refuses is tried again this many times, after 1, 2, 4, ... times
+# INTERACTIONS_EMAIL_RETRY_BACKOFF seconds (at most an hour apart); then its log entry
+# shows "error" with the reason, and "resend" starts over.
+INTERACTIONS_EMAIL_MAX_RETRIES = env.int("INTERACTIONS_EMAIL_MAX_RETRIES", default=3)
+INTERACTIONS_EMAIL_RETRY_BACKOFF = env.float("INTERACTIONS_EMAIL_RETRY_BACKOFF", default=60.0)
+# Queue for the e-mail task; unset: the default queue.
+INTERACTIONS_EMAIL_QUEUE = env("INTERACTIONS_EMAIL_QUEUE", default=None)
 
 # Production hardening; `manage.py check --deploy` with DEBUG=0 reports nothing.
 if not DEBUG:

@@ -265,7 +265,10 @@ def load_interactions_demo(
         for entry in rng.sample(created, len(created) // 10)
     ]
     InteractionComment.objects.bulk_create(comments, batch_size=1000)
-    return len(created) + _load_segments_demo(rng=rng, contacts=contacts, templates=templates, today=today)
+    created_count = len(created) + _load_segments_demo(rng=rng, contacts=contacts, templates=templates, today=today)
+    return created_count + _load_communication_demo(
+        rng=rng, contacts=contacts, users_by_salesperson=users_by_salesperson, today=today
+    )
 
 
 def _load_segments_demo(*, rng, contacts: ContactsDemo, templates, today) -> int:
@@ -349,4 +352,134 @@ def _load_segments_demo(*, rng, contacts: ContactsDemo, templates, today) -> int
         )
         for person in moscow
     )
+    return created
+
+
+# E-mails as the e-mail service records them (the message kept as an .eml, contact via the
+# address), some of them not delivered; calls with the number dialled; meeting invitations
+# with their .ics. Built with the services' own building blocks, but not sent: demo history.
+DEMO_DELIVERY_ERRORS = [
+    "550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table",
+    "[Errno 111] Connection refused",
+    "452 4.2.2 Mailbox full",
+]
+DEMO_EMAILS = [
+    ("Price list 2026", "Dear {name},\n\nplease find our price list for 2026 attached.\n\nKind regards"),
+    ("Order status", "Dear {name},\n\nyour order has been shipped today.\n\nKind regards"),
+    ("Meeting agenda", "Dear {name},\n\nhere is the agenda of our meeting.\n\nKind regards"),
+]
+
+
+def _load_communication_demo(*, rng: random.Random, contacts: ContactsDemo, users_by_salesperson: dict, today) -> int:
+    from .services.communication import automatic_entry
+    from .services.emails import (
+        OutgoingFile,
+        compose_email,
+        message_bytes,
+        recipient,
+        salesperson_reply_to,
+        store_message,
+    )
+    from .services.meetings import Meeting, meeting_calendar, organizer_address
+
+    setup = InteractionTemplateSetup.load()
+    email_template, call_template, meeting_template = setup.emails, setup.outgoing_calls, setup.meeting_invitations
+    with_email = [person for person in contacts.persons if person.email]
+    with_phone = [person for person in contacts.persons if person.mobile or person.phone]
+    created = 0
+
+    def dated(entry: InteractionLogEntry, days_ago: int) -> InteractionLogEntry:
+        entry.date = today - datetime.timedelta(days=days_ago)
+        entry.time = datetime.time(rng.randint(9, 17), rng.choice([0, 15, 30, 45]))
+        entry.created_at = timezone.make_aware(datetime.datetime.combine(entry.date, entry.time))
+        return entry
+
+    def user_of(contact: Contact):
+        return users_by_salesperson.get(contact.salesperson.code) if contact.salesperson_id else None
+
+    for index, person in enumerate(rng.sample(with_email, min(24, len(with_email)))):
+        subject, body = rng.choice(DEMO_EMAILS)
+        salesperson = person.salesperson
+        raw = message_bytes(
+            compose_email(
+                to=[recipient(name=person.name, address=person.email)],
+                subject=subject,
+                body=body.format(name=person.name),
+                reply_to=salesperson_reply_to(salesperson),
+            )
+        )
+        attachment = store_message(raw=raw, contact=person)
+        attachment.save()
+        failed = index % 8 == 0  # three of them did not reach the contact
+        entry = automatic_entry(
+            template=email_template,
+            contact=person,
+            user=user_of(person),
+            correspondence_type=CorrespondenceType.EMAIL,
+            contact_via=person.email,
+            subject=subject,
+            attachment=attachment,
+            salesperson=salesperson,
+            delivery_status=DeliveryStatus.ERROR if failed else DeliveryStatus.BLANK,
+            delivery_error=DEMO_DELIVERY_ERRORS[index // 8 % len(DEMO_DELIVERY_ERRORS)].format(address=person.email)
+            if failed
+            else "",
+        )
+        dated(entry, rng.randint(0, 60)).save()
+        created += 1
+
+    for person in rng.sample(with_phone, min(30, len(with_phone))):
+        answered = rng.random() > 0.2
+        entry = automatic_entry(
+            template=call_template,
+            contact=person,
+            user=user_of(person),
+            correspondence_type="",
+            contact_via=person.mobile or person.phone,
+            subject=rng.choice(SUBJECTS["PHONE"]),
+            salesperson=person.salesperson,
+            duration=rng.randint(3, 25) if answered else 1,
+            attempt_failed=not answered,
+            evaluation=rng.choice(Evaluation.values) if answered else "",
+        )
+        dated(entry, rng.randint(0, 90)).save()
+        created += 1
+
+    companies = [company for company in contacts.companies if company.persons.exclude(email="").count() >= 2]
+    for company in rng.sample(companies, min(4, len(companies))):
+        attendees = list(company.persons.exclude(email="").order_by("number")[:3])
+        salesperson = company.salesperson or contacts.salespeople[0]
+        days_ago = rng.randint(1, 45)
+        start = timezone.make_aware(
+            datetime.datetime.combine(today - datetime.timedelta(days=days_ago - 7), datetime.time(10, 0))
+        )
+        meeting = Meeting(subject=rng.choice(SUBJECTS["MEETING"]), start=start, duration=90, place=company.city)
+        ics = meeting_calendar(
+            meeting=meeting, uid=f"demo-{company.number}@cronus-demo.example",
+            organizer=organizer_address(salesperson), attendees=attendees,
+        )  # fmt: skip
+        for attendee in attendees:
+            raw = message_bytes(
+                compose_email(
+                    to=[recipient(name=attendee.name, address=attendee.email)],
+                    subject=meeting.subject,
+                    body=meeting.subject,
+                    files=[OutgoingFile(name="invitation.ics", content=ics, content_type="text/calendar")],
+                    reply_to=salesperson_reply_to(salesperson),
+                )
+            )
+            attachment = store_message(raw=raw, contact=attendee, prefix="meeting")
+            attachment.save()
+            entry = automatic_entry(
+                template=meeting_template,
+                contact=attendee,
+                user=users_by_salesperson.get(salesperson.code),
+                correspondence_type=CorrespondenceType.EMAIL,
+                contact_via=attendee.email,
+                subject=meeting.subject,
+                attachment=attachment,
+                salesperson=salesperson,
+            )
+            dated(entry, days_ago).save()
+            created += 1
     return created

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm.contacts.models import Language
+
 from .models import (
     Attachment,
     InteractionGroup,
@@ -164,6 +166,10 @@ InteractionTemplateLanguageFormSet = forms.inlineformset_factory(
     formset=BaseInteractionTemplateLanguageFormSet,
     extra=1,
     can_delete=True,
+    # One row per language: a post claiming more rows is refused with a message instead of
+    # making Django build up to 2,000 forms.
+    max_num=len(Language.choices),
+    absolute_max=len(Language.choices),
 )
 
 

@@ -335,3 +335,10 @@ class LineSelectionForm(forms.Form):
         # Line ids are free-form integers, not a fixed list of choices.
         self.fields["line"].choices = [(value, value) for value in self.data.getlist("line")]
         super().full_clean()
+
+    def clean_line(self):
+        # Ids beyond the database's integers would fail in the query rather than match nothing.
+        lines = self.cleaned_data["line"]
+        if any(line <= 0 or line > 2**62 for line in lines):
+            raise ValidationError(_("Unknown lines."), code="unknown_line")
+        return lines

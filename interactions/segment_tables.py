@@ -82,6 +82,8 @@ class SegmentLineTable(tables.Table):
     cost = tables.Column(verbose_name=_("Cost"), attrs=NUMBER)
     duration = tables.Column(verbose_name=_("Duration (min.)"), attrs=NUMBER)
     campaign = tables.Column(verbose_name=_("Campaign"), accessor="campaign__number", default="")
+    # "Make phone call" per line: the number to dial, then the call recorded for the line.
+    call = tables.Column(verbose_name="", accessor="pk", orderable=False)
     edit = tables.Column(verbose_name="", accessor="pk", orderable=False)
 
     class Meta:
@@ -89,7 +91,7 @@ class SegmentLineTable(tables.Table):
         fields: list[str] = []
         sequence = (
             "selection", "contact_number", "contact", "company", "template", "language", "correspondence_type",
-            "contact_via", "subject", "evaluation", "cost", "duration", "campaign", "edit",
+            "contact_via", "subject", "evaluation", "cost", "duration", "campaign", "call", "edit",
         )  # fmt: skip
         attrs = {"class": "table table-sm table-hover align-middle", "id": "segment-lines"}
 
@@ -111,6 +113,15 @@ class SegmentLineTable(tables.Table):
         if record.campaign_response:
             flags.append(str(_("response")))
         return format_html('{} <small class="text-body-secondary">{}</small>', value, ", ".join(flags))
+
+    def render_call(self, value, record):
+        url = f"{reverse('interactions:call-new')}?{urlencode({'contact': record.contact.number, 'segment': self.segment.number})}"
+        return format_html(
+            '<a class="btn btn-outline-success btn-sm" href="{}" title="{}" aria-label="{}"><i class="bi bi-telephone-outbound" aria-hidden="true"></i></a>',
+            url,
+            _("Make phone call"),
+            _("Make phone call to %(contact)s") % {"contact": record.contact.name},
+        )
 
     def render_edit(self, value, record):
         return format_html(

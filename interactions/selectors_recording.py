@@ -38,7 +38,7 @@ def contacts_matching(text: str, *, limit: int = CONTACT_SEARCH_LIMIT) -> list[C
 
 def contact_by_number(number: str) -> Contact | None:
     number = (number or "").strip()
-    if not number:
+    if not number or "\x00" in number:  # no number holds NUL, and PostgreSQL refuses it in a query
         return None
     return Contact.objects.select_related("company", "salesperson").filter(number=number).first()
 

@@ -1,5 +1,7 @@
 """Celery tasks of the interactions module. Thin: they call services.
 
+The e-mail task (deliver_email, at the end) delivers what the e-mail services recorded.
+
 The purge task runs the purge service under the conditions of a worker: one purge at a
 time (a Redis lock that expires when its worker dies), a limited time per run (it stops
 between batches and re-queues itself for the rest), delivered again when its worker died
@@ -7,12 +9,14 @@ between batches and re-queues itself for the rest), delivered again when its wor
 because a purge is idempotent: a run deletes whatever canceled entries are left.
 """
 
+import base64
 import contextlib
 import dataclasses
 import datetime
 import logging
+import smtplib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
+from .services import emails as email_services
 from .services.purge import PurgeFilter
 from .services.purge import purge_canceled_interactions as purge_service
 
@@ -287,10 +292,16 @@ class PurgeProgress:
 
 def purge_progress(task_id: str) -> PurgeProgress:
     """Read from the result backend; follows "continued_as" to the run that goes on."""
+    from celery.backends.base import DisabledBackend
+
     deleted, total, archive_path = 0, None, None
     for _run in range(MAX_RUNS_FOLLOWED):
         result = AsyncResult(task_id, app=purge_canceled_interactions.app)
         try:
+            # Celery's DisabledBackend raises AttributeError (not NotImplementedError) for
+            # state and info in recent versions: check for it first.
+            if isinstance(result.backend, DisabledBackend):
+                raise NotImplementedError
             state, info = result.state, result.info
         except NotImplementedError:  # no result backend: tasks run in-process
             return PurgeProgress("failed", error=_("Without a result backend the progress cannot be followed."))
@@ -311,3 +322,75 @@ def purge_progress(task_id: str) -> PurgeProgress:
             return PurgeProgress("running", deleted=deleted, total=total)
         return PurgeProgress("queued")
     return PurgeProgress("failed", deleted=deleted, total=total, error=_("The purge re-queued itself too often."))
+
+
+# --- E-mail delivery ---------------------------------------------------------------------
+# The e-mail services record the entry ("in progress") and queue these when it commits;
+# the tasks send through Django's e-mail backend and report back through the services.
+# A refused or unreachable server is tried again with exponential backoff; after the last
+# try (or at once for a permanent refusal) the entry shows "error" with the reason.
+EMAIL_RETRY_ON = (smtplib.SMTPException, OSError, OperationalError, InterfaceError)
+
+
+def _email_retry_countdown(retries: int) -> float:
+    return get_exponential_backoff_interval(
+        factor=settings.INTERACTIONS_EMAIL_RETRY_BACKOFF, retries=retries, maximum=3600, full_jitter=False
+    )
+
+
+def _deliver_with_retries(task, send: Callable[[], Any], *, give_up: Callable[[BaseException], None]) -> Any:
+    """`send()`, tried again with exponential backoff while the failure may pass; after
+    the last try, or at once for a permanent one, `give_up(failure)`."""
+    attempt = task.request.retries
+    while True:
+        try:
+            return send()
+        except EMAIL_RETRY_ON + (email_services.UndeliverableEmail,) as failure:
+            if attempt >= settings.INTERACTIONS_EMAIL_MAX_RETRIES or email_services.is_permanent_failure(failure):
+                give_up(failure)
+                return None
+            if not task.request.is_eager:
+                raise task.retry(exc=failure, countdown=_email_retry_countdown(attempt)) from failure
+            # In-process (no broker) there is no worker to come back later: try again now.
+            attempt += 1
+
+
+@shared_task(
+    bind=True,
+    name="interactions.tasks.deliver_email",
+    # Acknowledged when done: a task whose worker died is delivered again. The service
+    # sends only an entry still "in progress", so a finished one is not sent twice.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Retries are counted against the setting by the task itself (above).
+    max_retries=None,
+)
+def deliver_email(self, entry_no: int) -> str:
+    """Deliver the stored e-mail of log entry `entry_no`. Returns "sent", "skipped" (not
+    waiting for delivery any more) or "error" (given up; the entry says why)."""
+
+    def give_up(failure: BaseException) -> None:
+        email_services.record_delivery_failure(entry_no=entry_no, reason=email_services.failure_reason(failure))
+        logger.warning("E-mail of interaction log entry %s not delivered: %s", entry_no, failure)
+
+    sent = _deliver_with_retries(
+        self, lambda: email_services.deliver_recorded_email(entry_no=entry_no), give_up=give_up
+    )
+    if sent is None:
+        return "error"
+    return "sent" if sent else "skipped"
+
+
+@shared_task(bind=True, name="interactions.tasks.deliver_unrecorded_email", acks_late=True, max_retries=None)
+def deliver_unrecorded_email(self, message: str) -> str:
+    """Deliver an e-mail that no log entry records (`message`: the .eml, base64)."""
+
+    def give_up(failure: BaseException) -> None:
+        # No entry to show it on: the worker's log is where it is seen.
+        logger.error("An e-mail that no interaction records was not delivered: %s", failure)
+
+    def send() -> bool:
+        email_services.deliver_unrecorded_email(raw=base64.b64decode(message))
+        return True
+
+    return "sent" if _deliver_with_retries(self, send, give_up=give_up) else "error"

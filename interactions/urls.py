@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .views import attachments, groups, log, logged_segments, purge, segments, setup, templates, totals
-from .views import postponed, recording
+from .views import communication, postponed, recording
 
 app_name = "interactions"
 urlpatterns: list = [
@@ -11,6 +11,10 @@ urlpatterns: list = [
     path("log/", log.interaction_log, name="log"),
     path("log/actions/", log.log_actions, name="log-actions"),
     path("log/<int:entry_no>/", log.entry_detail, name="entry-detail"),
+    path("log/<int:entry_no>/resend/", communication.entry_resend, name="entry-resend"),
+    path("email/new/", communication.email_new, name="email-new"),
+    path("calls/new/", communication.call_new, name="call-new"),
+    path("meetings/new/", communication.meeting_new, name="meeting-new"),
     path("new/", recording.interaction_new, name="new"),
     path("new/contacts/", recording.contact_search, name="contact-search"),
     path("postponed/", postponed.postponed_list, name="postponed"),

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
+from crm.paging import SafePaginator
+
 from .filters import ContactFilter
 from .models import Contact
 from .tables import ContactTable
@@ -14,7 +16,7 @@ def contact_list(request):
     )
     contacts = filterset.qs if not filterset.is_bound or filterset.is_valid() else Contact.objects.none()
     table = ContactTable(contacts)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": 50}).configure(table)
     return render(request, "contacts/contact_list.html", {"filter": filterset, "table": table})
 
 

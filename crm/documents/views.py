@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
+
+from crm.paging import SafeLazyPaginator
 
 from . import rendering, selectors, services
 from .filters import DocumentFilter
@@ -40,7 +41,7 @@ def document_list(request):
     # An invalid filter shows its errors and no rows, never everything.
     documents = filterset.qs if not filterset.is_bound or filterset.is_valid() else Document.objects.none()
     table = DocumentTable(documents)
-    RequestConfig(request, paginate={"per_page": 50, "paginator_class": LazyPaginator}).configure(table)
+    RequestConfig(request, paginate={"per_page": 50, "paginator_class": SafeLazyPaginator}).configure(table)
     return render(request, "documents/document_list.html", {"filter": filterset, "table": table})
 
 

@@ -23,3 +23,15 @@ def sales_client(client, sales_user):
 def manager_client(client, manager_user):
     client.force_login(manager_user)
     return client
+
+
+@pytest.fixture
+def tasks_in_process():
+    """Celery tasks run in this process, as without a broker, even when CELERY_BROKER_URL
+    points at Redis (the CI run): the test sees their effects when the call returns."""
+    from crm.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved

@@ -297,7 +297,7 @@ def test_segment_prefill_brings_its_template(sales_client, template, person):
         {"salesperson": "NOPE"},
         {"campaign": "NOPE"},
         {"segment": "NOPE"},
-        {"contact": "x" * 5000, "template": "'; DROP TABLE x; --", "campaign": "\x00", "segment": "%"},
+        {"contact": "x" * 5000, "template": "'; DROP TABLE x; --", "campaign": "&", "segment": "%"},
     ],
 )
 def test_unknown_query_values_are_ignored_with_a_warning(sales_client, query):
@@ -359,8 +359,10 @@ def test_contact_search_suggests_contacts_by_name_and_number(sales_client, perso
 
 
 def test_contact_search_survives_odd_input(sales_client):
-    for text in ("\x00", "%", "_", "x" * 5000, "' OR 1=1 --"):
+    for text in ("%", "_", "x" * 5000, "' OR 1=1 --"):
         assert sales_client.get(SEARCH, {"contact": text}).status_code == 200
+    # A NUL names nothing (PostgreSQL refuses it in text): refused as a bad request.
+    assert sales_client.get(SEARCH, {"contact": "\x00"}).status_code == 400
 
 
 def test_contact_search_shows_at_most_20(sales_client):

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
-from django_tables2.paginators import LazyPaginator
+
+from crm.paging import SafeLazyPaginator
 
 from .. import exports, selectors
 from ..filters import InteractionLogFilter
@@ -88,7 +89,7 @@ def interaction_log(request):
         or request.user.has_perm("interactions.evaluate_interactionlogentry")
     ):
         table.exclude = ("selection",)
-    RequestConfig(request, paginate={"paginator_class": LazyPaginator, "per_page": _page_size(request)}).configure(
+    RequestConfig(request, paginate={"paginator_class": SafeLazyPaginator, "per_page": _page_size(request)}).configure(
         table
     )
     query = request.GET.copy()
@@ -111,7 +112,10 @@ def interaction_log(request):
 
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path on this site only: redirect() would take any other text for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 

@@ -9,6 +9,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from crm.paging import SafePaginator
+
 from .. import selectors_segments as selectors
 from ..models import LoggedSegment
 from ..segment_tables import LoggedSegmentTable
@@ -23,7 +25,7 @@ def logged_segment_list(request):
     table = LoggedSegmentTable(selectors.logged_segments())
     if not request.user.has_perm("interactions.cancel_loggedsegment"):
         table.exclude = ("actions",)
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(table)
     return render(
         request,
         "interactions/segments/logged_list.html",

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
+from crm.paging import SafePaginator
+
 from .. import selectors_recording
 from ..models import InteractionLogEntry
 from ..postponed_tables import PostponedInteractionTable
@@ -25,7 +27,7 @@ def postponed_list(request):
     table = PostponedInteractionTable(
         selectors_recording.postponed_interactions(user=request.user, all_users=all_users), show_user=all_users
     )
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PAGE_SIZE}).configure(table)
     return render(request, "interactions/postponed_list.html", {"table": table, "all_users": all_users})
 
 

@@ -12,6 +12,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from crm.paging import SafePaginator
+
 from .. import selectors_segments as selectors
 from ..forms_segments import (
     LineSelectionForm,
@@ -55,7 +57,7 @@ def segment_list(request):
         salesperson = getattr(request.user, "salesperson", None)
         form = SegmentCreateForm(initial={"salesperson": salesperson})
     table = SegmentTable(selectors.segments())
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(table)
     return render(request, "interactions/segments/list.html", {"table": table, "form": form})
 
 
@@ -67,7 +69,9 @@ def segment_detail(request, number: str):
         lines.exclude = ("selection",)
     if not request.user.has_perm("interactions.change_segmentline"):
         lines.exclude = (*lines.exclude, "edit")
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(lines)
+    if not request.user.has_perm("interactions.add_interactionlogentry"):
+        lines.exclude = (*lines.exclude, "call")
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(lines)
     logged = list(selectors.segment_logged_segments(segment))
     steps = list(segment.criteria_steps.select_related("created_by").order_by("step"))
     return render(

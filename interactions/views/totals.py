@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
+from crm.paging import SafePaginator
+
 from .. import selectors
 from ..forms import PeriodForm
 from ..setup_tables import SalespersonTotalsTable
@@ -23,5 +25,5 @@ def salespeople(request):
         footer_label=_("Total"),
         can_add_interactions=request.user.has_perm("interactions.add_interactionlogentry"),
     )
-    RequestConfig(request, paginate={"per_page": SALESPEOPLE_PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": SALESPEOPLE_PER_PAGE}).configure(table)
     return render(request, "interactions/salespeople.html", {"period": period, "table": table})

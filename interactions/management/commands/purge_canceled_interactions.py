@@ -211,6 +211,8 @@ def _resolve(model: type[models.Model], field: str, value: str | None, unknown: 
     if value is None:
         return None
     value = str(value).strip()
+    if "\x00" in value:  # no code holds one, and PostgreSQL refuses it in a query
+        raise CommandError(unknown % {"value": value.replace("\x00", "\\0")})
     for lookup in (field, f"{field}__iexact"):
         ids = list(model._default_manager.filter(**{lookup: value}).values_list("pk", flat=True)[:2])
         if len(ids) == 1:

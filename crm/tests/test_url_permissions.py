@@ -1,0 +1,279 @@
+"""Every URL pattern of the project, walked as an anonymous visitor and as each group.
+
+The table below says, for each named pattern, how to build its address from the objects
+the test creates and which status each role gets for GET and for an empty POST. A
+pattern missing from the table (a page added without deciding who may see it) fails
+`test_every_url_pattern_is_in_the_permission_table`.
+
+Statuses: LOGIN is a redirect to the login page (and nothing else for anonymous
+visitors: never a page with data); 403 the user lacks the permission; 405 the method is
+not allowed; 302 a redirect after an action; 400/404 bad or unknown input.
+"""
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+
+import pytest
+from django.contrib.admin.sites import site as admin_site
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .security_support import ROLES, World, build_world, client_of
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "login"  # a redirect to /accounts/login/?next=...
+ANY_REDIRECT = 302
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    url: Callable[[World], str]
+    # role -> status for GET, and for a POST without data (None: not walked with POST).
+    get: dict[str, object]
+    post: dict[str, object] | None = None
+
+
+def every(status, *, anonymous=LOGIN) -> dict[str, object]:
+    return {"anonymous": anonymous, "sales": status, "manager": status, "admin": status}
+
+
+def roles(sales, manager, admin, *, anonymous=LOGIN) -> dict[str, object]:
+    return {"anonymous": anonymous, "sales": sales, "manager": manager, "admin": admin}
+
+
+def named(name: str, *args, query: str = "") -> Callable[[World], str]:
+    def build(world: World) -> str:
+        values = [arg(world) if callable(arg) else arg for arg in args]
+        return reverse(name, args=values) + (f"?{query(world) if callable(query) else query}" if query else "")
+
+    return build
+
+
+contact_query = lambda w: f"contact={w.person.number}"  # noqa: E731
+language_query = "language=en"
+TASK_ID = uuid.UUID("00000000-0000-4000-8000-000000000000")
+
+TABLE: dict[str, Route] = {
+    # --- django.contrib.auth, i18n, home -------------------------------------------------
+    "set_language": Route(named("set_language"), get=every(ANY_REDIRECT, anonymous=ANY_REDIRECT),
+                          post=every(ANY_REDIRECT, anonymous=ANY_REDIRECT)),
+    "home": Route(named("home"), get=every(200), post=every(200)),
+    "login": Route(named("login"), get=every(200, anonymous=200), post=every(200, anonymous=200)),
+    # The admin's login page, throttled (crm/login_throttle.py); logged-in non-staff users
+    # see its form too (it says they are not authorized).
+    "admin-login-throttled": Route(named("admin-login-throttled"), get=roles(200, 200, ANY_REDIRECT, anonymous=200),
+                                   post=roles(200, 200, 200, anonymous=200)),
+    "logout": Route(named("logout"), get=every(405), post=every(ANY_REDIRECT, anonymous=ANY_REDIRECT)),
+    "password_change": Route(named("password_change"), get=every(200), post=every(200)),
+    "password_change_done": Route(named("password_change_done"), get=every(200)),
+    # Password reset is for users who cannot log in: public by design (Django's own views).
+    "password_reset": Route(named("password_reset"), get=every(200, anonymous=200),
+                            post=every(200, anonymous=200)),
+    "password_reset_done": Route(named("password_reset_done"), get=every(200, anonymous=200)),
+    "password_reset_confirm": Route(named("password_reset_confirm", "MQ", "set-password"),
+                                    get=every(200, anonymous=200)),
+    "password_reset_complete": Route(named("password_reset_complete"), get=every(200, anonymous=200)),
+    # --- contacts ------------------------------------------------------------------------
+    "contacts:list": Route(named("contacts:list"), get=every(200)),
+    "contacts:detail": Route(named("contacts:detail", lambda w: w.person.number), get=every(200)),
+    # --- documents -----------------------------------------------------------------------
+    "documents:list": Route(named("documents:list"), get=every(200)),
+    "documents:show": Route(named("documents:show"), get=every(400)),
+    "documents:version": Route(named("documents:version", lambda w: w.version.pk), get=every(200)),
+    "documents:detail": Route(named("documents:detail", lambda w: w.document.pk), get=every(200)),
+    "documents:archive": Route(named("documents:archive", lambda w: w.document.pk), get=every(405),
+                               post=roles(403, ANY_REDIRECT, ANY_REDIRECT)),
+    "documents:print": Route(named("documents:print", lambda w: w.document.pk), get=every(200), post=every(200)),
+    "documents:printed": Route(named("documents:printed", lambda w: w.document.pk, query=language_query),
+                               get=every(200)),
+    "documents:printout": Route(named("documents:printout", lambda w: w.document.pk, query=language_query),
+                                get=every(200)),
+    "documents:pdf": Route(named("documents:pdf", lambda w: w.document.pk, query=language_query), get=every(200)),
+    # --- interactions: log, entries, attachments ------------------------------------------
+    "interactions:log": Route(named("interactions:log"), get=every(200)),
+    "interactions:log-actions": Route(named("interactions:log-actions"), get=every(405), post=every(ANY_REDIRECT)),
+    "interactions:entry-detail": Route(named("interactions:entry-detail", lambda w: w.entry.entry_no),
+                                       get=every(200), post=every(200)),
+    "interactions:attachment-download": Route(named("interactions:attachment-download", lambda w: w.attachment.pk),
+                                              get=every(200)),
+    "interactions:entry-resend": Route(named("interactions:entry-resend", lambda w: w.email_entry.entry_no),
+                                       get=every(405), post=every(ANY_REDIRECT)),
+    # --- interactions: e-mail, calls, meetings --------------------------------------------
+    "interactions:email-new": Route(named("interactions:email-new", query=contact_query), get=every(200),
+                                    post=every(200)),
+    "interactions:call-new": Route(named("interactions:call-new", query=contact_query), get=every(200),
+                                   post=every(200)),
+    "interactions:meeting-new": Route(named("interactions:meeting-new", query=contact_query), get=every(200),
+                                      post=every(200)),
+    # --- interactions: recording, postponed ---------------------------------------------
+    "interactions:new": Route(named("interactions:new"), get=every(200), post=every(200)),
+    "interactions:contact-search": Route(named("interactions:contact-search", query="q=Anna"), get=every(200),
+                                         post=every(405)),
+    "interactions:postponed": Route(named("interactions:postponed"), get=every(200)),
+    # The postponed entry belongs to another user (the test's sales staff user is not its
+    # owner): only those who handle everyone's postponed interactions reach it.
+    "interactions:postponed-resume": Route(named("interactions:postponed-resume", lambda w: w.postponed.entry_no),
+                                           get=roles(403, 200, 200), post=roles(403, 200, 200)),
+    "interactions:postponed-delete": Route(named("interactions:postponed-delete", lambda w: w.postponed.entry_no),
+                                           get=roles(403, 200, 200), post=roles(403, ANY_REDIRECT, ANY_REDIRECT)),
+    # --- interactions: purge -------------------------------------------------------------
+    "interactions:purge": Route(named("interactions:purge"), get=roles(403, 200, 200),
+                                post=roles(403, ANY_REDIRECT, ANY_REDIRECT)),
+    "interactions:purge-progress": Route(named("interactions:purge-progress", TASK_ID), get=roles(403, 200, 200),
+                                         post=roles(403, 405, 405)),
+    # --- interactions: templates, groups, setup, totals -----------------------------------
+    "interactions:templates": Route(named("interactions:templates"), get=every(200)),
+    "interactions:template-create": Route(named("interactions:template-create"), get=roles(403, 403, 200),
+                                          post=roles(403, 403, 200)),
+    "interactions:template-detail": Route(named("interactions:template-detail", lambda w: w.template.code),
+                                          get=every(200)),
+    "interactions:template-edit": Route(named("interactions:template-edit", lambda w: w.template.code),
+                                        get=roles(403, 403, 200), post=roles(403, 403, 200)),
+    "interactions:template-delete": Route(named("interactions:template-delete", lambda w: w.template.code),
+                                          get=roles(403, 403, 200), post=roles(403, 403, ANY_REDIRECT)),
+    "interactions:groups": Route(named("interactions:groups"), get=every(200)),
+    "interactions:group-create": Route(named("interactions:group-create"), get=roles(403, 403, 200),
+                                       post=roles(403, 403, 200)),
+    "interactions:group-edit": Route(named("interactions:group-edit", lambda w: w.group.code),
+                                     get=roles(403, 403, 200), post=roles(403, 403, 200)),
+    "interactions:setup": Route(named("interactions:setup"), get=every(200), post=roles(403, 403, ANY_REDIRECT)),
+    "interactions:salespeople": Route(named("interactions:salespeople"), get=every(200)),
+    # --- interactions: segments ----------------------------------------------------------
+    "interactions:segments": Route(named("interactions:segments"), get=every(200), post=every(200)),
+    "interactions:segment-detail": Route(named("interactions:segment-detail", lambda w: w.segment.number),
+                                         get=every(200)),
+    "interactions:segment-edit": Route(named("interactions:segment-edit", lambda w: w.segment.number),
+                                       get=every(200), post=every(200)),
+    "interactions:segment-update-lines": Route(
+        named("interactions:segment-update-lines", lambda w: w.segment.number), get=every(405),
+        post=every(ANY_REDIRECT)),
+    "interactions:segment-criteria": Route(named("interactions:segment-criteria", lambda w: w.segment.number),
+                                           get=every(200), post=every(200)),
+    "interactions:segment-go-back": Route(named("interactions:segment-go-back", lambda w: w.segment.number),
+                                          get=every(405), post=every(ANY_REDIRECT)),
+    "interactions:segment-log": Route(named("interactions:segment-log", lambda w: w.segment.number),
+                                      get=every(405), post=every(ANY_REDIRECT)),
+    "interactions:segment-lines-remove": Route(
+        named("interactions:segment-lines-remove", lambda w: w.segment.number), get=every(405),
+        post=every(ANY_REDIRECT)),
+    "interactions:segment-line-edit": Route(
+        named("interactions:segment-line-edit", lambda w: w.segment.number, lambda w: w.line.pk), get=every(200),
+        post=every(200)),
+    "interactions:segment-delete": Route(named("interactions:segment-delete", lambda w: w.segment.number),
+                                         get=every(200), post=every(ANY_REDIRECT)),
+    "interactions:logged-segments": Route(named("interactions:logged-segments"), get=every(200)),
+    "interactions:logged-segment-cancel": Route(
+        named("interactions:logged-segment-cancel", lambda w: w.logged_segment.pk), get=roles(405, 405, 405),
+        post=roles(403, 200, 200)),
+    "interactions:logged-segments-delete-canceled": Route(
+        named("interactions:logged-segments-delete-canceled"), get=every(405), post=roles(403, 200, 200)),
+}  # fmt: skip
+
+
+def url_pattern_names(resolver=None, namespace: str = "", prefix: str = "") -> set[str]:
+    """Every pattern of the URLconf: its name with namespaces, or its route when unnamed."""
+    resolver = resolver or get_resolver()
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= url_pattern_names(pattern, inner, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            names.add(f"{namespace}{pattern.name}" if pattern.name else f"{namespace}{prefix}{pattern.pattern}")
+    return names
+
+
+def test_every_url_pattern_is_in_the_permission_table():
+    outside_admin = {name for name in url_pattern_names() if not name.startswith("admin:")}
+    missing = sorted(outside_admin - TABLE.keys())
+    stale = sorted(TABLE.keys() - outside_admin)
+    assert not missing, f"URL patterns without an entry in the permission table: {missing}"
+    assert not stale, f"Entries of the permission table without a URL pattern: {stale}"
+
+
+def _matches(response, expected) -> bool:
+    if expected == LOGIN:
+        return response.status_code == 302 and response["Location"].startswith(reverse("login") + "?next=")
+    return response.status_code == expected
+
+
+def _walk(role: str, method: str) -> list[str]:
+    """Mismatches between the table and what `role` gets with `method`."""
+    world = build_world()
+    client = client_of(role)
+    mismatches = []
+    # Routes that delete go last, so that they do not take away what the others show, and
+    # logging out the very last.
+    ordered = sorted(TABLE.items(), key=lambda item: (item[0] == "logout", "delete" in item[0]))
+    for name, route in ordered:
+        expected_by_role = route.get if method == "get" else route.post
+        if expected_by_role is None:
+            continue
+        expected = expected_by_role[role]
+        url = route.url(world)
+        response = getattr(client, method)(url)
+        if not _matches(response, expected):
+            where = response.get("Location", "")
+            mismatches.append(f"{method.upper()} {name} {url}: expected {expected}, got {response.status_code} {where}")
+        if role == "anonymous" and response.status_code == 200:
+            # The few public pages (login, password reset) show no data.
+            page = response.content.decode()
+            assert world.person.name not in page and world.entry.description not in page, url
+    return mismatches
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_answers_get_as_the_permission_table_says(role):
+    assert _walk(role, "get") == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_post_endpoint_answers_an_empty_post_as_the_permission_table_says(role, tasks_in_process):
+    assert _walk(role, "post") == []
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page_with_no_data(client):
+    world = build_world(text="Secret")
+    response = client.get(reverse("interactions:entry-detail", args=[world.entry.entry_no]))
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=/interactions/log/{world.entry.entry_no}/"
+    assert b"Secret" not in response.content
+
+
+# --- The Django admin: one family, protected by its own login and the staff flag ---------
+
+
+def admin_urls() -> list[str]:
+    changelist = reverse("admin:interactions_interactiontemplate_changelist")
+    add = reverse("admin:interactions_interactiontemplate_add")
+    return [reverse("admin:index"), changelist, add]
+
+
+def test_the_admin_is_registered_under_its_namespace():
+    assert admin_site.name == "admin"
+    assert any(name.startswith("admin:") for name in url_pattern_names())
+
+
+@pytest.mark.parametrize("url", admin_urls())
+def test_anonymous_visitors_are_sent_to_the_admin_login(url):
+    response = client_of("anonymous").get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith((reverse("admin:login"), reverse("login") + "?next="))
+
+
+@pytest.mark.parametrize("role", ["sales", "manager"])
+@pytest.mark.parametrize("url", admin_urls())
+def test_sales_users_who_are_not_staff_do_not_reach_the_admin(role, url):
+    response = client_of(role).get(url)
+    # Not staff: the admin sends them to its login page (302) rather than showing anything.
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert response["Location"].startswith(reverse("admin:login"))
+    assert b"TPL" not in response.content
+
+
+@pytest.mark.parametrize("url", admin_urls())
+def test_administrators_reach_the_admin(url):
+    assert client_of("admin").get(url).status_code == 200
+

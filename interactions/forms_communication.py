@@ -1,0 +1,167 @@
+"""Forms of the pages that send an e-mail, record a phone call and invite to a meeting.
+They translate what was entered; the rules are the services' (services.emails, .calls,
+.meetings)."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.contacts.models import Contact
+
+from .models import Evaluation, InteractionLogEntry, InteractionTemplate
+from .services.emails import OutgoingFile
+from .services.meetings import MAX_DURATION_MINUTES, possible_attendees
+
+SEND = "send"
+FILL_FROM_TEMPLATE = "fill_from_template"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class MergeTemplateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, template):
+        return f"{template.code} {template.description}"
+
+
+class EmailForm(forms.Form):
+    address = forms.EmailField(
+        label=_("To"),
+        max_length=254,
+        help_text=_("The contact's e-mail address; change it to write to another of the contact's addresses."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    template = MergeTemplateChoiceField(
+        label=_("Text from template"),
+        queryset=InteractionTemplate.objects.none(),
+        required=False,
+        help_text=_(
+            "A template with a merge text: “Fill in the text” writes it into the text, in the contact's language."
+        ),
+    )
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    attach_entry_attachment = forms.BooleanField(label=_("Attach the interaction's attachment"), required=False)
+
+    def __init__(self, *args, reply_to_entry: InteractionLogEntry | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reply_to_entry = reply_to_entry
+        self.fields["template"].queryset = (
+            InteractionTemplate.objects.filter(languages__merge_body__gt="")
+            .distinct()
+            .select_related("group")
+            .prefetch_related("languages")
+            .order_by("code")
+        )
+        if reply_to_entry is not None and reply_to_entry.attachment_id:
+            self.fields["attach_entry_attachment"].label = _("Attach %(name)s (the interaction's attachment)") % {
+                "name": reply_to_entry.attachment.file_name
+            }
+        else:
+            del self.fields["attach_entry_attachment"]
+
+    def clean_attachments(self):
+        files = []
+        for upload in self.cleaned_data["attachments"]:
+            try:
+                files.append(OutgoingFile.from_upload(upload))
+            except ValidationError as refused:
+                raise ValidationError([f"{upload.name}: {message}" for message in refused.messages]) from None
+        return files
+
+    def entry_to_attach(self) -> InteractionLogEntry | None:
+        if self.cleaned_data.get("attach_entry_attachment"):
+            return self.reply_to_entry
+        return None
+
+    def add_service_error(self, refused: ValidationError) -> None:
+        if hasattr(refused, "error_dict"):
+            for field, errors in refused.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, refused)
+
+
+class CallForm(forms.Form):
+    phone_number = forms.CharField(label=_("Number called"), max_length=80)
+    duration = forms.IntegerField(label=_("Duration (min.)"), min_value=0, max_value=24 * 60)
+    successful = forms.BooleanField(
+        label=_("Was successful"), required=False, initial=True,
+        help_text=_("Clear it when nobody answered: the attempt is recorded as failed."),
+    )  # fmt: skip
+    subject = forms.CharField(label=_("Subject"), max_length=100, required=False)
+    description = forms.CharField(
+        label=_("Description"), max_length=100, required=False,
+        help_text=_("Left empty: the template's description."),
+    )  # fmt: skip
+    evaluation = forms.ChoiceField(label=_("Evaluation"), choices=Evaluation.choices, required=False)
+
+    add_service_error = EmailForm.add_service_error
+
+
+class AttendeeChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # An id beyond the database's integers makes the IN query fail instead of matching
+        # nothing: refuse it as the unknown choice it is.
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # refused as "not a valid value" by the field itself
+            if not 0 < number <= 2**62:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+    def label_from_instance(self, contact):
+        if contact.email:
+            return f"{contact.name} <{contact.email}>"
+        return _("%(name)s (no e-mail address)") % {"name": contact.name}
+
+
+class MeetingForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=100)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    time = forms.TimeField(label=_("Time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    duration = forms.IntegerField(label=_("Duration (min.)"), min_value=1, max_value=MAX_DURATION_MINUTES, initial=60)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    attendees = AttendeeChoiceField(
+        label=_("Attendees"), queryset=Contact.objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("Persons of the contact's company; each receives the invitation with a calendar file (.ics)."),
+    )  # fmt: skip
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+    add_service_error = EmailForm.add_service_error
+
+    def __init__(self, *args, contact: Contact, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = possible_attendees(contact)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date") and data.get("time"):
+            start = timezone.make_aware(datetime.datetime.combine(data["date"], data["time"]))
+            if start < timezone.now():
+                self.add_error("date", _("The meeting cannot start in the past."))
+            data["start"] = start
+        return data

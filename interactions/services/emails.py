@@ -1,0 +1,458 @@
+"""E-mails to contacts: sent by a Celery task, recorded at once, their delivery tracked.
+
+`send_email` writes the log entry (template "E-mails" of the setup) with delivery status
+"in progress" and the message as it will go out (an .eml file, the entry's attachment), and
+queues `interactions.tasks.deliver_email` when that transaction commits, so a worker never
+looks for an entry that is not there yet. The task sends the stored message through
+Django's e-mail backend; when the backend accepts it the status is cleared, when it keeps
+refusing it the status becomes "error" with the reason, and `resend_email` tries again
+with the very same message. Every change of status is one UPDATE conditioned on the status
+it changes, so a late task, a resend and a redelivered task cannot overwrite each other.
+
+Without a template in the setup the e-mail still goes out, by the same task, and nothing is
+recorded: the caller is told why.
+"""
+
+import base64
+import dataclasses
+import logging
+import mimetypes
+import smtplib
+from collections.abc import Iterable, Sequence
+from email import policy
+from email.headerregistry import Address
+from email.parser import BytesParser
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
+
+from crm.contacts.models import Contact, CorrespondenceType, Salesperson
+
+from ..forms import validate_attachment_upload
+from ..models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
+from .communication import (
+    COMMUNICATE_PERMISSION,
+    EMAILS_EVENT,
+    automatic_entry,
+    may_act_on_entry,
+    no_template_reason,
+    setup_template,
+)
+from .permissions import require_permission
+from .printing import discard_stored_file
+from .recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
+
+logger = logging.getLogger(__name__)
+
+EML_CONTENT_TYPE = "message/rfc822"
+DELIVERY_ERROR_MAX_LENGTH = 2000
+
+
+# --- What goes out ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OutgoingFile:
+    """A file attached to an e-mail."""
+
+    name: str
+    content: bytes
+    content_type: str = ""
+
+    @classmethod
+    def from_upload(cls, upload) -> "OutgoingFile":
+        """An uploaded file, refused (ValidationError) when it is of a kind or size that
+        interactions do not take as attachments."""
+        validate_attachment_upload(upload)
+        upload.seek(0)
+        return cls(name=upload.name, content=upload.read(), content_type=upload.content_type or "")
+
+    @classmethod
+    def from_attachment(cls, attachment: Attachment) -> "OutgoingFile":
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+        return cls(name=attachment.file_name, content=content, content_type=attachment.content_type)
+
+    @property
+    def mimetype(self) -> str:
+        # The stored type may carry parameters ("text/plain; charset=utf-8"); Django wants
+        # the bare type and finds the charset itself.
+        declared = self.content_type.split(";", 1)[0].strip()
+        return declared or mimetypes.guess_type(self.name)[0] or "application/octet-stream"
+
+
+def compose_email(
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    files: Iterable[OutgoingFile] = (),
+    reply_to: Sequence[str] = (),
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """The message as Django's e-mail backends send it, from the default sender address;
+    replies go to `reply_to` (the salesperson)."""
+    message = EmailMessage(
+        # A header is one line: line breaks typed or pasted into the subject become spaces
+        # (Django refuses them, to prevent header injection).
+        subject=" ".join(subject.split()),
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(to),
+        reply_to=list(reply_to),
+        headers=headers or {},
+    )
+    for outgoing in files:
+        message.attach(outgoing.name, outgoing.content, outgoing.mimetype)
+    return message
+
+
+def recipient(*, name: str, address: str) -> str:
+    """ "Name <address>", the way mail programs show who a message is for."""
+    return formataddr((name, address))
+
+
+def salesperson_reply_to(salesperson: Salesperson | None) -> list[str]:
+    if salesperson is None or not salesperson.email:
+        return []
+    return [recipient(name=salesperson.name, address=salesperson.email)]
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes out (an .eml file)."""
+    return message.message().as_bytes()
+
+
+def message_from_bytes(raw: bytes) -> EmailMessage:
+    """The stored message again, for Django's backends: same sender, recipients, subject,
+    body, attachments and Message-ID (a receiving mail program that got the first attempt
+    after all shows a resent one once); the date is that of the new attempt."""
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    body_part = parsed.get_body(preferencelist=("plain",))
+    headers = {"Message-ID": str(parsed["Message-ID"])} if parsed["Message-ID"] else {}
+    message = EmailMessage(
+        subject=str(parsed["Subject"] or ""),
+        body=body_part.get_content() if body_part is not None else "",
+        from_email=str(parsed["From"] or settings.DEFAULT_FROM_EMAIL),
+        to=_addresses(parsed["To"]),
+        cc=_addresses(parsed["Cc"]),
+        reply_to=_addresses(parsed["Reply-To"]),
+        headers=headers,
+    )
+    for part in parsed.iter_attachments():
+        message.attach(part.get_filename() or "attachment", part.get_content(), part.get_content_type())
+    return message
+
+
+def _addresses(header) -> list[str]:
+    if header is None:
+        return []
+    return [_format_address(address) for address in header.addresses]
+
+
+def _format_address(address: Address) -> str:
+    return formataddr((address.display_name, address.addr_spec))
+
+
+def stored_message_bytes(entry: InteractionLogEntry) -> bytes:
+    """The .eml that `entry` keeps of the e-mail it records; UndeliverableEmail when there
+    is none (an entry that is no e-mail, or its file was lost)."""
+    attachment = entry.attachment
+    if attachment is None or attachment.content_type != EML_CONTENT_TYPE:
+        raise UndeliverableEmail(_("The entry keeps no e-mail message to send."))
+    try:
+        with attachment.file.open("rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise UndeliverableEmail(_("The stored e-mail message %(name)s is missing.") % {"name": attachment.file_name})
+
+
+def merged_email_body(*, template: InteractionTemplate, contact: Contact, salesperson: Salesperson | None) -> str:
+    """The template's merge body in the contact's language (else the template's default
+    language), filled with the contact's and the salesperson's data; "" when it has none."""
+    language = resolve_language(
+        contact_language=contact.language,
+        template_languages=template_language_codes(template),
+        default_language=template.language_default,
+    )
+    row = template.language_row(language)
+    if row is None or not row.merge_body.strip():
+        return ""
+    return merge_template_body(
+        body=row.merge_body, contact=contact, salesperson=salesperson, date=timezone.localdate(), language=row.language
+    )
+
+
+def store_message(*, raw: bytes, contact: Contact, prefix: str = "email") -> Attachment:
+    """An attachment (saved file, unsaved row) holding the message as sent."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    name = get_valid_filename(f"{prefix}-{contact.number}-{stamp}.eml")
+    attachment = Attachment(file_name=name, content_type=EML_CONTENT_TYPE, size=len(raw))
+    attachment.file.save(name, ContentFile(raw), save=False)
+    return attachment
+
+
+# --- Queuing ---------------------------------------------------------------------------
+
+
+class DeliveryTicket:
+    """Whether a message was handed to the task queue: None until the transaction that
+    recorded it commits (the task is queued then), then True, or False when the broker
+    could not be reached (the entry stays "in progress"; "resend" queues it again)."""
+
+    def __init__(self) -> None:
+        self.queued: bool | None = None
+
+
+def queue_delivery_on_commit(*, entry_no: int | None = None, raw: bytes | None = None) -> DeliveryTicket:
+    """Queue the delivery of entry `entry_no`'s stored message (or, for an e-mail that is
+    not recorded, of `raw`) once the current transaction commits; at once outside one."""
+    ticket = DeliveryTicket()
+
+    def queue() -> None:
+        ticket.queued = _queue_now(entry_no=entry_no, raw=raw)
+
+    transaction.on_commit(queue)
+    return ticket
+
+
+def _queue_now(*, entry_no: int | None, raw: bytes | None) -> bool:
+    # Imported here: the tasks module imports this one.
+    import redis
+    from kombu.exceptions import OperationalError as BrokerOperationalError
+
+    from ..tasks import deliver_email, deliver_unrecorded_email
+
+    options = {"queue": settings.INTERACTIONS_EMAIL_QUEUE} if settings.INTERACTIONS_EMAIL_QUEUE else {}
+    # Fail fast instead of keeping a page waiting for a broker that is down.
+    options["retry_policy"] = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    try:
+        if entry_no is not None:
+            deliver_email.apply_async(args=[entry_no], **options)
+        else:
+            deliver_unrecorded_email.apply_async(args=[base64.b64encode(raw).decode("ascii")], **options)
+    except (BrokerOperationalError, redis.exceptions.ConnectionError):
+        logger.exception("The task queue is unreachable; e-mail of entry %s waits for a resend", entry_no)
+        return False
+    return True
+
+
+# --- Sending, resending ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SendResult:
+    """The entry that records the e-mail (None when nothing was recorded, and why), and
+    whether its delivery was queued."""
+
+    entry: InteractionLogEntry | None
+    ticket: DeliveryTicket
+    not_recorded_reason: str = ""
+
+    @property
+    def queue_unavailable(self) -> bool:
+        return self.ticket.queued is False
+
+
+def email_address_of(contact: Contact) -> str:
+    return contact.email.strip()
+
+
+def send_email(
+    *,
+    contact: Contact,
+    subject: str,
+    body: str,
+    attachments: Sequence[OutgoingFile],
+    user,
+    template: InteractionTemplate | None = None,
+    reply_to_entry: InteractionLogEntry | None = None,
+    address: str | None = None,
+) -> SendResult:
+    """Send an e-mail to `contact` and record it.
+
+    `template`: an interaction template whose merge body is the e-mail's text when `body`
+    is empty (the entry itself is recorded with the setup's template for E-mails).
+    `reply_to_entry`: the interaction this e-mail answers or forwards; its attachment goes
+    along. `address`: where to (default the contact's e-mail).
+    Raises ValidationError (by field) for what cannot be sent."""
+    require_permission(user, COMMUNICATE_PERMISSION)
+    address = (address if address is not None else email_address_of(contact)).strip()
+    salesperson = default_salesperson(user=user, contact=contact)
+    errors = {}
+    if not address:
+        errors["address"] = _("%(contact)s has no e-mail address: enter the address to write to.") % {
+            "contact": contact.name
+        }
+    else:
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors["address"] = _("Enter a valid e-mail address.")
+    if not subject.strip():
+        errors["subject"] = _("Enter the subject of the e-mail.")
+    if not body.strip() and template is not None:
+        body = merged_email_body(template=template, contact=contact, salesperson=salesperson)
+    if not body.strip():
+        errors["body"] = _("Write the text of the e-mail, or choose a template with a merge text.")
+    if reply_to_entry is not None and reply_to_entry.contact_id != contact.pk:
+        errors["contact"] = _("The interaction answered belongs to another contact.")
+    if errors:
+        raise ValidationError(errors)
+
+    files = list(attachments)
+    if reply_to_entry is not None and reply_to_entry.attachment_id:
+        try:
+            files.insert(0, OutgoingFile.from_attachment(reply_to_entry.attachment))
+        except FileNotFoundError:
+            raise ValidationError(
+                _("The attachment of interaction %(number)s is missing from storage; it cannot be sent.")
+                % {"number": reply_to_entry.entry_no}
+            ) from None
+    message = compose_email(
+        to=[recipient(name=contact.name, address=address)],
+        subject=subject.strip(),
+        body=body,
+        files=files,
+        reply_to=salesperson_reply_to(salesperson),
+    )
+    raw = message_bytes(message)
+
+    recording_template = setup_template(EMAILS_EVENT)
+    if recording_template is None:
+        return SendResult(
+            entry=None, ticket=queue_delivery_on_commit(raw=raw), not_recorded_reason=no_template_reason(EMAILS_EVENT)
+        )
+    attachment = store_message(raw=raw, contact=contact)
+    try:
+        with transaction.atomic():
+            attachment.save()
+            entry = automatic_entry(
+                template=recording_template,
+                contact=contact,
+                user=user,
+                correspondence_type=CorrespondenceType.EMAIL,
+                contact_via=address,
+                subject=subject,
+                attachment=attachment,
+                delivery_status=DeliveryStatus.IN_PROGRESS,
+            )
+            entry.save(force_insert=True)
+            ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
+    except BaseException:
+        discard_stored_file(attachment.file.name)
+        raise
+    return SendResult(entry=entry, ticket=ticket)
+
+
+class EmailNotResendable(Exception):
+    """The entry's e-mail was delivered meanwhile, or the entry records no e-mail."""
+
+
+def can_resend(entry: InteractionLogEntry) -> bool:
+    """An e-mail whose delivery failed, or is still under way (its queuing may have failed)."""
+    return (
+        entry.delivery_status in (DeliveryStatus.ERROR, DeliveryStatus.IN_PROGRESS)
+        and entry.attachment_id is not None
+        and not entry.canceled
+    )
+
+
+def resend_email(*, entry: InteractionLogEntry, user) -> DeliveryTicket:
+    """Deliver the entry's stored e-mail again. The entry's user and sales managers may;
+    raises EmailNotResendable when there is nothing to resend."""
+    require_permission(user, COMMUNICATE_PERMISSION)
+    if not may_act_on_entry(entry=entry, user=user):
+        raise PermissionDenied(_("Only the user who sent this e-mail and sales managers can resend it."))
+    with transaction.atomic():
+        # The status condition is part of the UPDATE: an e-mail delivered a moment ago is
+        # not sent a second time.
+        changed = InteractionLogEntry.objects.filter(
+            entry_no=entry.entry_no,
+            delivery_status__in=[DeliveryStatus.ERROR, DeliveryStatus.IN_PROGRESS],
+            attachment__content_type=EML_CONTENT_TYPE,
+            canceled=False,
+        ).update(delivery_status=DeliveryStatus.IN_PROGRESS, delivery_error="")
+        if not changed:
+            raise EmailNotResendable(entry.entry_no)
+        return queue_delivery_on_commit(entry_no=entry.entry_no)
+
+
+# --- Delivery (the task's work) --------------------------------------------------------
+
+
+class UndeliverableEmail(Exception):
+    """Trying again cannot help: there is nothing to send, or the server refused for good."""
+
+
+def is_permanent_failure(failure: BaseException) -> bool:
+    """A 5xx answer of the SMTP server (unknown mailbox, refused sender) does not change
+    on a retry; a refused connection or a 4xx answer may."""
+    if isinstance(failure, UndeliverableEmail):
+        return True
+    if isinstance(failure, smtplib.SMTPRecipientsRefused):
+        return bool(failure.recipients) and all(code >= 500 for code, _text in failure.recipients.values())
+    if isinstance(failure, smtplib.SMTPResponseException):
+        return failure.smtp_code >= 500
+    return False
+
+
+def failure_reason(failure: BaseException) -> str:
+    """What the log shows as the reason of a failed delivery."""
+    text = str(failure).strip()
+    if isinstance(failure, smtplib.SMTPResponseException):
+        error = (
+            failure.smtp_error.decode(errors="replace") if isinstance(failure.smtp_error, bytes) else failure.smtp_error
+        )
+        text = f"{failure.smtp_code} {error}"
+    return (text or type(failure).__name__)[:DELIVERY_ERROR_MAX_LENGTH]
+
+
+def send_now(message: EmailMessage) -> None:
+    """Hand `message` to the configured e-mail backend; raises what the backend raises."""
+    with get_connection(fail_silently=False) as connection:
+        if connection.send_messages([message]) != 1:
+            raise UndeliverableEmail(_("The e-mail backend did not accept the message."))
+
+
+def deliver_recorded_email(*, entry_no: int) -> bool:
+    """Send entry `entry_no`'s stored e-mail and clear its delivery status. Returns False
+    when the entry is not waiting for delivery (delivered, failed for good, canceled or
+    deleted meanwhile): a task delivered twice sends once. Raises the backend's error."""
+    entry = (
+        InteractionLogEntry.objects.select_related("attachment")
+        .filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS, canceled=False)
+        .first()
+    )
+    if entry is None:
+        return False
+    send_now(message_from_bytes(stored_message_bytes(entry)))
+    # A worker that dies between sending and this UPDATE gets the task again and sends
+    # again: at least once, as e-mail delivery is, never silently lost.
+    InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS).update(
+        delivery_status=DeliveryStatus.BLANK, delivery_error=""
+    )
+    return True
+
+
+def record_delivery_failure(*, entry_no: int, reason: str) -> bool:
+    """Mark entry `entry_no`'s e-mail as not delivered, with the reason. Only an e-mail still
+    in progress: one resent and delivered meanwhile keeps its blank status."""
+    return bool(
+        InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS).update(
+            delivery_status=DeliveryStatus.ERROR, delivery_error=reason[:DELIVERY_ERROR_MAX_LENGTH]
+        )
+    )
+
+
+def deliver_unrecorded_email(*, raw: bytes) -> None:
+    """Send an e-mail that no entry records (the setup has no template for E-mails)."""
+    send_now(message_from_bytes(raw))

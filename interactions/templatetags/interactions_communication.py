@@ -1,0 +1,33 @@
+"""Template helpers for the e-mail, call and meeting actions on pages of other parts."""
+
+from django import template
+
+from crm.contacts.models import CorrespondenceType
+
+from ..models import InteractionLogEntry
+from ..services.communication import COMMUNICATE_PERMISSION, may_act_on_entry
+from ..services.emails import EML_CONTENT_TYPE, can_resend
+
+register = template.Library()
+
+
+@register.filter
+def can_be_resent_by(entry: InteractionLogEntry, user) -> bool:
+    """Whether `user` sees "Resend" on `entry`: an e-mail not (yet) delivered, that the user
+    sent or, for a sales manager, anyone sent."""
+    return (
+        can_resend(entry)
+        and entry.attachment is not None
+        and entry.attachment.content_type == EML_CONTENT_TYPE
+        and may_act_on_entry(entry=entry, user=user)
+    )
+
+
+@register.filter
+def can_be_sent_by_email_by(entry: InteractionLogEntry, user) -> bool:
+    """Whether `user` sees "Send by e-mail" on `entry` (an interaction by e-mail)."""
+    return (
+        entry.correspondence_type == CorrespondenceType.EMAIL
+        and not entry.postponed
+        and user.has_perm(COMMUNICATE_PERMISSION)
+    )
