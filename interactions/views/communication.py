@@ -36,6 +36,8 @@ def _contact_url(contact: Contact) -> str:
 
 def _contact_from_query(request) -> Contact:
     number = request.GET.get("contact", "").strip()
+    if "\x00" in number:  # names no contact; PostgreSQL refuses it in a query
+        raise Http404(_("There is no such contact."))
     if not number:
         raise Http404(_("Choose the contact first: this page is opened from a contact's card."))
     return get_object_or_404(Contact.objects.select_related("company", "salesperson"), number=number)
@@ -228,7 +230,7 @@ def call_new(request):
     dial (tel: links), then the call recorded."""
     contact = _contact_from_query(request)
     segment_line = None
-    if request.GET.get("segment"):
+    if request.GET.get("segment") and "\x00" not in request.GET["segment"]:
         segment_line = (
             SegmentLine.objects.select_related("segment")
             .filter(segment__number=request.GET["segment"], contact=contact)
