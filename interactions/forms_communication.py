@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.contacts.models import Contact
 
@@ -44,7 +45,7 @@ class MergeTemplateChoiceField(forms.ModelChoiceField):
 
 class EmailForm(forms.Form):
     address = forms.EmailField(
-        label=_("To"),
+        label=pgettext_lazy("e-mail recipient", "To"),
         max_length=254,
         help_text=_("The contact's e-mail address; change it to write to another of the contact's addresses."),
     )
