@@ -195,7 +195,7 @@ if INTERACTIONS_PURGE_AFTER_DAYS is not None:
 # (one .log file per message), consolemail:// (printed by the process that sends: the
 # worker, or the web process when tasks run in-process) by default.
 # Only what the address sets: Django's defaults stand for the rest.
-vars().update(
+globals().update(
     {
         name: value
         for name, value in env.email_url("EMAIL_URL", default="consolemail://").items()
