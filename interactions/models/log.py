@@ -17,6 +17,18 @@ from .segments import LoggedSegment
 from .templates import InteractionGroup, InteractionTemplate
 
 
+# Foreign keys of the log without a database FOREIGN KEY constraint. A constraint is
+# checked on every inserted row (about 3.5 µs a row each on PostgreSQL: four of them were
+# a third of logging a 100,000-line segment, more than all the log's indexes together).
+# These four are copies taken at logging time from references that keep their constraint
+# (the company from the contact, the group from the template) or bookkeeping (who logged
+# it, which logged segment). Django's on_delete holds them; on PostgreSQL so do triggers
+# on the referenced tables (migration 0006), where deleting is rare: deleting a company or
+# group the log refers to is refused, deleting a user or logged segment clears the
+# reference.
+NO_DATABASE_FOREIGN_KEY = ("contact_company", "group", "user", "logged_segment")
+
+
 class InteractionLogEntry(models.Model):
     """One interaction with a contact. Never edited away: a wrong one is canceled, and only
     canceled entries are ever deleted (by the purge service)."""
@@ -34,6 +46,7 @@ class InteractionLogEntry(models.Model):
         blank=True,
         related_name="company_interaction_log_entries",
         db_index=False,
+        db_constraint=False,  # see NO_DATABASE_FOREIGN_KEY above
     )
     date = models.DateField(_("date"), default=timezone.localdate)
     time = models.TimeField(_("time"), null=True, blank=True)
@@ -60,6 +73,7 @@ class InteractionLogEntry(models.Model):
         blank=True,
         related_name="log_entries",
         db_index=False,
+        db_constraint=False,  # see NO_DATABASE_FOREIGN_KEY above
     )
     language = models.CharField(_("language"), max_length=10, choices=Language.choices, blank=True)
     attachment = models.ForeignKey(
@@ -78,6 +92,7 @@ class InteractionLogEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+",
+        db_constraint=False,  # see NO_DATABASE_FOREIGN_KEY above
     )
     salesperson = models.ForeignKey(
         Salesperson,
@@ -110,6 +125,7 @@ class InteractionLogEntry(models.Model):
         blank=True,
         related_name="entries",
         db_index=False,
+        db_constraint=False,  # see NO_DATABASE_FOREIGN_KEY above
     )
     evaluation = models.CharField(_("evaluation"), max_length=15, choices=Evaluation.choices, blank=True)
     attempt_failed = models.BooleanField(_("attempt failed"), default=False)
@@ -152,27 +168,31 @@ class InteractionLogEntry(models.Model):
         ]
         # One index per filter of the log page, each ending in the page's sort order, so a
         # filtered page reads only the rows it shows; partial indexes keep the rarely-set
-        # columns small.
+        # columns small. Ascending, read backward by the log (newest first): new entries
+        # land at the right end of each range, where PostgreSQL appends without descending
+        # the tree and splits pages 90/10 (about 5% faster bulk logging, measured in bench/).
         indexes = [
             # The unfiltered log reads page after page of this index alone (index-only scans):
             # it leaves out postponed entries as the log does, so no row needs checking.
-            models.Index(fields=["-date", "-entry_no"], name="log_date_idx", condition=Q(postponed=False)),
-            models.Index(fields=["contact", "-date", "-entry_no"], name="log_contact_date_idx"),
-            models.Index(fields=["contact_company", "-date", "-entry_no"], name="log_company_date_idx"),
-            models.Index(fields=["salesperson", "-date", "-entry_no"], name="log_salesperson_date_idx"),
-            models.Index(fields=["template", "-date", "-entry_no"], name="log_template_date_idx"),
-            models.Index(fields=["group", "-date", "-entry_no"], name="log_group_date_idx"),
+            models.Index(fields=["date", "entry_no"], name="log_date_idx", condition=Q(postponed=False)),
+            models.Index(fields=["contact", "date", "entry_no"], name="log_contact_date_idx"),
+            models.Index(fields=["contact_company", "date", "entry_no"], name="log_company_date_idx"),
+            models.Index(fields=["salesperson", "date", "entry_no"], name="log_salesperson_date_idx"),
+            models.Index(fields=["template", "date", "entry_no"], name="log_template_date_idx"),
+            models.Index(fields=["group", "date", "entry_no"], name="log_group_date_idx"),
             models.Index(
-                fields=["campaign", "-date", "-entry_no"],
+                fields=["campaign", "date", "entry_no"],
                 name="log_campaign_date_idx",
                 condition=Q(campaign__isnull=False),
             ),
             models.Index(
-                fields=["segment_number", "-date", "-entry_no"],
+                fields=["segment_number", "date", "entry_no"],
                 name="log_segment_date_idx",
                 condition=~Q(segment_number=""),
             ),
-            models.Index(fields=["logged_segment"], name="log_logged_segment_idx", condition=Q(logged_segment__isnull=False)),
+            models.Index(
+                fields=["logged_segment"], name="log_logged_segment_idx", condition=Q(logged_segment__isnull=False)
+            ),
             models.Index(
                 fields=["document_type", "document_number"],
                 name="log_document_idx",
