@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from .selectors import EXPORT_COLUMNS, export_rows
+from .selectors_log import EXPORT_COLUMNS, export_rows
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,14 +1,17 @@
 """Filter forms (django-filter) of the interactions module."""
 
+import functools
+
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.contacts.models import Campaign, Contact, Salesperson
+from crm.contacts.models import Contact
 from crm.documents.types import DocumentType
 
-from .models import Evaluation, InformationFlow, InteractionGroup, InteractionLogEntry, InteractionTemplate
+from .models import Evaluation, InformationFlow, InteractionLogEntry
+from .selectors_log import FILTER_CHOICE_MODELS, log_filter_choices
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 
@@ -45,18 +48,10 @@ class InteractionLogFilter(django_filters.FilterSet):
     contact_company = django_filters.CharFilter(
         method="filter_contact_company", label=_("Contact company no."), max_length=20
     )
-    salesperson = django_filters.ModelChoiceFilter(
-        empty_label=_("All"), queryset=Salesperson.objects.order_by("code"), label=_("Salesperson")
-    )
-    template = django_filters.ModelChoiceFilter(
-        empty_label=_("All"), queryset=InteractionTemplate.objects.order_by("code"), label=_("Interaction template")
-    )
-    group = django_filters.ModelChoiceFilter(
-        empty_label=_("All"), queryset=InteractionGroup.objects.order_by("code"), label=_("Interaction group")
-    )
-    campaign = django_filters.ModelChoiceFilter(
-        empty_label=_("All"), queryset=Campaign.objects.order_by("number"), label=_("Campaign")
-    )
+    salesperson = django_filters.ChoiceFilter(empty_label=_("All"), label=_("Salesperson"))
+    template = django_filters.ChoiceFilter(empty_label=_("All"), label=_("Interaction template"))
+    group = django_filters.ChoiceFilter(empty_label=_("All"), label=_("Interaction group"))
+    campaign = django_filters.ChoiceFilter(empty_label=_("All"), label=_("Campaign"))
     segment = django_filters.CharFilter(field_name="segment_number", label=_("Segment no."), max_length=20)
     logged_segment = django_filters.NumberFilter(
         field_name="logged_segment_id", label=_("Logged segment no."), min_value=1, max_value=2**62
@@ -82,7 +77,22 @@ class InteractionLogFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The four set-up lists come from one query, run only when a list is needed (the
+        # form is shown, or one of them is filtered on); a chosen id is checked against it.
+        self._choice_lists = functools.cache(log_filter_choices)
+        for name in FILTER_CHOICE_MODELS:
+            self.filters[name].extra["choices"] = functools.partial(self._choices_of, name)
         style_form(self.form)
+
+    def _choices_of(self, name: str) -> list[tuple[int, str]]:
+        return [(choice.pk, choice.label) for choice in self._choice_lists()[name]]
+
+    def chosen_key(self, name: str) -> str | None:
+        """The code (or number) of the salesperson, template, group or campaign filtered on."""
+        value = self.form.cleaned_data.get(name) if self.is_bound and self.form.is_valid() else None
+        if not value:
+            return None
+        return next((choice.key for choice in self._choice_lists()[name] if str(choice.pk) == value), None)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

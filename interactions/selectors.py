@@ -1,4 +1,5 @@
-"""Every non-trivial read of the interactions module: statistics and filtered log querysets."""
+"""Reads of the interactions module: totals, contact statistics, set-up pages, dashboard.
+The log page's reads are in selectors_log.py."""
 
 import datetime
 import itertools
@@ -95,77 +96,6 @@ def contact_statistics(
         last_attempted_date=Max("date", filter=Q(initiated_by=InitiatedBy.US)),
     )
     return ContactStatistics(**figures)
-
-
-def log_entries() -> QuerySet[InteractionLogEntry]:
-    """The interaction log: every entry but postponed ones (they have their own list). Plain,
-    without joins: the page reads the entry numbers of one page from an index first and then
-    loads just those rows with `log_rows`."""
-    return InteractionLogEntry.objects.filter(postponed=False)
-
-
-def log_rows(entry_numbers: list[int]) -> list[InteractionLogEntry]:
-    """The entries `entry_numbers`, in that order, with what a log row shows: the contact, its
-    company, template, group and salesperson joined in, and `has_comments` (one more query, on
-    the comments' index: an EXISTS per row would let PostgreSQL hash the whole comments table)."""
-    from .models import InteractionComment
-
-    if not entry_numbers:
-        return []
-    by_number = InteractionLogEntry.objects.select_related(
-        "contact", "contact_company", "template", "group", "salesperson"
-    ).in_bulk(entry_numbers)
-    commented = set(
-        InteractionComment.objects.filter(entry_id__in=entry_numbers)
-        .order_by()
-        .values_list("entry_id", flat=True)
-        .distinct()
-    )
-    rows = []
-    for number in entry_numbers:
-        entry = by_number.get(number)
-        if entry is not None:
-            entry.has_comments = number in commented
-            rows.append(entry)
-    return rows
-
-
-EXPORT_COLUMNS = [
-    # (header, value path)
-    (_("Entry No."), "entry_no"),
-    (_("Date"), "date"),
-    (_("Time"), "time"),
-    (_("Contact No."), "contact__number"),
-    (_("Contact Name"), "contact__name"),
-    (_("Contact Company No."), "contact_company__number"),
-    (_("Contact Company Name"), "contact_company__name"),
-    (_("Description"), "description"),
-    (_("Subject"), "subject"),
-    (_("Interaction Template Code"), "template__code"),
-    (_("Interaction Group Code"), "group__code"),
-    (_("Salesperson Code"), "salesperson__code"),
-    (_("Information Flow"), "information_flow"),
-    (_("Initiated By"), "initiated_by"),
-    (_("Evaluation"), "evaluation"),
-    (_("Cost"), "cost"),
-    (_("Duration (Min.)"), "duration"),
-    (_("Attempt Failed"), "attempt_failed"),
-    (_("Canceled"), "canceled"),
-    (_("Correspondence Type"), "correspondence_type"),
-    (_("Contact Via"), "contact_via"),
-    (_("Document Type"), "document_type"),
-    (_("Document No."), "document_number"),
-    (_("Campaign No."), "campaign__number"),
-    (_("Segment No."), "segment_number"),
-    (_("Logged Segment No."), "logged_segment_id"),
-    (_("Delivery Status"), "delivery_status"),
-]
-
-
-def export_rows(entries: QuerySet[InteractionLogEntry], *, chunk_size: int = 2000):
-    """Rows of the filtered log for export: one streamed query, memory flat whatever the size."""
-    paths = [path for _header, path in EXPORT_COLUMNS]
-    return entries.values_list(*paths).iterator(chunk_size=chunk_size)
 
 
 def _contact_entries(contact: Contact) -> QuerySet[InteractionLogEntry]:

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import selectors_log
 from .models import DeliveryStatus, InformationFlow, InteractionLogEntry
 
 FLOW_ICONS = {
@@ -38,7 +38,7 @@ class DeferredJoinTableData(TableQuerysetData):
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            return selectors.log_rows(list(self.data.values_list("pk", flat=True)[key]))
+            return selectors_log.log_rows(list(self.data.values_list("pk", flat=True)[key]))
         return super().__getitem__(key)
 
 

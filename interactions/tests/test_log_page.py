@@ -135,6 +135,28 @@ def test_log_page_runs_the_same_queries_for_10_and_100_rows(sales_client):
     assert not any("COUNT(" in sql.upper() for sql in hundred), "the log page must never count the table"
 
 
+def test_log_page_reads_its_rows_and_its_filter_lists_in_one_query_each(sales_client):
+    entry = InteractionLogEntryFactory()
+    InteractionCommentFactory(entry=entry)
+    InteractionLogEntryFactory.create_batch(3)
+    template, salesperson = entry.template, entry.salesperson
+    with CaptureQueriesContext(connection) as context:
+        response = sales_client.get(LOG, {"template": template.pk, "salesperson": salesperson.pk})
+    log_queries = [q["sql"] for q in context.captured_queries if "interactions_interactionlogentry" in q["sql"]]
+    list_queries = [q["sql"] for q in context.captured_queries if "contacts_campaign" in q["sql"]]
+    # The entry numbers of the page, then its rows with contact, company, template, group,
+    # salesperson and the comment marker: two queries on the log whatever is shown.
+    assert len(log_queries) == 2
+    assert "interactions_interactioncomment" in log_queries[1]
+    # The four set-up lists (and the check of the chosen ids) in one query.
+    assert len(list_queries) == 1
+    assert all(table in list_queries[0] for table in ["contacts_salesperson", "interactions_interactiongroup"])
+    assert rows(response) == {entry.entry_no}
+    page = response.content.decode()
+    assert f'<option value="{template.pk}" selected>{template}</option>' in page
+    assert f"template={template.code}" in response.context["new_interaction_url"]
+
+
 def test_log_is_sorted_by_the_chosen_column(sales_client):
     cheap = InteractionLogEntryFactory(cost=1)
     dear = InteractionLogEntryFactory(cost=99)

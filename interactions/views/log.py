@@ -17,7 +17,7 @@ from django_tables2 import RequestConfig
 
 from crm.paging import SafeLazyPaginator
 
-from .. import exports, selectors
+from .. import exports, selectors_log
 from ..filters import InteractionLogFilter
 from ..forms_log import CommentForm, EntrySelectionForm
 from ..models import Evaluation, InteractionLogEntry
@@ -46,9 +46,9 @@ def _new_interaction_url(filterset) -> str:
     prefill = {}
     if data.get("contact"):
         prefill["contact"] = data["contact"]
-    for name, attribute in [("template", "code"), ("salesperson", "code"), ("campaign", "number")]:
-        if data.get(name):
-            prefill[name] = getattr(data[name], attribute)
+    for name in ["template", "salesperson", "campaign"]:
+        if key := filterset.chosen_key(name):
+            prefill[name] = key
     if data.get("segment"):
         prefill["segment"] = data["segment"]
     return f"{url}?{urlencode(prefill)}" if prefill else url
@@ -56,10 +56,10 @@ def _new_interaction_url(filterset) -> str:
 
 @permission_required("interactions.view_interactionlogentry", raise_exception=True)
 def interaction_log(request):
-    filterset = InteractionLogFilter(request.GET or None, queryset=selectors.log_entries())
+    filterset = InteractionLogFilter(request.GET or None, queryset=selectors_log.log_entries())
     filter_is_valid = not filterset.is_bound or filterset.is_valid()
     # An invalid filter shows its errors and no rows, never everything.
-    entries = filterset.qs if filter_is_valid else selectors.log_entries().none()
+    entries = filterset.qs if filter_is_valid else selectors_log.log_entries().none()
 
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
@@ -149,9 +149,9 @@ def log_actions(request):
     if not request.user.has_perm("interactions.cancel_interactionlogentry"):
         raise PermissionDenied
     if not form.cleaned_data.get("confirmed"):
-        entries = selectors.log_rows(
+        entries = selectors_log.log_rows(
             list(
-                selectors.log_entries()
+                selectors_log.log_entries()
                 .filter(entry_no__in=numbers)
                 .order_by("-date", "-entry_no")
                 .values_list("pk", flat=True)

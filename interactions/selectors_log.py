@@ -1,0 +1,112 @@
+"""Reads of the interaction log page: the log itself, a page's rows, the export, and the
+lists its filter form offers."""
+
+from typing import NamedTuple
+
+from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+
+from crm.contacts.models import Campaign, Salesperson
+
+from .models import InteractionComment, InteractionGroup, InteractionLogEntry, InteractionTemplate
+
+
+def log_entries() -> QuerySet[InteractionLogEntry]:
+    """The interaction log: every entry but postponed ones (they have their own list). Plain,
+    without joins: the page reads the entry numbers of one page from an index first and then
+    loads just those rows with `log_rows`."""
+    return InteractionLogEntry.objects.filter(postponed=False)
+
+
+def log_rows(entry_numbers: list[int]) -> list[InteractionLogEntry]:
+    """The entries `entry_numbers`, in that order, with what a log row shows: the contact, its
+    company, template, group and salesperson joined in, and `has_comments`, in one query. The
+    comment is looked up per row by a subquery with LIMIT, which PostgreSQL runs on the
+    comments' index for each of the page's rows (an EXISTS could be planned as a hash of the
+    whole comments table)."""
+    if not entry_numbers:
+        return []
+    first_comment = InteractionComment.objects.filter(entry_id=OuterRef("pk")).order_by().values("entry_id")[:1]
+    by_number = (
+        InteractionLogEntry.objects.select_related("contact", "contact_company", "template", "group", "salesperson")
+        .annotate(commented_entry=Subquery(first_comment))
+        .in_bulk(entry_numbers)
+    )
+    rows = []
+    for number in entry_numbers:
+        entry = by_number.get(number)
+        if entry is not None:
+            entry.has_comments = entry.commented_entry is not None
+            rows.append(entry)
+    return rows
+
+
+EXPORT_COLUMNS = [
+    # (header, value path)
+    (_("Entry No."), "entry_no"),
+    (_("Date"), "date"),
+    (_("Time"), "time"),
+    (_("Contact No."), "contact__number"),
+    (_("Contact Name"), "contact__name"),
+    (_("Contact Company No."), "contact_company__number"),
+    (_("Contact Company Name"), "contact_company__name"),
+    (_("Description"), "description"),
+    (_("Subject"), "subject"),
+    (_("Interaction Template Code"), "template__code"),
+    (_("Interaction Group Code"), "group__code"),
+    (_("Salesperson Code"), "salesperson__code"),
+    (_("Information Flow"), "information_flow"),
+    (_("Initiated By"), "initiated_by"),
+    (_("Evaluation"), "evaluation"),
+    (_("Cost"), "cost"),
+    (_("Duration (Min.)"), "duration"),
+    (_("Attempt Failed"), "attempt_failed"),
+    (_("Canceled"), "canceled"),
+    (_("Correspondence Type"), "correspondence_type"),
+    (_("Contact Via"), "contact_via"),
+    (_("Document Type"), "document_type"),
+    (_("Document No."), "document_number"),
+    (_("Campaign No."), "campaign__number"),
+    (_("Segment No."), "segment_number"),
+    (_("Logged Segment No."), "logged_segment_id"),
+    (_("Delivery Status"), "delivery_status"),
+]
+
+
+def export_rows(entries: QuerySet[InteractionLogEntry], *, chunk_size: int = 2000):
+    """Rows of the filtered log for export: one streamed query, memory flat whatever the size."""
+    paths = [path for _header, path in EXPORT_COLUMNS]
+    return entries.values_list(*paths).iterator(chunk_size=chunk_size)
+
+
+# The set-up data the log's filter form offers: filter name -> (model, key field, text field).
+# Each model's __str__ is "<key> <text>".
+FILTER_CHOICE_MODELS = {
+    "salesperson": (Salesperson, "code", "name"),
+    "template": (InteractionTemplate, "code", "description"),
+    "group": (InteractionGroup, "code", "description"),
+    "campaign": (Campaign, "number", "description"),
+}
+
+
+class FilterChoice(NamedTuple):
+    pk: int
+    key: str  # the code or number, as the "new interaction" page takes it
+    label: str
+
+
+def log_filter_choices() -> dict[str, list[FilterChoice]]:
+    """The salespeople, templates, groups and campaigns of the log's filter form, each sorted
+    by its key, in one query (four lists, four round trips before)."""
+    parts = [
+        model.objects.order_by()
+        .annotate(filter_name=Value(name, output_field=CharField()), key=F(key), text=Cast(text, CharField()))
+        .values_list("filter_name", "id", "key", "text")
+        for name, (model, key, text) in FILTER_CHOICE_MODELS.items()
+    ]
+    choices: dict[str, list[FilterChoice]] = {name: [] for name in FILTER_CHOICE_MODELS}
+    for name, pk, key, text in parts[0].union(*parts[1:], all=True).order_by("filter_name", "key"):
+        model, key_field, text_field = FILTER_CHOICE_MODELS[name]
+        choices[name].append(FilterChoice(pk, key, str(model(pk=pk, **{key_field: key, text_field: text}))))
+    return choices
