@@ -4,7 +4,6 @@ lists its filter form offers."""
 from typing import NamedTuple
 
 from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Salesperson
@@ -101,7 +100,7 @@ def log_filter_choices() -> dict[str, list[FilterChoice]]:
     by its key, in one query (four lists, four round trips before)."""
     parts = [
         model.objects.order_by()
-        .annotate(filter_name=Value(name, output_field=CharField()), key=F(key), text=Cast(text, CharField()))
+        .annotate(filter_name=Value(name, output_field=CharField()), key=F(key), text=F(text))
         .values_list("filter_name", "id", "key", "text")
         for name, (model, key, text) in FILTER_CHOICE_MODELS.items()
     ]
