@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Contact
 from crm.documents.types import DocumentType
+from crm.forms import style_form
 
 from .models import Evaluation, InformationFlow, InteractionLogEntry
 from .selectors_log import FILTER_CHOICE_MODELS, log_filter_choices
@@ -28,18 +29,6 @@ def _contact_id(number: str) -> int:
     with an indexed column (the planner then always uses the contact's index); -1 matches
     nothing when the number is unknown."""
     return Contact.objects.filter(number=number.strip()).values_list("id", flat=True).first() or -1
-
-
-def style_form(form) -> None:
-    """Bootstrap classes on every widget of a form (small controls, as on list pages)."""
-    for field in form.fields.values():
-        if isinstance(field.widget, forms.Select):
-            css = "form-select form-select-sm"
-        elif isinstance(field.widget, forms.CheckboxInput):
-            css = "form-check-input"
-        else:
-            css = "form-control form-control-sm"
-        field.widget.attrs.setdefault("class", css)
 
 
 class InteractionLogFilter(django_filters.FilterSet):

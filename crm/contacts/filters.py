@@ -1,7 +1,8 @@
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from crm.forms import style_form
 
 from .models import Contact, CorrespondenceType, Language, Salesperson
 
@@ -24,11 +25,7 @@ class ContactFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            select = isinstance(field.widget, forms.Select)
-            field.widget.attrs.setdefault(
-                "class", "form-select form-select-sm" if select else "form-control form-control-sm"
-            )
+        style_form(self.form)
 
     def search(self, queryset, name, value):
         """Name, number, e-mail or phone: what a salesperson has at hand when looking someone up."""

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Salesperson
+from crm.forms import style_form
 
 from .models import Customer, Document, Vendor
 from .types import DocumentKind
@@ -34,11 +35,7 @@ class DocumentFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            select = isinstance(field.widget, forms.Select)
-            field.widget.attrs.setdefault(
-                "class", "form-select form-select-sm" if select else "form-control form-control-sm"
-            )
+        style_form(self.form)
 
     def search(self, queryset, name, value):
         """The number, or words of the description: what a user has at hand."""
