@@ -27,7 +27,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     arguments = parser.parse_args()
     configure()
-    from interactions.services.purge import purge_canceled_interactions
+    from interactions.services.purge.service import purge_canceled_interactions
 
     batches = []
     last = [time.perf_counter()]

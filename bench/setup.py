@@ -27,8 +27,9 @@ def configure() -> str:
 
 
 def _create_database(url: str) -> None:
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     parts = urlparse(url)
     name = parts.path.lstrip("/")

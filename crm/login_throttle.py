@@ -12,9 +12,9 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
-from django.views.decorators.cache import never_cache
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 KEY_PREFIX = "login-throttle"
 

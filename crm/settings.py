@@ -109,7 +109,7 @@ LOGIN_THROTTLE_SECONDS = env.int("LOGIN_THROTTLE_SECONDS", default=900)
 LOGIN_THROTTLE_FORWARDED_FOR = env.bool("LOGIN_THROTTLE_FORWARDED_FOR", default=False)
 
 # Uploads: attachments are refused above INTERACTIONS_ATTACHMENT_MAX_SIZE (and by type,
-# interactions/forms.py); form data other than files is capped by Django at
+# interactions/services/attachments.py); form data other than files is capped by Django at
 # DATA_UPLOAD_MAX_MEMORY_SIZE; uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a
 # temporary file instead of memory. Cap the whole request body in the reverse proxy too
 # (e.g. nginx client_max_body_size 25m).

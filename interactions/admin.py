@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
-from .forms import (
+from .forms.setup import (
     BaseInteractionTemplateLanguageFormSet,
     InteractionGroupForm,
     InteractionTemplateForm,
@@ -30,6 +29,7 @@ from .models import (
     Segment,
     SegmentLine,
 )
+from .selectors import statistics as selectors
 
 
 def _totals_html(totals: selectors.InteractionTotals):

@@ -371,8 +371,8 @@ DEMO_EMAILS = [
 
 
 def _load_communication_demo(*, rng: random.Random, contacts: ContactsDemo, users_by_salesperson: dict, today) -> int:
-    from .services.communication import automatic_entry
-    from .services.emails import (
+    from .services.communication.automatic_entries import automatic_entry
+    from .services.communication.emails import (
         OutgoingFile,
         compose_email,
         message_bytes,
@@ -380,7 +380,7 @@ def _load_communication_demo(*, rng: random.Random, contacts: ContactsDemo, user
         salesperson_reply_to,
         store_message,
     )
-    from .services.meetings import Meeting, meeting_calendar, organizer_address
+    from .services.communication.meetings import Meeting, meeting_calendar, organizer_address
 
     setup = InteractionTemplateSetup.load()
     email_template, call_template, meeting_template = setup.emails, setup.outgoing_calls, setup.meeting_invitations

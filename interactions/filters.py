@@ -12,7 +12,7 @@ from crm.documents.types import DocumentType
 from crm.forms import style_form
 
 from .models import Evaluation, InformationFlow, InteractionLogEntry
-from .selectors_log import FILTER_CHOICE_MODELS, log_filter_choices
+from .selectors.log import FILTER_CHOICE_MODELS, log_filter_choices
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from redis.lock import Lock
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.result import AsyncResult
@@ -33,10 +32,11 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerOperationalError
+from redis.lock import Lock
 
-from .services import emails as email_services
-from .services.purge import PurgeFilter
-from .services.purge import purge_canceled_interactions as purge_service
+from .services.communication import emails as email_services
+from .services.purge.service import PurgeFilter
+from .services.purge.service import purge_canceled_interactions as purge_service
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,19 @@
 from django.urls import path
 
-from .views import attachments, groups, log, logged_segments, purge, segments, setup, templates, totals
-from .views import communication, postponed, recording
+from .views import (
+    attachments,
+    communication,
+    groups,
+    log,
+    logged_segments,
+    postponed,
+    purge,
+    recording,
+    segments,
+    setup,
+    templates,
+    totals,
+)
 
 app_name = "interactions"
 urlpatterns: list = [

@@ -16,7 +16,6 @@ from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy
 from .segments import LoggedSegment
 from .templates import InteractionGroup, InteractionTemplate
 
-
 # Foreign keys of the log without a database FOREIGN KEY constraint. A constraint is
 # checked on every inserted row (about 3.5 µs a row each on PostgreSQL: four of them were
 # a third of logging a 100,000-line segment, more than all the log's indexes together).

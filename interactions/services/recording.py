@@ -35,7 +35,6 @@ from django.utils.translation import gettext_lazy
 
 from crm.contacts.models import Campaign, Contact, CorrespondenceType, Salesperson
 
-from ..forms import attachment_from_upload, validate_attachment_upload
 from ..models import (
     Attachment,
     InteractionComment,
@@ -44,12 +43,13 @@ from ..models import (
     InteractionTemplateLanguage,
     WizardAction,
 )
+from .attachments import attachment_from_upload, validate_attachment_upload
 from .log_entries import add_comment
 from .permissions import require_permission
 
 # The purge owns the rule "an attachment goes when nothing uses it any more"; deleting a
 # postponed entry, or replacing the content of one, applies the same rule.
-from .purge import delete_unused_attachments
+from .purge.service import delete_unused_attachments
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from ..models import (
     SegmentCriteriaStep,
     SegmentLine,
 )
-from ..selectors_segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
+from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
 from .permissions import require_permission
 from .recording import contact_via_for, resolve_correspondence_type, resolve_language
 

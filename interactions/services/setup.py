@@ -1,7 +1,7 @@
 """Setting up interactions from the module's pages: groups, templates with their languages
 and attachments, and the template setup.
 
-The forms of interactions/forms.py validate, exactly as they do in the Django admin; these
+The forms of interactions/forms/setup.py validate, exactly as they do in the Django admin; these
 functions check the user's permission (a view checks too, but a service never trusts its
 caller) and write, each in one transaction.
 """
@@ -12,14 +12,14 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..forms import (
+from ..forms.setup import (
     BaseInteractionTemplateLanguageFormSet,
     InteractionGroupForm,
     InteractionTemplateForm,
     InteractionTemplateSetupForm,
 )
 from ..models import InteractionGroup, InteractionTemplate, InteractionTemplateSetup, Segment, SegmentLine
-from ..selectors import setup_events_recorded_by
+from ..selectors.setup import setup_events_recorded_by
 from .permissions import require_permission
 
 

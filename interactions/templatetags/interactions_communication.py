@@ -5,8 +5,8 @@ from django import template
 from crm.contacts.models import CorrespondenceType
 
 from ..models import InteractionLogEntry
-from ..services.communication import COMMUNICATE_PERMISSION, may_act_on_entry
-from ..services.emails import EML_CONTENT_TYPE, can_resend
+from ..services.communication.automatic_entries import COMMUNICATE_PERMISSION, may_act_on_entry
+from ..services.communication.emails import EML_CONTENT_TYPE, can_resend
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from django import forms, template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .. import selectors
+from ..selectors import statistics as selectors
 
 register = template.Library()
 

@@ -10,8 +10,8 @@ from django import template
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .. import selectors
-from ..setup_tables import WeeklyInteractionsTable
+from ..selectors import statistics as selectors
+from ..tables.statistics import WeeklyInteractionsTable
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from crm.celery import app
 from crm.contacts.models import CorrespondenceType
 from interactions.models import DeliveryStatus, InformationFlow, InteractionLogEntry
-from interactions.services import emails as email_services
+from interactions.services.communication import emails as email_services
 from interactions.tasks import deliver_email
 
 from .email_support import RefusingSmtpServer, closed_port, salesperson_for, set_up_templates, stored_message

@@ -143,3 +143,26 @@ def test_comment_text_is_escaped(sales_client):
 
 def test_unknown_entry_is_a_404(sales_client):
     assert sales_client.get(reverse("interactions:entry-detail", args=[999999])).status_code == 404
+
+
+def test_a_selection_at_the_limit_asks_for_confirmation(manager_client):
+    from interactions.views import log as log_views
+
+    entries = InteractionLogEntryFactory.create_batch(3)
+    limit = log_views.MAX_SELECTION
+    numbers = [entry.pk for entry in entries] + list(range(10**9, 10**9 + limit - len(entries)))
+    response = manager_client.post(ACTIONS, {"action": "cancel", "entry": numbers})
+    assert response.status_code == 200
+    assert "Select at most" not in response.content.decode()
+
+
+def test_a_selection_past_the_limit_is_refused_with_a_message_and_changes_nothing(manager_client):
+    from interactions.views import log as log_views
+
+    entries = InteractionLogEntryFactory.create_batch(3)
+    limit = log_views.MAX_SELECTION
+    numbers = [entry.pk for entry in entries] + list(range(10**9, 10**9 + limit + 1 - len(entries)))
+    response = manager_client.post(ACTIONS, {"action": "cancel", "entry": numbers, "confirmed": "on"}, follow=True)
+    assert response.status_code == 200
+    assert f"Select at most {limit} entries at a time." in response.content.decode()
+    assert not InteractionLogEntry.objects.filter(canceled=True).exists()

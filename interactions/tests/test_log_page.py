@@ -3,7 +3,6 @@
 import csv
 import datetime
 import io
-import re
 
 import pytest
 from django.db import connection
@@ -17,7 +16,6 @@ from .factories import (
     CampaignFactory,
     CompanyFactory,
     InteractionCommentFactory,
-    InteractionGroupFactory,
     InteractionLogEntryFactory,
     InteractionTemplateFactory,
     LoggedSegmentFactory,

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from interactions.forms import InteractionTemplateLanguageFormSet, InteractionTemplateSetupForm
+from interactions.forms.setup import InteractionTemplateLanguageFormSet, InteractionTemplateSetupForm
 from interactions.models import InformationFlow, InteractionLogEntry, InteractionTemplateSetup
 
 from .factories import (

@@ -29,7 +29,6 @@ from crm.documents.tests.factories import (
     grant_document_permissions_to_groups,
 )
 from crm.documents.types import KIND_INFO, DocumentKind, DocumentType, print_event
-from interactions import selectors
 from interactions.demo import load_interactions_demo
 from interactions.models import (
     SETUP_EVENTS,
@@ -39,6 +38,7 @@ from interactions.models import (
     InteractionLogEntry,
     InteractionTemplateSetup,
 )
+from interactions.selectors import statistics as selectors
 
 from .factories import (
     CampaignFactory,

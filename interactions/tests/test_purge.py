@@ -17,14 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from interactions.models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
-from interactions.services import purge as purge_module
-from interactions.services.purge import (
+from interactions.services.purge import service as purge_module
+from interactions.services.purge.archive import ArchiveRefused, restore_purged_interactions
+from interactions.services.purge.service import (
     PurgeFilter,
     _delete_batch,
     delete_canceled_logged_segments,
     purge_canceled_interactions,
 )
-from interactions.services.purge_archive import ArchiveRefused, restore_purged_interactions
 
 from .factories import (
     CampaignFactory,

@@ -10,7 +10,7 @@ from crm.documents.tests.factories import DocumentFactory, grant_document_permis
 from crm.documents.types import DocumentKind
 from interactions.models import InteractionLogEntry, InteractionTemplateSetup
 from interactions.services.log_entries import cancel_entries
-from interactions.services.purge import purge_canceled_interactions
+from interactions.services.purge.service import purge_canceled_interactions
 
 from .factories import InteractionLogEntryFactory, InteractionTemplateFactory
 

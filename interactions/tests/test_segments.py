@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from crm.contacts.models import Contact
 from interactions.models import SavedSegmentCriteria, Segment, SegmentCriteriaStep, SegmentLine
-from interactions.selectors_segments import SegmentCriteria, SegmentOptions, contacts_matching
+from interactions.selectors.segments import SegmentCriteria, SegmentOptions, contacts_matching
 from interactions.services import segments as services
 
 from .factories import (
@@ -647,7 +647,7 @@ def test_choosing_another_template_on_the_header_page_offers_to_move_the_lines_t
 
 
 def test_answering_no_leaves_the_lines_alone(sales_client, sales_user):
-    from interactions.forms_segments import UpdateLinesForm
+    from interactions.forms.segments import UpdateLinesForm
 
     segment = SegmentFactory(subject_default="Old")
     PersonFactory()

@@ -496,7 +496,7 @@ def test_administrator_deletes_an_unused_template_with_its_languages(administrat
 def test_a_replaced_template_attachment_is_deleted_when_nothing_else_uses_it():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from interactions.forms import InteractionTemplateLanguageFormSet
+    from interactions.forms.setup import InteractionTemplateLanguageFormSet
     from interactions.models import Attachment
 
     from .factories import InteractionTemplateFactory

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
-from interactions import selectors
+from interactions.selectors import statistics as selectors
 
 from .factories import (
     InteractionGroupFactory,

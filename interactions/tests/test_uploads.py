@@ -104,7 +104,7 @@ def test_a_file_within_the_limits_is_accepted():
 
 
 def test_the_limit_defaults_to_ten_megabytes(settings):
-    from interactions.forms import attachment_max_size
+    from interactions.services.attachments import attachment_max_size
 
     del settings.INTERACTIONS_ATTACHMENT_MAX_SIZE
     assert attachment_max_size() == 10 * 1024 * 1024

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.contacts.models import Contact
 
-from ..forms_communication import FILL_FROM_TEMPLATE, CallForm, EmailForm, MeetingForm
+from ..forms.communication import FILL_FROM_TEMPLATE, CallForm, EmailForm, MeetingForm
 from ..models import InformationFlow, InteractionLogEntry, SegmentLine
-from ..services import calls as call_services
-from ..services import emails as email_services
-from ..services import meetings as meeting_services
-from ..services.communication import (
+from ..services.communication import calls as call_services
+from ..services.communication import emails as email_services
+from ..services.communication import meetings as meeting_services
+from ..services.communication.automatic_entries import (
     COMMUNICATE_PERMISSION,
     EMAILS_EVENT,
     MEETING_INVITATIONS_EVENT,

@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from .. import selectors
-from ..forms import InteractionGroupForm, PeriodForm
+from ..forms.setup import InteractionGroupForm
+from ..forms.statistics import PeriodForm
 from ..models import InteractionGroup
+from ..selectors import statistics as selectors
 from ..services import setup as setup_services
-from ..setup_tables import GroupTotalsTable
+from ..tables.statistics import GroupTotalsTable
 
 
 @permission_required("interactions.view_interactiongroup", raise_exception=True)

@@ -17,12 +17,12 @@ from django_tables2 import RequestConfig
 
 from crm.paging import SafeLazyPaginator
 
-from .. import exports, selectors_log
 from ..filters import InteractionLogFilter
-from ..forms_log import CommentForm, EntrySelectionForm
+from ..forms.log import CommentForm, EntrySelectionForm
 from ..models import Evaluation, InteractionLogEntry
+from ..selectors import log as selectors_log
 from ..services import log_entries as log_services
-from ..tables import DeferredJoinTableData, InteractionLogTable
+from ..tables.log import DeferredJoinTableData, InteractionLogTable, csv_response, xlsx_response, xlsx_row_limit
 
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_SELECTION = 500
@@ -68,9 +68,9 @@ def interaction_log(request):
         if not filter_is_valid:
             messages.error(request, _("Correct the filter before exporting."))
         elif export == "csv":
-            return exports.csv_response(entries.order_by("-date", "-entry_no"))
+            return csv_response(entries.order_by("-date", "-entry_no"))
         else:
-            limit = exports.xlsx_row_limit()
+            limit = xlsx_row_limit()
             if entries.order_by()[: limit + 1].count() > limit:
                 messages.error(
                     request,
@@ -81,7 +81,7 @@ def interaction_log(request):
                     % {"limit": f"{limit:,}"},
                 )
             else:
-                return exports.xlsx_response(entries.order_by("-date", "-entry_no"))
+                return xlsx_response(entries.order_by("-date", "-entry_no"))
 
     table = InteractionLogTable(DeferredJoinTableData(entries))
     if not (

@@ -11,11 +11,11 @@ from django_tables2 import RequestConfig
 
 from crm.paging import SafePaginator
 
-from .. import selectors_segments as selectors
 from ..models import LoggedSegment
-from ..segment_tables import LoggedSegmentTable
+from ..selectors import segments as selectors
 from ..services import segments as services
-from ..services.purge import delete_canceled_logged_segments
+from ..services.purge.service import delete_canceled_logged_segments
+from ..tables.segments import LoggedSegmentTable
 
 PER_PAGE = 50
 

@@ -11,10 +11,10 @@ from django_tables2 import RequestConfig
 
 from crm.paging import SafePaginator
 
-from .. import selectors_recording
 from ..models import InteractionLogEntry
-from ..postponed_tables import PostponedInteractionTable
+from ..selectors import recording as selectors_recording
 from ..services import recording as services
+from ..tables.recording import PostponedInteractionTable
 from .recording import interaction_form_page
 
 PAGE_SIZE = 50

@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from ..purge_forms import PurgeFilterForm
-from ..services.purge import PURGE_PERMISSION, deleted_message, purge_canceled_interactions
+from ..forms.purge import PurgeFilterForm
+from ..services.purge.service import PURGE_PERMISSION, deleted_message, purge_canceled_interactions
 from ..tasks import PurgeQueueUnavailable, purge_progress, queue_purge
 
 

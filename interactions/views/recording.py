@@ -9,9 +9,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import forms_recording, selectors_recording
-from ..forms_recording import APPLY_DEFAULTS, POSTPONE, InteractionForm
+from ..forms import recording as forms_recording
+from ..forms.recording import APPLY_DEFAULTS, POSTPONE, InteractionForm
 from ..models import InteractionLogEntry
+from ..selectors import recording as selectors_recording
 from ..services import recording as services
 
 

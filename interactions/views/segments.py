@@ -14,8 +14,7 @@ from django_tables2 import RequestConfig
 
 from crm.paging import SafePaginator
 
-from .. import selectors_segments as selectors
-from ..forms_segments import (
+from ..forms.segments import (
     LineSelectionForm,
     LogSegmentForm,
     SavedCriteriaChoiceForm,
@@ -26,9 +25,10 @@ from ..forms_segments import (
     UpdateLinesForm,
 )
 from ..models import SavedSegmentCriteria, Segment, SegmentAction, SegmentLine
-from ..segment_tables import SegmentLineTable, SegmentTable, log_url
-from ..selectors_segments import SegmentCriteria, SegmentOptions
+from ..selectors import segments as selectors
+from ..selectors.segments import SegmentCriteria, SegmentOptions
 from ..services import segments as services
+from ..tables.segments import SegmentLineTable, SegmentTable, log_url
 
 PER_PAGE = 50
 

@@ -9,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors
-from ..forms import InteractionTemplateSetupForm
+from ..forms.setup import InteractionTemplateSetupForm
 from ..models import SETUP_SECTIONS, InteractionTemplateSetup
+from ..selectors import setup as selectors
 from ..services import setup as setup_services
-from ..setup_tables import TemplateSetupTable
+from ..tables.setup import TemplateSetupTable
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,6 @@
 """Interaction template pages besides the admin: templates by group with their totals, a
 template's page, and (for administrators) creating, editing and deleting templates with
-their languages and attachments. The forms are those of the admin (interactions/forms.py)."""
+their languages and attachments. The forms are those of the admin (interactions/forms/setup.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -9,11 +9,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from .. import selectors
-from ..forms import InteractionTemplateForm, InteractionTemplateLanguageFormSet, PeriodForm
+from ..forms.setup import InteractionTemplateForm, InteractionTemplateLanguageFormSet
+from ..forms.statistics import PeriodForm
 from ..models import InteractionTemplate
+from ..selectors import setup as setup_selectors
+from ..selectors import statistics as selectors
 from ..services import setup as setup_services
-from ..setup_tables import TemplateTotalsTable
+from ..tables.statistics import TemplateTotalsTable
 
 LANGUAGES_PREFIX = "languages"
 
@@ -51,7 +53,7 @@ def template_list(request):
 
 @permission_required("interactions.view_interactiontemplate", raise_exception=True)
 def template_detail(request, code: str):
-    template = get_object_or_404(selectors.templates_with_languages(), code=code)
+    template = get_object_or_404(setup_selectors.templates_with_languages(), code=code)
     period = PeriodForm(request.GET)
     date_from, date_to = period.period
     return render(
@@ -63,7 +65,7 @@ def template_detail(request, code: str):
             "language_rows": list(template.languages.all()),
             "period": period,
             "totals": selectors.template_totals(template, date_from=date_from, date_to=date_to),
-            "setup_events": selectors.setup_events_recorded_by(template),
+            "setup_events": setup_selectors.setup_events_recorded_by(template),
         },
     )
 
@@ -93,7 +95,7 @@ def _template_form_page(request, template: InteractionTemplate):
         instance=form.instance,
         prefix=LANGUAGES_PREFIX,
         # Each row shows its attachment: read them with the rows, not one query per row.
-        queryset=selectors.template_languages(),
+        queryset=setup_selectors.template_languages(),
     )
     if request.method == "POST":
         # Validate both, so that the page shows every error at once.

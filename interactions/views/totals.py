@@ -7,9 +7,9 @@ from django_tables2 import RequestConfig
 
 from crm.paging import SafePaginator
 
-from .. import selectors
-from ..forms import PeriodForm
-from ..setup_tables import SalespersonTotalsTable
+from ..forms.statistics import PeriodForm
+from ..selectors import statistics as selectors
+from ..tables.statistics import SalespersonTotalsTable
 
 SALESPEOPLE_PER_PAGE = 50
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from interactions.models import InteractionLogEntry
-from interactions.selectors_log import EXPORT_COLUMNS
+from interactions.selectors.log import EXPORT_COLUMNS
 
 from .helpers import log_in
 

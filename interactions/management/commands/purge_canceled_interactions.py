@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 
 from crm.contacts.models import Campaign, Contact, Salesperson
 from interactions.models import InteractionGroup, InteractionTemplate
-from interactions.services.purge import (
+from interactions.services.purge.service import (
     MAX_BATCH_SIZE,
     PurgeFilter,
     deleted_message,

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from interactions.services.purge_archive import ArchiveRefused, restore_purged_interactions
+from interactions.services.purge.archive import ArchiveRefused, restore_purged_interactions
 
 
 class Command(BaseCommand):

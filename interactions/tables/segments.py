@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import LoggedSegment, Segment, SegmentLine
+from ..models import LoggedSegment, Segment, SegmentLine
 
 NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end"}}
 

@@ -1,5 +1,5 @@
-"""Reads of the interactions module: totals, contact statistics, set-up pages, dashboard.
-The log page's reads are in selectors_log.py."""
+"""Reads of the statistics: totals by template, group and salesperson, contact statistics
+and timeline, the dashboard's figures."""
 
 import datetime
 import itertools
@@ -7,21 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Contact, Salesperson
 
-from .models import (
-    SETUP_SECTIONS,
+from ..models import (
     InitiatedBy,
     InteractionGroup,
     InteractionLogEntry,
     InteractionTemplate,
-    InteractionTemplateLanguage,
-    InteractionTemplateSetup,
 )
 
 
@@ -214,16 +211,8 @@ def salespeople_with_totals(
     ]
 
 
-def templates_with_languages() -> QuerySet[InteractionTemplate]:
-    """Templates with what their page shows joined in: group, campaign, and the language
-    rows with their attachments (one extra query for all rows)."""
-    return InteractionTemplate.objects.select_related("group", "campaign").prefetch_related(
-        Prefetch("languages", queryset=template_languages())
-    )
 
 
-def template_languages() -> QuerySet[InteractionTemplateLanguage]:
-    return InteractionTemplateLanguage.objects.select_related("attachment").order_by("language")
 
 
 def template_totals(
@@ -235,52 +224,14 @@ def template_totals(
     return totals(counted_entries(date_from=date_from, date_to=date_to).filter(template=template))
 
 
-@dataclass(frozen=True)
-class SetupEvent:
-    """One automatic event of the template setup and the template that records it."""
-
-    section: str
-    name: str
-    caption: str
-    template: InteractionTemplate | None = None
 
 
-@dataclass(frozen=True)
-class SetupSection:
-    title: str
-    events: list[SetupEvent]
 
 
-def template_setup_sections() -> list[SetupSection]:
-    """The template setup as its page shows it: General, Sales, Purchases, Service, each
-    event with its template. Two queries (the setup row, then all its templates at once),
-    not one per event."""
-    setup = InteractionTemplateSetup.load()
-    template_ids = {getattr(setup, f"{name}_id") for name, _caption in _setup_events()} - {None}
-    templates = InteractionTemplate.objects.select_related("group").in_bulk(template_ids)
-    return [
-        SetupSection(
-            title,
-            [SetupEvent(title, name, caption, templates.get(getattr(setup, f"{name}_id"))) for name, caption in events],
-        )
-        for title, events in SETUP_SECTIONS
-    ]
 
 
-def setup_events_recorded_by(template: InteractionTemplate) -> list[SetupEvent]:
-    """The automatic events that `template` records, with their sections: captions such as
-    "Quotes" exist in both Sales and Purchases."""
-    names = set(InteractionTemplateSetup.events_using(template.pk))
-    return [
-        SetupEvent(title, name, caption, template)
-        for title, events in SETUP_SECTIONS
-        for name, caption in events
-        if name in names
-    ]
 
 
-def _setup_events():
-    return [event for _title, events in SETUP_SECTIONS for event in events]
 
 
 @dataclass(frozen=True)

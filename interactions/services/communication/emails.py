@@ -36,9 +36,12 @@ from django.utils.translation import gettext as _
 
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
-from ..forms import validate_attachment_upload
-from ..models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
-from .communication import (
+from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
+from ..attachments import validate_attachment_upload
+from ..permissions import require_permission
+from ..printing import discard_stored_file
+from ..recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
+from .automatic_entries import (
     COMMUNICATE_PERMISSION,
     EMAILS_EVENT,
     automatic_entry,
@@ -46,9 +49,6 @@ from .communication import (
     no_template_reason,
     setup_template,
 )
-from .permissions import require_permission
-from .printing import discard_stored_file
-from .recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +229,7 @@ def _queue_now(*, entry_no: int | None, raw: bytes | None) -> bool:
     import redis
     from kombu.exceptions import OperationalError as BrokerOperationalError
 
-    from ..tasks import deliver_email, deliver_unrecorded_email
+    from ...tasks import deliver_email, deliver_unrecorded_email
 
     options = {"queue": settings.INTERACTIONS_EMAIL_QUEUE} if settings.INTERACTIONS_EMAIL_QUEUE else {}
     # Fail fast instead of keeping a page waiting for a broker that is down.

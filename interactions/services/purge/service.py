@@ -29,10 +29,10 @@ from django.db import NotSupportedError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import ngettext
 
-from ..models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
-from .permissions import require_permission
-from .printing import delete_orphaned_document_versions
-from .purge_archive import ArchiveWriter
+from ...models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
+from ..permissions import require_permission
+from ..printing import delete_orphaned_document_versions
+from .archive import ArchiveWriter
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import InteractionLogEntry
-from .tables import contact_url
+from ..models import InteractionLogEntry
+from .log import contact_url
 
 
 class PostponedInteractionTable(tables.Table):

@@ -18,8 +18,11 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
-from ..models import DeliveryStatus, InteractionLogEntry
-from .communication import (
+from ...models import DeliveryStatus, InteractionLogEntry
+from ..permissions import require_permission
+from ..printing import discard_stored_file
+from ..recording import default_salesperson
+from .automatic_entries import (
     COMMUNICATE_PERMISSION,
     MEETING_INVITATIONS_EVENT,
     automatic_entry,
@@ -36,9 +39,6 @@ from .emails import (
     salesperson_reply_to,
     store_message,
 )
-from .permissions import require_permission
-from .printing import discard_stored_file
-from .recording import default_salesperson
 
 ICS_FILE_NAME = "invitation.ics"
 ICS_CONTENT_TYPE = "text/calendar"

@@ -1,8 +1,5 @@
 """Reads of the segment pages: segment criteria (what they are, how they are stored, which
-contacts they match) and the segment and logged segment lists.
-
-Kept apart from selectors.py, which is past the size where the house splits a module by
-capability."""
+contacts they match) and the segment and logged segment lists."""
 
 import dataclasses
 import datetime
@@ -15,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.contacts.models import Contact
 
-from .models import (
+from ..models import (
     Evaluation,
     InteractionLogEntry,
     LoggedSegment,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, Salesperson
 
-from .models import (
+from ..models import (
     Evaluation,
     InteractionGroup,
     InteractionTemplate,
@@ -19,8 +19,8 @@ from .models import (
     SegmentAction,
     SegmentLine,
 )
-from .selectors_segments import CanceledEntries, History, SegmentCriteria, SegmentOptions
-from .services.segments import LINE_FIELD_OF_DEFAULT, DefaultChange
+from ..selectors.segments import CanceledEntries, History, SegmentCriteria, SegmentOptions
+from ..services.segments import LINE_FIELD_OF_DEFAULT, DefaultChange
 
 
 class DateInput(forms.DateInput):

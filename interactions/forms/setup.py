@@ -1,69 +1,21 @@
 """Forms of the interactions module. The template, template language and template setup
 forms serve both the Django admin and the module's own pages: one definition, not two."""
 
-import datetime
-import mimetypes
-from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Language
 
-from .models import (
-    Attachment,
+from ..models import (
     InteractionGroup,
     InteractionTemplate,
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
 )
-from .models.setup import SETUP_EVENTS
-
-# Attachments: what sales staff exchange with contacts; no executables, no HTML.
-ATTACHMENT_EXTENSIONS = {
-    ".pdf", ".txt", ".rtf", ".odt", ".ods", ".doc", ".docx", ".xls", ".xlsx", ".csv",
-    ".png", ".jpg", ".jpeg", ".gif", ".eml", ".msg", ".ics",
-}  # fmt: skip
-
-
-def attachment_max_size() -> int:
-    return getattr(settings, "INTERACTIONS_ATTACHMENT_MAX_SIZE", 10 * 1024 * 1024)
-
-
-def validate_attachment_upload(upload) -> None:
-    import os
-
-    extension = os.path.splitext(upload.name)[1].lower()
-    if extension not in ATTACHMENT_EXTENSIONS:
-        raise ValidationError(
-            _("Files of type %(extension)s cannot be attached. Allowed: %(allowed)s."),
-            params={"extension": extension or "?", "allowed": ", ".join(sorted(ATTACHMENT_EXTENSIONS))},
-            code="attachment_type",
-        )
-    if upload.size > attachment_max_size():
-        raise ValidationError(
-            _("The file is too large (%(size)s MB); the limit is %(limit)s MB."),
-            params={
-                "size": round(upload.size / 1024 / 1024, 1),
-                "limit": round(attachment_max_size() / 1024 / 1024, 1),
-            },
-            code="attachment_size",
-        )
-
-
-def attachment_from_upload(upload) -> Attachment:
-    """A new (unsaved) Attachment for an uploaded file, keeping the user's file name."""
-    import os
-
-    name = os.path.basename(upload.name)[:255]
-    return Attachment(
-        file=upload,
-        file_name=name,
-        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-        size=upload.size,
-    )
+from ..models.setup import SETUP_EVENTS
+from ..services.attachments import attachment_from_upload, validate_attachment_upload
 
 
 def clean_code(value: str) -> str:
@@ -135,7 +87,7 @@ class InteractionTemplateLanguageForm(forms.ModelForm):
         if commit:
             row.save()
             if previous_attachment_id and previous_attachment_id != row.attachment_id:
-                from .services.purge import delete_unused_attachments
+                from ..services.purge.service import delete_unused_attachments
 
                 # A replaced or removed attachment goes once nothing uses it (the same rule as the purge's).
                 delete_unused_attachments(attachment_ids={previous_attachment_id})
@@ -192,38 +144,3 @@ class InteractionTemplateSetupForm(forms.ModelForm):
             self.fields[name].choices = choices
 
 
-class PeriodForm(forms.Form):
-    """The date range of the totals pages; both ends optional and included."""
-
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise ValidationError(_("The start date is after the end date."), code="period_reversed")
-        return data
-
-    @property
-    def period(self) -> tuple[datetime.date | None, datetime.date | None]:
-        """(date_from, date_to) to count, or (None, None), that is all dates, while the form
-        has errors: the page then says so next to the errors."""
-        if not self.is_bound or not self.is_valid():
-            return None, None
-        return self.cleaned_data["date_from"], self.cleaned_data["date_to"]
-
-    @property
-    def query(self) -> str:
-        """The valid period as a query string ("date_from=...&date_to=..."), for links."""
-        date_from, date_to = self.period
-        return urlencode(
-            {name: value.isoformat() for name, value in [("date_from", date_from), ("date_to", date_to)] if value}
-        )

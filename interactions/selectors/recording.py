@@ -5,7 +5,7 @@ from django.db.models import Case, Q, QuerySet, Value, When
 
 from crm.contacts.models import Contact
 
-from .models import InteractionLogEntry, InteractionTemplate, Segment
+from ..models import InteractionLogEntry, InteractionTemplate, Segment
 
 CONTACT_SEARCH_LIMIT = 20
 

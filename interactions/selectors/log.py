@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Salesperson
 
-from .models import InteractionComment, InteractionGroup, InteractionLogEntry, InteractionTemplate
+from ..models import InteractionComment, InteractionGroup, InteractionLogEntry, InteractionTemplate
 
 
 def log_entries() -> QuerySet[InteractionLogEntry]:

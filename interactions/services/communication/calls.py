@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from crm.contacts.models import Contact
 
-from ..models import Evaluation
-from .communication import (
+from ...models import Evaluation
+from ..permissions import require_permission
+from .automatic_entries import (
     COMMUNICATE_PERMISSION,
     OUTGOING_CALLS_EVENT,
     RecordingOutcome,
@@ -20,7 +21,6 @@ from .communication import (
     no_template_reason,
     setup_template,
 )
-from .permissions import require_permission
 
 # What a tel: URI keeps of a number as people write it ("+7 (495) 123-45-67"): digits, the
 # leading plus, and the pause and extension marks of RFC 3966.

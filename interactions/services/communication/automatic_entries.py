@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 
 from crm.contacts.models import Contact
 
-from ..models import SETUP_SECTIONS, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
-from .recording import ADD_PERMISSION, MANAGE_OTHERS_PERMISSION, interaction_defaults
+from ...models import SETUP_SECTIONS, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
+from ..recording import ADD_PERMISSION, MANAGE_OTHERS_PERMISSION, interaction_defaults
 
 EMAILS_EVENT = "emails"
 OUTGOING_CALLS_EVENT = "outgoing_calls"

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Contact, Salesperson
 
-from .models import InteractionGroup, InteractionTemplate
-from .services.purge import PurgeFilter
+from ..models import InteractionGroup, InteractionTemplate
+from ..services.purge.service import PurgeFilter
 
 
 class DateInput(forms.DateInput):

@@ -32,8 +32,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import Attachment, InteractionComment, InteractionLogEntry
-from .permissions import require_permission
+from ...models import Attachment, InteractionComment, InteractionLogEntry
+from ..permissions import require_permission
 
 logger = logging.getLogger(__name__)
 

@@ -3,8 +3,9 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Evaluation
+from ..models import Evaluation
 
 
 class EntrySelectionForm(forms.Form):

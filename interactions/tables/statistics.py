@@ -1,6 +1,5 @@
-"""Tables (django-tables2) of the setup and statistics pages: templates, groups and
-salespeople with their totals, the template setup, the dashboard's weekly figures.
-(The log's tables are in tables.py.)
+"""Tables (django-tables2) of the statistics pages: templates, groups and salespeople with
+their totals, the dashboard's weekly figures.
 
 Rows are the selectors' dataclasses, already complete: rendering a table runs no query.
 """
@@ -13,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import InteractionTotals
+from ..selectors.statistics import InteractionTotals
 
 NUMBER = {"th": {"class": "text-end"}, "td": {"class": "text-end"}, "tf": {"class": "text-end fw-semibold"}}
 
@@ -166,24 +165,6 @@ class SalespersonTotalsTable(TotalsTable):
         )
 
 
-class TemplateSetupTable(tables.Table):
-    """One section of the template setup, read-only: event and the template recording it."""
-
-    caption = tables.Column(verbose_name=_("Event"), orderable=False)
-    template = tables.Column(verbose_name=_("Interaction template"), orderable=False, empty_values=())
-
-    class Meta:
-        attrs = {"class": "table table-sm align-middle mb-0"}
-
-    def render_template(self, value):
-        if value is None:
-            return format_html('<span class="text-body-secondary">{}</span>', _("(do not record)"))
-        return format_html(
-            '<a href="{}">{}</a> {}',
-            reverse("interactions:template-detail", args=[value.code]),
-            value.code,
-            value.description,
-        )
 
 
 class WeeklyInteractionsTable(tables.Table):

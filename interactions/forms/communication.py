@@ -12,9 +12,9 @@ from django.utils.translation import pgettext_lazy
 
 from crm.contacts.models import Contact
 
-from .models import Evaluation, InteractionLogEntry, InteractionTemplate
-from .services.emails import OutgoingFile
-from .services.meetings import MAX_DURATION_MINUTES, possible_attendees
+from ..models import Evaluation, InteractionLogEntry, InteractionTemplate
+from ..services.communication.emails import OutgoingFile
+from ..services.communication.meetings import MAX_DURATION_MINUTES, possible_attendees
 
 SEND = "send"
 FILL_FROM_TEMPLATE = "fill_from_template"

@@ -24,9 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, Salesperson
 
-from . import selectors_recording as selectors
-from .forms import validate_attachment_upload
-from .models import (
+from ..models import (
     Attachment,
     Evaluation,
     InformationFlow,
@@ -35,7 +33,9 @@ from .models import (
     InteractionTemplate,
     WizardAction,
 )
-from .services import recording as services
+from ..selectors import recording as selectors
+from ..services import recording as services
+from ..services.attachments import validate_attachment_upload
 
 # The submit buttons of the form, by the value of their "action".
 SAVE = "save"
