@@ -5,13 +5,20 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench messages check
+.PHONY: setup setup-dev run test bench messages check
 
+# `make run` installs what the application needs (requirements.txt); the tests, checks and
+# benchmarks add requirements-dev.txt.
 setup: $(VENV)/.requirements node_modules/.installed
+setup-dev: setup $(VENV)/.requirements-dev
 
 $(VENV)/.requirements: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: $(VENV)/.requirements requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -26,10 +33,10 @@ run: setup
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: setup
+test: setup-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: setup
+bench: setup-dev
 	$(PY) -m bench $(BENCH_ARGS)
 
 # Regenerate the Russian catalogue after changing strings (needs GNU gettext).
@@ -38,6 +45,11 @@ messages: setup
 	$(PY) manage.py makemessages --locale ru --domain djangojs --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'staticfiles/*'
 	$(PY) manage.py compilemessages --locale ru
 
-check: setup
+# The rules of the house as gates (CI runs this before the tests): lint, format, import
+# contracts (.importlinter), Django's checks, models and migrations in step.
+check: setup-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run

@@ -147,9 +147,7 @@ class InteractionTemplateSetupAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         setup = InteractionTemplateSetup.load()
-        return HttpResponseRedirect(
-            reverse("admin:interactions_interactiontemplatesetup_change", args=[setup.pk])
-        )
+        return HttpResponseRedirect(reverse("admin:interactions_interactiontemplatesetup_change", args=[setup.pk]))
 
     def response_change(self, request, obj):
         self.message_user(request, _("The interaction template setup has been saved."), messages.SUCCESS)

@@ -234,9 +234,7 @@ def load_interactions_demo(
                 salesperson=salesperson,
                 evaluation=rng.choice(evaluations),
                 attempt_failed=is_call and rng.random() < 0.08,
-                delivery_status=DeliveryStatus.ERROR
-                if template.code == "EMAIL" and rng.random() < 0.03
-                else "",
+                delivery_status=DeliveryStatus.ERROR if template.code == "EMAIL" and rng.random() < 0.03 else "",
                 canceled=rng.random() < 0.04,
                 correspondence_type=template.correspondence_type or contact.correspondence_type,
                 contact_via=_contact_via(template, contact),

@@ -217,14 +217,16 @@ def purge_canceled_interactions(
                 logger.warning("Purge %s reached its soft time limit; re-queuing the rest", self.request.id)
                 control.stopped = True
     except PurgeAlreadyRunning as busy:
-        raise later(exc=busy, countdown=min(LOCK_WAIT_SECONDS, _lock_timeout()), max_retries=LOCK_WAIT_RETRIES)
+        raise later(
+            exc=busy, countdown=min(LOCK_WAIT_SECONDS, _lock_timeout()), max_retries=LOCK_WAIT_RETRIES
+        ) from busy
     except RETRY_ON as lost:
         if self.request.is_eager:
             raise  # in-process, whoever asked sees the error at once
         backoff = get_exponential_backoff_interval(
             factor=5, retries=self.request.retries, maximum=600, full_jitter=True
         )
-        raise later(exc=lost, countdown=backoff, max_retries=MAX_RETRIES)
+        raise later(exc=lost, countdown=backoff, max_retries=MAX_RETRIES) from lost
 
     outcome = {**control.progress(), "dry_run": False, "archive_path": archive_path, "continued_as": None}
     if control.stopped:

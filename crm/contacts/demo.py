@@ -151,7 +151,9 @@ def load_contacts_demo(*, rng: random.Random, users_by_salesperson: dict[str, ob
                     country=country,
                     language=language,
                     phone=company.phone,
-                    mobile=f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+                    mobile=(
+                        f"+7 9{rng.randint(10, 99)} {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}"
+                    )
                     if language == "ru"
                     else f"+44 7{rng.randint(100, 999)} {rng.randint(100000, 999999)}",
                     email=f"{_transliterate(person_name.split()[0])}.{_transliterate(person_name.split()[-1])}@{domain}",

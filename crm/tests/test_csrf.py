@@ -28,7 +28,9 @@ def states(world) -> dict[str, object]:
                 "entry_no", "canceled", "evaluation", "postponed"
             )
         ),
-        "logged_segments": sorted(apps.get_model("interactions", "LoggedSegment").objects.values_list("pk", "canceled")),
+        "logged_segments": sorted(
+            apps.get_model("interactions", "LoggedSegment").objects.values_list("pk", "canceled")
+        ),
         "document_printed": world.document.no_printed,
     }
 

@@ -14,7 +14,7 @@ from .security_support import IMG, PAYLOAD, SCRIPT, build_world, client_of
 pytestmark = pytest.mark.django_db
 
 # What must never reach a page unescaped: the start of each payload's markup.
-RAW_MARKUP = ["<script>alert(1)", "<img src=x onerror", 'x onerror=alert(1)>']
+RAW_MARKUP = ["<script>alert(1)", "<img src=x onerror", "x onerror=alert(1)>"]
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 

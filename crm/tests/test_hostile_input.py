@@ -341,8 +341,16 @@ def test_unknown_and_out_of_range_ids_in_the_path_are_404(url, world):
     assert response.status_code in (404, 405), response.status_code
 
 
-PAGINATED = ["/interactions/log/", "/documents/", "/contacts/", "/interactions/postponed/", "/interactions/segments/",
-             "/interactions/logged-segments/", "/interactions/salespeople/", "/interactions/segments/SM00001/"]
+PAGINATED = [
+    "/interactions/log/",
+    "/documents/",
+    "/contacts/",
+    "/interactions/postponed/",
+    "/interactions/segments/",
+    "/interactions/logged-segments/",
+    "/interactions/salespeople/",
+    "/interactions/segments/SM00001/",
+]
 
 
 @pytest.mark.parametrize("url", PAGINATED)

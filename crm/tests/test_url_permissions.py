@@ -276,4 +276,3 @@ def test_sales_users_who_are_not_staff_do_not_reach_the_admin(role, url):
 @pytest.mark.parametrize("url", admin_urls())
 def test_administrators_reach_the_admin(url):
     assert client_of("admin").get(url).status_code == 200
-

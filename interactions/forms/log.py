@@ -37,7 +37,9 @@ class EntrySelectionForm(forms.Form):
             self.add_error("entry", _("Unknown entry numbers."))
         if len(numbers) > self.max_entries:
             message = ngettext(
-                "Select at most %(count)s entry at a time.", "Select at most %(count)s entries at a time.", self.max_entries
+                "Select at most %(count)s entry at a time.",
+                "Select at most %(count)s entries at a time.",
+                self.max_entries,
             )
             self.add_error("entry", message % {"count": self.max_entries})
         if data.get("action") == "evaluate" and not data.get("evaluation"):

@@ -50,9 +50,7 @@ class PurgeFilterForm(forms.Form):
         number = self.cleaned_data["contact"].strip()
         if not number:
             return None
-        contact = (
-            Contact.objects.filter(number=number).first() or Contact.objects.filter(number__iexact=number).first()
-        )
+        contact = Contact.objects.filter(number=number).first() or Contact.objects.filter(number__iexact=number).first()
         if contact is None:
             raise forms.ValidationError(_("There is no contact %(number)s."), params={"number": number}, code="unknown")
         return contact

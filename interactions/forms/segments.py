@@ -117,8 +117,10 @@ class UpdateLinesForm(forms.Form):
                     return None if raw is None else model_field.to_python(raw)
 
                 result.append((field, value(item["old"]), value(item["new"])))
-        except (ValueError, KeyError, TypeError, ValidationError):
-            raise ValidationError(_("The changes could not be read: edit the header again."), code="bad_changes")
+        except (ValueError, KeyError, TypeError, ValidationError) as unreadable:
+            raise ValidationError(
+                _("The changes could not be read: edit the header again."), code="bad_changes"
+            ) from unreadable
         return result
 
 
@@ -253,7 +255,9 @@ class SegmentCriteriaForm(forms.Form):
         label=_("Saved for"), choices=SegmentAction.choices, required=False, initial=SegmentAction.ADD
     )
 
-    CONTACT_FIELDS = ["contact_type", "company", "salesperson", "language", "city", "country", "correspondence_type", "name", "email"]  # fmt: skip
+    CONTACT_FIELDS = [
+        "contact_type", "company", "salesperson", "language", "city", "country", "correspondence_type", "name", "email",
+    ]  # fmt: skip
     HISTORY_FIELDS = [
         "history", "history_template", "history_group", "history_date_from", "history_date_to",
         "history_evaluation", "history_campaign", "history_canceled",

@@ -1,7 +1,6 @@
 """Forms of the interactions module. The template, template language and template setup
 forms serve both the Django admin and the module's own pages: one definition, not two."""
 
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -142,5 +141,3 @@ class InteractionTemplateSetupForm(forms.ModelForm):
             self.fields[name].queryset = templates
             self.fields[name].empty_label = _("(do not record)")
             self.fields[name].choices = choices
-
-

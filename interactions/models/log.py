@@ -34,7 +34,10 @@ class InteractionLogEntry(models.Model):
 
     entry_no = models.BigAutoField(_("entry no."), primary_key=True)
     contact = models.ForeignKey(
-        Contact, verbose_name=_("contact"), on_delete=models.PROTECT, related_name="interaction_log_entries",
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.PROTECT,
+        related_name="interaction_log_entries",
         db_index=False,
     )
     contact_company = models.ForeignKey(
@@ -84,12 +87,14 @@ class InteractionLogEntry(models.Model):
         related_name="log_entries",
         db_index=False,
     )
-    cost = models.DecimalField(
-        _("cost"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
-    )
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     duration = models.PositiveIntegerField(_("duration (min.)"), default=0)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
         db_constraint=False,  # see NO_DATABASE_FOREIGN_KEY above
     )
@@ -128,9 +133,7 @@ class InteractionLogEntry(models.Model):
     )
     evaluation = models.CharField(_("evaluation"), max_length=15, choices=Evaluation.choices, blank=True)
     attempt_failed = models.BooleanField(_("attempt failed"), default=False)
-    delivery_status = models.CharField(
-        _("delivery status"), max_length=15, choices=DeliveryStatus.choices, blank=True
-    )
+    delivery_status = models.CharField(_("delivery status"), max_length=15, choices=DeliveryStatus.choices, blank=True)
     delivery_error = models.TextField(_("delivery error"), blank=True)
     canceled = models.BooleanField(_("canceled"), default=False)
     canceled_changed_by = models.ForeignKey(

@@ -36,9 +36,7 @@ class Segment(models.Model):
     correspondence_type_default = models.CharField(
         _("correspondence type (default)"), max_length=10, choices=CorrespondenceType.choices, blank=True
     )
-    ignore_contact_correspondence_type = models.BooleanField(
-        _("ignore contact's correspondence type"), default=False
-    )
+    ignore_contact_correspondence_type = models.BooleanField(_("ignore contact's correspondence type"), default=False)
     unit_cost = models.DecimalField(
         _("cost per contact"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
@@ -47,9 +45,7 @@ class Segment(models.Model):
         _("information flow"), max_length=10, choices=InformationFlow.choices, blank=True
     )
     initiated_by = models.CharField(_("initiated by"), max_length=10, choices=InitiatedBy.choices, blank=True)
-    campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True
-    )
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True)
     campaign_target = models.BooleanField(_("campaign target"), default=False)
     campaign_response = models.BooleanField(_("campaign response"), default=False)
     created_by = models.ForeignKey(
@@ -102,9 +98,7 @@ class SegmentLine(models.Model):
     subject = models.CharField(_("subject"), max_length=100, blank=True)
     description = models.CharField(_("description"), max_length=100, blank=True)
     evaluation = models.CharField(_("evaluation"), max_length=15, choices=Evaluation.choices, blank=True)
-    cost = models.DecimalField(
-        _("cost"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
-    )
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)])
     duration = models.PositiveIntegerField(_("duration (min.)"), default=0)
     information_flow = models.CharField(
         _("information flow"), max_length=10, choices=InformationFlow.choices, blank=True

@@ -43,17 +43,13 @@ class InteractionTemplate(models.Model):
         _("information flow"), max_length=10, choices=InformationFlow.choices, blank=True
     )
     initiated_by = models.CharField(_("initiated by"), max_length=10, choices=InitiatedBy.choices, blank=True)
-    campaign = models.ForeignKey(
-        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True
-    )
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, null=True, blank=True)
     campaign_target = models.BooleanField(_("campaign target"), default=False)
     campaign_response = models.BooleanField(_("campaign response"), default=False)
     correspondence_type = models.CharField(
         _("correspondence type (default)"), max_length=10, choices=CorrespondenceType.choices, blank=True
     )
-    ignore_contact_correspondence_type = models.BooleanField(
-        _("ignore contact's correspondence type"), default=False
-    )
+    ignore_contact_correspondence_type = models.BooleanField(_("ignore contact's correspondence type"), default=False)
     language_default = models.CharField(
         _("language (default)"),
         max_length=10,
@@ -114,7 +110,9 @@ class InteractionTemplateLanguage(models.Model):
     merge_body = models.TextField(
         _("merge body"),
         blank=True,
-        help_text=_("For the merge wizard action: text with placeholders such as {contact.name} or {salesperson.name}."),
+        help_text=_(
+            "For the merge wizard action: text with placeholders such as {contact.name} or {salesperson.name}."
+        ),
     )
 
     class Meta:

@@ -211,10 +211,6 @@ def salespeople_with_totals(
     ]
 
 
-
-
-
-
 def template_totals(
     template: InteractionTemplate,
     *,
@@ -222,16 +218,6 @@ def template_totals(
     date_to: datetime.date | None = None,
 ) -> InteractionTotals:
     return totals(counted_entries(date_from=date_from, date_to=date_to).filter(template=template))
-
-
-
-
-
-
-
-
-
-
 
 
 @dataclass(frozen=True)

@@ -666,9 +666,11 @@ def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, no
     segment_sql, segment_params = _parameter(SegmentLine, "segment", segment.pk)
     source = (
         f"{_quote(SegmentLine._meta.db_table)} l "
-        f"INNER JOIN {_quote(Contact._meta.db_table)} c ON {_column('c', Contact, 'id')} = {_column('l', SegmentLine, 'contact')} "
+        f"INNER JOIN {_quote(Contact._meta.db_table)} c "
+        f"ON {_column('c', Contact, 'id')} = {_column('l', SegmentLine, 'contact')} "
         f"LEFT OUTER JOIN {_quote(InteractionTemplate._meta.db_table)} t "
-        f"ON {_column('t', InteractionTemplate, 'id')} = COALESCE({_column('l', SegmentLine, 'template')}, {template_default_sql}) "
+        f"ON {_column('t', InteractionTemplate, 'id')} "
+        f"= COALESCE({_column('l', SegmentLine, 'template')}, {template_default_sql}) "
         f"WHERE {_column('l', SegmentLine, 'segment')} = {segment_sql} "
         # Entry numbers follow the order of the lines.
         f"ORDER BY {_column('l', SegmentLine, 'id')}"

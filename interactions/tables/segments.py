@@ -62,7 +62,8 @@ class LineSelectionColumn(tables.Column):
 
     def render(self, value, record):
         return format_html(
-            '<input class="form-check-input" type="checkbox" name="line" value="{}" form="remove-lines" aria-label="{}">',
+            '<input class="form-check-input" type="checkbox" name="line" value="{}" form="remove-lines" '
+            'aria-label="{}">',
             value,
             _("Select the line of %(contact)s") % {"contact": record.contact.name},
         )
@@ -115,9 +116,11 @@ class SegmentLineTable(tables.Table):
         return format_html('{} <small class="text-body-secondary">{}</small>', value, ", ".join(flags))
 
     def render_call(self, value, record):
-        url = f"{reverse('interactions:call-new')}?{urlencode({'contact': record.contact.number, 'segment': self.segment.number})}"
+        query = urlencode({"contact": record.contact.number, "segment": self.segment.number})
+        url = f"{reverse('interactions:call-new')}?{query}"
         return format_html(
-            '<a class="btn btn-outline-success btn-sm" href="{}" title="{}" aria-label="{}"><i class="bi bi-telephone-outbound" aria-hidden="true"></i></a>',
+            '<a class="btn btn-outline-success btn-sm" href="{}" title="{}" aria-label="{}">'
+            '<i class="bi bi-telephone-outbound" aria-hidden="true"></i></a>',
             url,
             _("Make phone call"),
             _("Make phone call to %(contact)s") % {"contact": record.contact.name},
@@ -125,7 +128,8 @@ class SegmentLineTable(tables.Table):
 
     def render_edit(self, value, record):
         return format_html(
-            '<a class="btn btn-outline-secondary btn-sm" href="{}" aria-label="{}"><i class="bi bi-pencil" aria-hidden="true"></i></a>',
+            '<a class="btn btn-outline-secondary btn-sm" href="{}" aria-label="{}">'
+            '<i class="bi bi-pencil" aria-hidden="true"></i></a>',
             reverse("interactions:segment-line-edit", args=[self.segment.number, value]),
             _("Edit the line of %(contact)s") % {"contact": record.contact.name},
         )

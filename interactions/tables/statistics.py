@@ -165,8 +165,6 @@ class SalespersonTotalsTable(TotalsTable):
         )
 
 
-
-
 class WeeklyInteractionsTable(tables.Table):
     """The dashboard chart's figures as a table, for screen readers and for reading exact
     numbers: one row per week, one column per group."""

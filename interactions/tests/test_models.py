@@ -111,11 +111,15 @@ def test_entry_title_says_who_for_outbound_and_inbound():
     salesperson = SalespersonFactory(name="Olga Ivanova")
     contact = PersonFactory(name="John Smith")
     outbound = InteractionLogEntryFactory(
-        contact=contact, salesperson=salesperson, template__description="Phone call",
+        contact=contact,
+        salesperson=salesperson,
+        template__description="Phone call",
         information_flow=InformationFlow.OUTBOUND,
     )
     inbound = InteractionLogEntryFactory(
-        contact=contact, salesperson=salesperson, template__description="Letter",
+        contact=contact,
+        salesperson=salesperson,
+        template__description="Letter",
         information_flow=InformationFlow.INBOUND,
     )
     assert outbound.title == "Phone call by Olga Ivanova"

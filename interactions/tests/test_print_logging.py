@@ -170,7 +170,9 @@ def test_the_contact_is_the_contact_person_else_the_customers_or_vendors_contact
     company = CompanyFactory()
     private = PersonFactory(company=None)
     cases = {
-        "contact person": DocumentFactory(customer=CustomerFactory(contact=company), contact=PersonFactory(company=company)),
+        "contact person": DocumentFactory(
+            customer=CustomerFactory(contact=company), contact=PersonFactory(company=company)
+        ),
         "customer's company": DocumentFactory(customer=CustomerFactory(contact=company)),
         "customer's person": DocumentFactory(customer=CustomerFactory(contact=private)),
         "vendor's company": DocumentFactory(kind=DocumentKind.PURCHASE_ORDER, vendor=VendorFactory(contact=company)),

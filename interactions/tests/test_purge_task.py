@@ -206,9 +206,7 @@ def test_a_run_out_of_time_re_queues_itself_and_the_purge_completes(workers):
     first_run = first.get(timeout=WAIT_SECONDS)
     assert first_run["continued_as"] is not None
     assert 0 < first_run["deleted"] < 200
-    progress = wait_until(
-        lambda: (p := purge_progress(first.id)).finished and p, what="the re-queued runs finish"
-    )
+    progress = wait_until(lambda: (p := purge_progress(first.id)).finished and p, what="the re-queued runs finish")
     assert (progress.state, progress.deleted) == ("done", 200)
     assert set(InteractionLogEntry.objects.values_list("entry_no", flat=True)) == kept
 

@@ -631,7 +631,8 @@ def test_choosing_another_template_on_the_header_page_offers_to_move_the_lines_t
     add(segment, sales_user, contact_type="person")
     data = {
         "description": "Calls", "date": "2026-03-01", "template": call.pk, "language_default": "",
-        "subject_default": "", "correspondence_type_default": "", "unit_cost": "2.50", "unit_duration": str(segment.unit_duration),
+        "subject_default": "", "correspondence_type_default": "", "unit_cost": "2.50",
+        "unit_duration": str(segment.unit_duration),
         "information_flow": segment.information_flow, "initiated_by": segment.initiated_by, "campaign": "",
     }  # fmt: skip
     response = sales_client.post(reverse("interactions:segment-edit", args=[segment.number]), data)

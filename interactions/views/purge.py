@@ -52,9 +52,7 @@ def _start(request: HttpRequest) -> HttpResponse:
     try:
         result = queue_purge(filters=form.purge_filter(), user=request.user)
     except PurgeQueueUnavailable as error:
-        return render(
-            request, "interactions/purge/form.html", {"form": form, "queue_error": str(error)}, status=503
-        )
+        return render(request, "interactions/purge/form.html", {"form": form, "queue_error": str(error)}, status=503)
     if isinstance(result, EagerResult):  # no broker: it ran in-process already
         outcome = result.get()
         messages.success(request, deleted_message(outcome["deleted"]))

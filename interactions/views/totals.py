@@ -25,5 +25,7 @@ def salespeople(request):
         footer_label=_("Total"),
         can_add_interactions=request.user.has_perm("interactions.add_interactionlogentry"),
     )
-    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": SALESPEOPLE_PER_PAGE}).configure(table)
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": SALESPEOPLE_PER_PAGE}).configure(
+        table
+    )
     return render(request, "interactions/salespeople.html", {"period": period, "table": table})

@@ -49,7 +49,9 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         with transaction.atomic():
             users = self._logins() if create_logins else {}
-            users_by_salesperson = {code: users[name] for name, _p, _g, code, _s in DEMO_LOGINS if code and name in users}
+            users_by_salesperson = {
+                code: users[name] for name, _p, _g, code, _s in DEMO_LOGINS if code and name in users
+            }
             contacts = load_contacts_demo(rng=rng, users_by_salesperson=users_by_salesperson)
             created = load_interactions_demo(
                 rng=rng, contacts=contacts, users_by_salesperson=users_by_salesperson, entry_count=entries

@@ -39,9 +39,7 @@ class Command(BaseCommand):
         filters.add_argument("--after", metavar="YYYY-MM-DD", help=_("only entries dated after this day"))
         filters.add_argument("--before", metavar="YYYY-MM-DD", help=_("only entries dated before this day"))
         filters.add_argument("--contact", metavar="NUMBER", help=_("only entries of this contact"))
-        filters.add_argument(
-            "--template", metavar="CODE", help=_("only entries of this interaction template")
-        )
+        filters.add_argument("--template", metavar="CODE", help=_("only entries of this interaction template"))
         filters.add_argument("--group", metavar="CODE", help=_("only entries of this interaction group"))
         filters.add_argument("--salesperson", metavar="CODE", help=_("only entries of this salesperson"))
         filters.add_argument("--campaign", metavar="NUMBER", help=_("only entries of this campaign"))
@@ -186,9 +184,7 @@ def _entry_number(value, option: str) -> int | None:
     except (TypeError, ValueError):
         number = 0
     if number < 1:
-        raise CommandError(
-            _("%(option)s: %(value)s is not an entry number.") % {"option": option, "value": value}
-        )
+        raise CommandError(_("%(option)s: %(value)s is not an entry number.") % {"option": option, "value": value})
     return number
 
 

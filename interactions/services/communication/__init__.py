@@ -1,0 +1,1 @@
+"""E-mails, phone calls and meeting invitations: sending them and recording them."""

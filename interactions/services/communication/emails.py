@@ -171,8 +171,10 @@ def stored_message_bytes(entry: InteractionLogEntry) -> bytes:
     try:
         with attachment.file.open("rb") as handle:
             return handle.read()
-    except FileNotFoundError:
-        raise UndeliverableEmail(_("The stored e-mail message %(name)s is missing.") % {"name": attachment.file_name})
+    except FileNotFoundError as missing:
+        raise UndeliverableEmail(
+            _("The stored e-mail message %(name)s is missing.") % {"name": attachment.file_name}
+        ) from missing
 
 
 def merged_email_body(*, template: InteractionTemplate, contact: Contact, salesperson: Salesperson | None) -> str:

@@ -1,0 +1,1 @@
+"""Deleting canceled interaction log entries: the purge itself, its archive and restore."""

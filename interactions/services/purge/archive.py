@@ -350,9 +350,7 @@ def _import(path: Path, *, plan: _Plan, skip_existing: bool, saved_files: list[s
                 known_attachments.add(attachment.pk)
         existing = _existing(InteractionLogEntry, (line.entry.entry_no for line in chunk)) if skip_existing else set()
         lines = [
-            line
-            for line in chunk
-            if plan.last_line_of_duplicates.get(line.entry.entry_no, line.number) == line.number
+            line for line in chunk if plan.last_line_of_duplicates.get(line.entry.entry_no, line.number) == line.number
         ]
         skipped += sum(1 for line in lines if line.entry.entry_no in existing)
         lines = [line for line in lines if line.entry.entry_no not in existing]
