@@ -308,3 +308,13 @@ class Contact(Numbered):
                 raise ValidationError({"company": _("A person's company must be a contact of type company.")})
         if self.pk and self.type == self.Type.PERSON and Contact.objects.filter(company_id=self.pk).exists():
             raise ValidationError({"type": _("This company has persons; it cannot become a person.")})
+
+    @staticmethod
+    def normalize_number(number: str | None) -> str:
+        """A contact number as it is stored, and as what a user types is looked up: without
+        surrounding spaces, in capitals (as the original's code fields)."""
+        return str(number or "").strip().upper()
+
+    def save(self, *args, **kwargs):
+        self.number = self.normalize_number(self.number)
+        super().save(*args, **kwargs)
