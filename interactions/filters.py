@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from crm.contacts.models import Contact
+from crm.contacts.selectors import contact_by_number
 from crm.documents.types import DocumentType
 from crm.forms import style_form
 
@@ -25,10 +25,11 @@ class DateInput(forms.DateInput):
 
 
 def _contact_id(number: str) -> int:
-    """Resolve a contact number to its id first, so that the log query compares a constant
-    with an indexed column (the planner then always uses the contact's index); -1 matches
-    nothing when the number is unknown."""
-    return Contact.objects.filter(number=number.strip()).values_list("id", flat=True).first() or -1
+    """Resolve a contact number (typed in any case) to its id first, so that the log query
+    compares a constant with an indexed column (the planner then always uses the contact's
+    index); -1 matches nothing when the number is unknown."""
+    contact = contact_by_number(number)
+    return contact.pk if contact is not None else -1
 
 
 class InteractionLogFilter(django_filters.FilterSet):

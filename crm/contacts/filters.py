@@ -34,7 +34,7 @@ class ContactFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(
             Q(name__icontains=value)
-            | Q(number__iexact=value)
+            | Q(number=Contact.normalize_number(value))
             | Q(email__icontains=value)
             | Q(phone__icontains=value)
             | Q(mobile__icontains=value)

@@ -1,4 +1,7 @@
-"""Master data that documents and interactions both use: contacts, salespeople, campaigns."""
+"""Master data that documents and interactions both use: contacts, salespeople, campaigns,
+and the number series that every automatic number comes from."""
+
+import dataclasses
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,11 +37,32 @@ class CorrespondenceType(models.TextChoices):
     FAX = "fax", _("Fax")
 
 
-class NumberSeries(models.Model):
-    """Number series (the original's "No. Series"): CT000001, CP0001, SM00001, ...
+@dataclasses.dataclass(frozen=True)
+class Series:
+    """The number series a model numbers its rows from: its code and, for when the series is
+    drawn from the first time, its prefix and digits (an administrator may change both)."""
 
-    Numbers are drawn under a row lock so that two users never get the same one.
+    code: str
+    prefix: str
+    width: int = 6
+
+
+class NumberSeriesExhausted(ValidationError):
+    """The next number of a series does not fit the field it is for."""
+
+
+class NumberSeries(models.Model):
+    """Number series (the original's "No. Series"): CT000001, CP0001, SM00001, C00001, ...
+
+    Every automatic number of the project comes from `next_free`: the series is drawn under
+    a row lock, so that two sessions never get the same number, and a number a user typed
+    by hand is skipped, never given a second time. Numbers past the series' digits grow
+    (CT999999, CT1000000) as long as they fit the field.
     """
+
+    # Candidates checked at once against the numbers in use: one query skips this many
+    # numbers typed by hand.
+    CANDIDATES_PER_QUERY = 50
 
     code = models.CharField(_("code"), max_length=20, primary_key=True)
     prefix = models.CharField(_("prefix"), max_length=10)
@@ -52,23 +76,93 @@ class NumberSeries(models.Model):
     def __str__(self):
         return self.code
 
-    @classmethod
-    def draw(cls, code: str, *, prefix: str, width: int = 6, count: int = 1) -> list[str]:
-        """Reserve `count` consecutive numbers of series `code` and return them."""
-        if count < 1:
-            return []
-        with transaction.atomic():
-            series, _created = cls.objects.select_for_update().get_or_create(
-                code=code, defaults={"prefix": prefix, "width": width}
-            )
-            first = series.last_number + 1
-            series.last_number += count
-            series.save(update_fields=["last_number"])
-        return [f"{series.prefix}{n:0{series.width}d}" for n in range(first, first + count)]
+    def format(self, number: int) -> str:
+        return f"{self.prefix}{number:0{self.width}d}"
 
     @classmethod
-    def next(cls, code: str, *, prefix: str, width: int = 6) -> str:
-        return cls.draw(code, prefix=prefix, width=width)[0]
+    def next_free(cls, series: Series, *, taken: models.QuerySet, field: str = "number") -> str:
+        """The next number of `series` that no row of `taken` carries in `field`; the series
+        remembers it as its last number. Raises NumberSeriesExhausted when the next free
+        number would not fit the field. Call it in the transaction that saves the row: the
+        series stays locked until that transaction ends."""
+        max_length = taken.model._meta.get_field(field).max_length
+        with transaction.atomic():
+            row, _created = cls.objects.select_for_update().get_or_create(
+                code=series.code, defaults={"prefix": series.prefix, "width": series.width}
+            )
+            last = row.last_number
+            while True:
+                candidates = [row.format(number) for number in range(last + 1, last + 1 + cls.CANDIDATES_PER_QUERY)]
+                fitting = [number for number in candidates if max_length is None or len(number) <= max_length]
+                in_use = set(taken.filter(**{f"{field}__in": fitting}).values_list(field, flat=True))
+                free = next((index for index, number in enumerate(fitting) if number not in in_use), None)
+                if free is not None:
+                    row.last_number = last + 1 + free
+                    row.save(update_fields=["last_number"])
+                    return fitting[free]
+                if len(fitting) < len(candidates):
+                    raise row._exhausted(candidates[len(fitting)], max_length)
+                last += len(candidates)
+
+    @classmethod
+    def check_room(cls, series: Series, *, max_length: int | None) -> None:
+        """Raise NumberSeriesExhausted when not even the series' next number fits a field of
+        `max_length` characters: forms say so before anything is saved."""
+        row = cls.objects.filter(code=series.code).first() or cls(
+            code=series.code, prefix=series.prefix, width=series.width
+        )
+        number = row.format(row.last_number + 1)
+        if max_length is not None and len(number) > max_length:
+            raise row._exhausted(number, max_length)
+
+    def _exhausted(self, number: str, max_length: int) -> NumberSeriesExhausted:
+        return NumberSeriesExhausted(
+            _(
+                "Number series %(code)s has no number left: the next one, %(number)s, is longer than the "
+                "%(max_length)d characters a number may have. Give the series a shorter prefix."
+            ),
+            params={"code": self.code, "number": number, "max_length": max_length},
+            code="number_series_exhausted",
+        )
+
+
+class Numbered(models.Model):
+    """A model whose `number`, left empty, is given on save by its number series
+    (`number_series`); a number typed by hand is kept (the series skips it later)."""
+
+    NUMBER_SERIES: Series | None = None
+
+    class Meta:
+        abstract = True
+
+    def number_series(self) -> Series | None:
+        return self.NUMBER_SERIES
+
+    def numbers_in_use(self) -> models.QuerySet:
+        """The rows among which a number must be free: the series skips their numbers."""
+        return type(self)._default_manager.all()
+
+    def assign_number(self) -> str:
+        """Give the row the next free number of its series, unless it has one."""
+        series = self.number_series()
+        if not self.number and series is not None:
+            self.number = NumberSeries.next_free(series, taken=self.numbers_in_use())
+        return self.number
+
+    def clean(self):
+        super().clean()
+        series = self.number_series()
+        if not self.number and series is not None:
+            NumberSeries.check_room(series, max_length=self._meta.get_field("number").max_length)
+
+    def save(self, *args, **kwargs):
+        if self.number:
+            super().save(*args, **kwargs)
+            return
+        # The number is drawn, and the series stays locked, until the row is saved.
+        with transaction.atomic():
+            self.assign_number()
+            super().save(*args, **kwargs)
 
 
 class Salesperson(models.Model):
@@ -97,7 +191,9 @@ class Salesperson(models.Model):
         return f"{self.code} {self.name}"
 
 
-class Campaign(models.Model):
+class Campaign(Numbered):
+    NUMBER_SERIES = Series("CAMPAIGN", prefix="CP", width=4)
+
     number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
     description = models.CharField(_("description"), max_length=100)
     starting_date = models.DateField(_("starting date"), null=True, blank=True)
@@ -123,13 +219,10 @@ class Campaign(models.Model):
     def __str__(self):
         return f"{self.number} {self.description}"
 
-    def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = NumberSeries.next("CAMPAIGN", prefix="CP", width=4)
-        super().save(*args, **kwargs)
 
+class Contact(Numbered):
+    NUMBER_SERIES = Series("CONTACT", prefix="CT", width=6)
 
-class Contact(models.Model):
     class Type(models.TextChoices):
         COMPANY = "company", _("Company")
         PERSON = "person", _("Person")
@@ -216,7 +309,12 @@ class Contact(models.Model):
         if self.pk and self.type == self.Type.PERSON and Contact.objects.filter(company_id=self.pk).exists():
             raise ValidationError({"type": _("This company has persons; it cannot become a person.")})
 
+    @staticmethod
+    def normalize_number(number: str | None) -> str:
+        """A contact number as it is stored, and as what a user types is looked up: without
+        surrounding spaces, in capitals (as the original's code fields)."""
+        return str(number or "").strip().upper()
+
     def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = NumberSeries.next("CONTACT", prefix="CT", width=6)
+        self.number = self.normalize_number(self.number)
         super().save(*args, **kwargs)

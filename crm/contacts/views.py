@@ -1,11 +1,14 @@
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
 from crm.paging import SafePaginator
 
 from .filters import ContactFilter
 from .models import Contact
+from .selectors import contact_by_number
 from .tables import ContactTable
 
 
@@ -24,6 +27,8 @@ def contact_list(request):
 def contact_detail(request, number: str):
     """The contact card. Panels of other modules (the interactions) are added by the
     project's template, which extends this app's one."""
-    contact = get_object_or_404(Contact.objects.select_related("company", "salesperson"), number=number)
+    contact = contact_by_number(number)
+    if contact is None:
+        raise Http404(_("There is no such contact."))
     persons = contact.persons.select_related("salesperson").order_by("name") if contact.is_company else []
     return render(request, "contacts/contact_detail.html", {"contact": contact, "persons": persons})

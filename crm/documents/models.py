@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.contacts.models import Campaign, Contact, NumberSeries, Salesperson
+from crm.contacts.models import Campaign, Contact, Numbered, NumberSeries, Salesperson, Series
 
 from .types import CUSTOMER_KINDS, KIND_INFO, PURCHASE_KINDS, DocumentArea, DocumentKind, print_event
 
@@ -29,12 +29,10 @@ def money(value) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-class BusinessPartner(models.Model):
+class BusinessPartner(Numbered):
     """What customers and vendors share: a number, an address for the printed document and
     the contact that represents them in relationship management (the original's business
     relation), whom interactions about their documents are recorded for."""
-
-    NUMBER_SERIES: tuple[str, str] = ("", "")
 
     number = models.CharField(
         _("number"), max_length=20, unique=True, blank=True, help_text=_("Assigned automatically when left empty.")
@@ -64,15 +62,9 @@ class BusinessPartner(models.Model):
     def __str__(self):
         return f"{self.number} {self.name}"
 
-    def save(self, *args, **kwargs):
-        if not self.number:
-            code, prefix = self.NUMBER_SERIES
-            self.number = NumberSeries.next(code, prefix=prefix, width=5)
-        super().save(*args, **kwargs)
-
 
 class Customer(BusinessPartner):
-    NUMBER_SERIES = ("CUSTOMER", "C")
+    NUMBER_SERIES = Series("CUSTOMER", prefix="C", width=5)
 
     class Meta(BusinessPartner.Meta):
         verbose_name = _("customer")
@@ -81,7 +73,7 @@ class Customer(BusinessPartner):
 
 
 class Vendor(BusinessPartner):
-    NUMBER_SERIES = ("VENDOR", "V")
+    NUMBER_SERIES = Series("VENDOR", prefix="V", width=5)
 
     class Meta(BusinessPartner.Meta):
         verbose_name = _("vendor")
@@ -106,7 +98,7 @@ class DocumentNumberUse(models.Model):
         return f"{self.kind} {self.number} ×{self.occurrences}"
 
 
-class Document(models.Model):
+class Document(Numbered):
     kind = models.CharField(_("kind"), max_length=40, choices=DocumentKind.choices)
     number = models.CharField(
         _("number"), max_length=20, blank=True, help_text=_("Assigned from the kind's number series when left empty.")
@@ -246,6 +238,12 @@ class Document(models.Model):
     def archived_when_logged(self) -> bool:
         return KIND_INFO[self.kind].archived_when_logged
 
+    def number_series(self) -> Series | None:
+        return document_series(self.kind) if self.kind in KIND_INFO else None
+
+    def numbers_in_use(self) -> models.QuerySet:
+        return Document.objects.filter(kind=self.kind)
+
     def clean(self):
         super().clean()
         if self.kind not in KIND_INFO:
@@ -282,8 +280,7 @@ class Document(models.Model):
     def save(self, *args, **kwargs):
         if self._state.adding and not self.occurrence:
             with transaction.atomic():
-                if not self.number:
-                    self.number = next_free_number(self.kind)
+                self.assign_number()
                 self.occurrence = self._next_occurrence()
                 super().save(*args, **kwargs)
             return
@@ -304,14 +301,16 @@ class Document(models.Model):
         self.amount_including_vat = self.amount + self.vat_amount
 
 
+def document_series(kind: str) -> Series:
+    """Each kind has a number series of its own, whose code is the kind's number prefix."""
+    prefix = KIND_INFO[kind].number_prefix
+    return Series(prefix, prefix=prefix, width=5)
+
+
 def next_free_number(kind: str) -> str:
     """The next number of the kind's series that no document of the kind carries (a user
     may have typed a number of the series by hand)."""
-    prefix = KIND_INFO[kind].number_prefix
-    while True:
-        number = NumberSeries.next(prefix, prefix=prefix, width=5)
-        if not Document.objects.filter(kind=kind, number=number).exists():
-            return number
+    return NumberSeries.next_free(document_series(kind), taken=Document.objects.filter(kind=kind))
 
 
 class DocumentLine(models.Model):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from crm.contacts.models import Campaign, Contact, Salesperson
 
-from .models import Customer, Document, DocumentLine, DocumentVersion, Vendor, next_free_number
+from .models import Customer, Document, DocumentLine, DocumentVersion, Vendor
 from .permissions import ARCHIVE_PERMISSION, PRINT_PERMISSION, require_permission
 from .printing import PrintResult
 from .rendering import pdf_file_name, render_pdf
@@ -72,8 +72,7 @@ def create_document(
         document.vat_percent = vat_percent
     partner = document.partner if kind in KIND_INFO else None
     document.salesperson = salesperson or (partner.salesperson if partner else None)
-    if not document.number and kind in KIND_INFO:
-        document.number = next_free_number(kind)
+    document.assign_number()
     # The occurrence is counted on save, under a lock; everything else is checked here.
     document.full_clean(exclude=["occurrence"])
     document.save()

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Contact, Salesperson
+from crm.contacts.selectors import contact_by_number
 
 from ..models import InteractionGroup, InteractionTemplate
 from ..services.purge.service import PurgeFilter
@@ -50,7 +51,7 @@ class PurgeFilterForm(forms.Form):
         number = self.cleaned_data["contact"].strip()
         if not number:
             return None
-        contact = Contact.objects.filter(number=number).first() or Contact.objects.filter(number__iexact=number).first()
+        contact = contact_by_number(number)
         if contact is None:
             raise forms.ValidationError(_("There is no contact %(number)s."), params={"number": number}, code="unknown")
         return contact

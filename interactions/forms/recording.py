@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, Salesperson
+from crm.contacts.selectors import contact_by_number
 
 from ..models import (
     Attachment,
@@ -127,7 +128,7 @@ def _untouched(name: str, values: Mapping[str, Any], applied: Mapping[str, str])
 def _contact_of(value: Any) -> Contact | None:
     if isinstance(value, Contact):
         return value
-    return selectors.contact_by_number(value) if isinstance(value, str) else None
+    return contact_by_number(value) if isinstance(value, str) else None
 
 
 def _template_of(value: Any) -> InteractionTemplate | None:
@@ -237,7 +238,7 @@ def initial_for_new(query: Mapping[str, str], *, user) -> tuple[dict[str, Any], 
         return query_text(query.get(name))
 
     if number := text("contact"):
-        contact = selectors.contact_by_number(number)
+        contact = contact_by_number(number)
         if contact is not None:
             values["contact"] = contact
         else:
@@ -498,7 +499,7 @@ class InteractionForm(forms.Form):
         number = self.cleaned_data["contact"].strip()
         if not number:
             return None
-        contact = selectors.contact_by_number(number)
+        contact = contact_by_number(number)
         if contact is None:
             raise ValidationError(
                 _("There is no contact with number %(number)s."), params={"number": number}, code="unknown_contact"

@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, Salesperson
+from crm.contacts.selectors import contact_by_number
 
 from ..models import (
     Evaluation,
@@ -156,10 +157,13 @@ class CompanyNumberField(forms.CharField):
     """A company, entered by its contact number."""
 
     def clean(self, value):
-        value = super().clean(value).strip().upper()
-        if value and not Contact.objects.filter(number=value, type=Contact.Type.COMPANY).exists():
+        value = super().clean(value).strip()
+        if not value:
+            return ""
+        contact = contact_by_number(value)
+        if contact is None or not contact.is_company:
             raise ValidationError(_("There is no company with the number %(number)s."), params={"number": value})
-        return value
+        return contact.number
 
 
 class SegmentCriteriaForm(forms.Form):

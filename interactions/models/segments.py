@@ -8,14 +8,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, NumberSeries, Salesperson
+from crm.contacts.models import Campaign, Contact, CorrespondenceType, Language, Numbered, Salesperson, Series
 
 from .choices import Evaluation, InformationFlow, InitiatedBy
 from .templates import InteractionTemplate
 
 
-class Segment(models.Model):
+class Segment(Numbered):
     """Segment header: the defaults that its lines carry."""
+
+    NUMBER_SERIES = Series("SEGMENT", prefix="SM", width=5)
 
     number = models.CharField(_("number"), max_length=20, unique=True, blank=True)
     description = models.CharField(_("description"), max_length=100, blank=True)
@@ -63,11 +65,6 @@ class Segment(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.description}"
-
-    def save(self, *args, **kwargs):
-        if not self.number:
-            self.number = NumberSeries.next("SEGMENT", prefix="SM", width=5)
-        super().save(*args, **kwargs)
 
 
 class SegmentLine(models.Model):

@@ -36,13 +36,6 @@ def contacts_matching(text: str, *, limit: int = CONTACT_SEARCH_LIMIT) -> list[C
     )
 
 
-def contact_by_number(number: str) -> Contact | None:
-    number = (number or "").strip()
-    if not number or "\x00" in number:  # no number holds NUL, and PostgreSQL refuses it in a query
-        return None
-    return Contact.objects.select_related("company", "salesperson").filter(number=number).first()
-
-
 def template_for_recording(pk) -> InteractionTemplate | None:
     """A template with what recording reads of it: group, campaign, language rows and
     their attachments."""

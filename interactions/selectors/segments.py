@@ -235,9 +235,8 @@ def contacts_matching(criteria: SegmentCriteria) -> QuerySet[Contact]:
     if criteria.contact_type:
         contacts = contacts.filter(type=criteria.contact_type)
     if criteria.company:
-        contacts = contacts.filter(
-            Q(type=Contact.Type.COMPANY, number=criteria.company) | Q(company__number=criteria.company)
-        )
+        company = Contact.normalize_number(criteria.company)  # as typed: any case
+        contacts = contacts.filter(Q(type=Contact.Type.COMPANY, number=company) | Q(company__number=company))
     if criteria.salesperson:
         contacts = contacts.filter(salesperson__code=criteria.salesperson)
     if criteria.language:

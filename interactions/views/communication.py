@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.contacts.models import Contact
+from crm.contacts.selectors import contact_by_number
 
 from ..forms.communication import FILL_FROM_TEMPLATE, CallForm, EmailForm, MeetingForm
 from ..models import InformationFlow, InteractionLogEntry, SegmentLine
@@ -36,11 +37,12 @@ def _contact_url(contact: Contact) -> str:
 
 def _contact_from_query(request) -> Contact:
     number = request.GET.get("contact", "").strip()
-    if "\x00" in number:  # names no contact; PostgreSQL refuses it in a query
-        raise Http404(_("There is no such contact."))
     if not number:
         raise Http404(_("Choose the contact first: this page is opened from a contact's card."))
-    return get_object_or_404(Contact.objects.select_related("company", "salesperson"), number=number)
+    contact = contact_by_number(number)
+    if contact is None:
+        raise Http404(_("There is no such contact."))
+    return contact
 
 
 def _no_template_notice(event: str) -> str:

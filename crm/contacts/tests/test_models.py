@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from crm.contacts.models import Campaign, Contact, NumberSeries
+from crm.contacts.models import Campaign, Contact, NumberSeries, Series
 
 from .factories import CompanyFactory, PersonFactory
 
@@ -21,9 +21,9 @@ def test_a_typed_contact_number_is_kept():
     assert Contact.objects.get(pk=contact.pk).number == "KEEP-1"
 
 
-def test_number_series_reserves_a_block_without_gaps():
-    assert NumberSeries.draw("TEST", prefix="T", width=3, count=3) == ["T001", "T002", "T003"]
-    assert NumberSeries.next("TEST", prefix="T", width=3) == "T004"
+def test_a_number_series_counts_on_without_gaps():
+    drawn = [NumberSeries.next_free(Series("TEST", prefix="T", width=3), taken=Contact.objects.all()) for _ in range(4)]
+    assert drawn == ["T001", "T002", "T003", "T004"]
 
 
 def test_contact_numbers_are_unique_in_the_database():

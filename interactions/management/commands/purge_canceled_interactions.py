@@ -13,7 +13,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from crm.contacts.models import Campaign, Contact, Salesperson
+from crm.contacts.models import Campaign, Salesperson
+from crm.contacts.selectors import contact_by_number
 from interactions.models import InteractionGroup, InteractionTemplate
 from interactions.services.purge.service import (
     MAX_BATCH_SIZE,
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             entry_to=_entry_number(options["entry_to"], "--entry-to"),
             date_from=_day_after(_date(options["after"], "--after")),
             date_to=_day_before(_date(options["before"], "--before")),
-            contact_id=_resolve(Contact, "number", options["contact"], _("There is no contact %(value)s.")),
+            contact_id=_contact_id(options["contact"]),
             template_id=_resolve(
                 InteractionTemplate, "code", options["template"], _("There is no interaction template %(value)s.")
             ),
@@ -200,6 +201,17 @@ def _batch_size(value) -> int | None:
             _("--batch-size: %(value)s is not a number from 1 to %(max)d.") % {"value": value, "max": MAX_BATCH_SIZE}
         )
     return size
+
+
+def _contact_id(value: str | None) -> int | None:
+    """The id of the contact whose number is `value`, typed as on the pages (any case)."""
+    if value is None:
+        return None
+    contact = contact_by_number(value)
+    if contact is None:
+        shown = str(value).strip().replace("\x00", "\\0")
+        raise CommandError(_("There is no contact %(value)s.") % {"value": shown or "''"})
+    return contact.pk
 
 
 def _resolve(model: type[models.Model], field: str, value: str | None, unknown: str) -> int | None:
