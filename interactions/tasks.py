@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerOperationalError
 from redis.lock import Lock
 
+from . import conf
 from .services.communication import emails as email_services
 from .services.purge.service import PurgeFilter
 from .services.purge.service import purge_canceled_interactions as purge_service
@@ -42,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 PURGE_LOCK_NAME = "interactions:purge-canceled-interactions:lock"
 # Read once for the task's options; the run's own deadline reads the setting when it starts.
-SOFT_TIME_LIMIT = settings.INTERACTIONS_PURGE_SOFT_TIME_LIMIT
+SOFT_TIME_LIMIT = conf.settings.PURGE_SOFT_TIME_LIMIT
 # A purge waiting for another one asks again this often, for about two hours.
 LOCK_WAIT_SECONDS = 60
 LOCK_WAIT_RETRIES = 120
@@ -64,7 +65,7 @@ class PurgeQueueUnavailable(Exception):
 
 
 def _lock_timeout() -> int:
-    return settings.INTERACTIONS_PURGE_LOCK_TIMEOUT
+    return conf.settings.PURGE_LOCK_TIMEOUT
 
 
 @contextlib.contextmanager
@@ -100,7 +101,7 @@ class _RunControl:
         self.total = 0
         self.stopped = False
         started = time.monotonic()
-        run_time = settings.INTERACTIONS_PURGE_SOFT_TIME_LIMIT
+        run_time = conf.settings.PURGE_SOFT_TIME_LIMIT
         self.deadline = None if task.request.is_eager else started + run_time
         self.last_batch_end = started
         self.slowest_batch = 0.0
@@ -177,8 +178,8 @@ def purge_canceled_interactions(
         total = purge_service(filters=purge_filter, batch_size=batch_size, dry_run=True, user=user)
         return {"deleted": 0, "total": total, "dry_run": True, "archive_path": None, "continued_as": None}
 
-    if archive_path is None and settings.INTERACTIONS_PURGE_ARCHIVE_DIR:
-        archive_dir = Path(settings.INTERACTIONS_PURGE_ARCHIVE_DIR)
+    if archive_path is None and conf.settings.PURGE_ARCHIVE_DIR:
+        archive_dir = Path(conf.settings.PURGE_ARCHIVE_DIR)
         archive_dir.mkdir(parents=True, exist_ok=True)
         # Named by the task: delivered again after its worker died, it appends to the same file.
         archive_path = str(archive_dir / f"purge-{self.request.id}.jsonl")
@@ -261,7 +262,7 @@ def queue_purge(*, filters: PurgeFilter, user, batch_size: int | None = None) ->
 
     Raises PurgeQueueUnavailable when the broker cannot be reached: nothing is deleted then.
     """
-    options = {"queue": settings.INTERACTIONS_PURGE_QUEUE} if settings.INTERACTIONS_PURGE_QUEUE else {}
+    options = {"queue": conf.settings.PURGE_QUEUE} if conf.settings.PURGE_QUEUE else {}
     try:
         return purge_canceled_interactions.apply_async(
             kwargs={"filters": filters.to_dict(), "batch_size": batch_size, "user_id": user.pk},
@@ -336,7 +337,7 @@ EMAIL_RETRY_ON = (smtplib.SMTPException, OSError, OperationalError, InterfaceErr
 
 def _email_retry_countdown(retries: int) -> float:
     return get_exponential_backoff_interval(
-        factor=settings.INTERACTIONS_EMAIL_RETRY_BACKOFF, retries=retries, maximum=3600, full_jitter=False
+        factor=conf.settings.EMAIL_RETRY_BACKOFF, retries=retries, maximum=3600, full_jitter=False
     )
 
 
@@ -348,7 +349,7 @@ def _deliver_with_retries(task, send: Callable[[], Any], *, give_up: Callable[[B
         try:
             return send()
         except EMAIL_RETRY_ON + (email_services.UndeliverableEmail,) as failure:
-            if attempt >= settings.INTERACTIONS_EMAIL_MAX_RETRIES or email_services.is_permanent_failure(failure):
+            if attempt >= conf.settings.EMAIL_MAX_RETRIES or email_services.is_permanent_failure(failure):
                 give_up(failure)
                 return None
             if not task.request.is_eager:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
+from ... import conf
 from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
 from ..attachments import validate_attachment_upload
 from ..permissions import require_permission
@@ -233,7 +234,7 @@ def _queue_now(*, entry_no: int | None, raw: bytes | None) -> bool:
 
     from ...tasks import deliver_email, deliver_unrecorded_email
 
-    options = {"queue": settings.INTERACTIONS_EMAIL_QUEUE} if settings.INTERACTIONS_EMAIL_QUEUE else {}
+    options = {"queue": conf.settings.EMAIL_QUEUE} if conf.settings.EMAIL_QUEUE else {}
     # Fail fast instead of keeping a page waiting for a broker that is down.
     options["retry_policy"] = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
     try:
