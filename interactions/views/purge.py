@@ -16,8 +16,8 @@ from django.views.decorators.http import require_http_methods
 
 from .. import conf
 from ..forms.purge import PurgeFilterForm
+from ..services.purge.runs import PurgeQueueUnavailable, purge_progress, queue_purge
 from ..services.purge.service import PURGE_PERMISSION, deleted_message, purge_canceled_interactions
-from ..tasks import PurgeQueueUnavailable, purge_progress, queue_purge
 
 
 @permission_required(PURGE_PERMISSION, raise_exception=True)
