@@ -113,7 +113,6 @@ LOGIN_THROTTLE_FORWARDED_FOR = env.bool("LOGIN_THROTTLE_FORWARDED_FOR", default=
 # DATA_UPLOAD_MAX_MEMORY_SIZE; uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a
 # temporary file instead of memory. Cap the whole request body in the reverse proxy too
 # (e.g. nginx client_max_body_size 25m).
-INTERACTIONS_ATTACHMENT_MAX_SIZE = env.int("INTERACTIONS_ATTACHMENT_MAX_SIZE", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -162,31 +161,38 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # this many seconds. Longer than any task run: the purge re-queues itself well before.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
-# Purge of canceled interaction log entries (task interactions.tasks.purge_canceled_interactions).
-# Nightly, for entries canceled more than this many days ago; unset: no schedule.
-INTERACTIONS_PURGE_AFTER_DAYS = env.int("INTERACTIONS_PURGE_AFTER_DAYS", default=None)
-# Directory where task-run purges (the page, the schedule) archive what they delete, for
-# `manage.py restore_purged_interactions`; unset: no archive.
-INTERACTIONS_PURGE_ARCHIVE_DIR = env("INTERACTIONS_PURGE_ARCHIVE_DIR", default=None)
-# Entries deleted per transaction, unless the command or the task says otherwise.
-INTERACTIONS_PURGE_BATCH_SIZE = env.int("INTERACTIONS_PURGE_BATCH_SIZE", default=5000)
-# A task run stops between batches after about this many seconds and re-queues the rest.
-INTERACTIONS_PURGE_SOFT_TIME_LIMIT = env.int("INTERACTIONS_PURGE_SOFT_TIME_LIMIT", default=600)
-# The lock against two purges at once expires this long after its worker died.
-INTERACTIONS_PURGE_LOCK_TIMEOUT = env.int("INTERACTIONS_PURGE_LOCK_TIMEOUT", default=300)
-# Seconds of rest between batches, for a busy database or lagging replicas.
-INTERACTIONS_PURGE_BATCH_PAUSE = env.float("INTERACTIONS_PURGE_BATCH_PAUSE", default=0.0)
-# Queue for the purge task (to give it a worker of its own); unset: the default queue.
-INTERACTIONS_PURGE_QUEUE = env("INTERACTIONS_PURGE_QUEUE", default=None)
-if INTERACTIONS_PURGE_AFTER_DAYS is not None:
+# The interactions module's settings (INTERACTIONS_*): their defaults, types and meanings
+# are in interactions/conf.py. The environment overrides them here, each only when set.
+for _name, _read in {
+    "INTERACTIONS_ATTACHMENT_MAX_SIZE": env.int,
+    "INTERACTIONS_XLSX_EXPORT_LIMIT": env.int,
+    "INTERACTIONS_PURGE_AFTER_DAYS": env.int,
+    "INTERACTIONS_PURGE_ARCHIVE_DIR": env.str,
+    "INTERACTIONS_PURGE_BATCH_SIZE": env.int,
+    "INTERACTIONS_PURGE_SOFT_TIME_LIMIT": env.int,
+    "INTERACTIONS_PURGE_LOCK_TIMEOUT": env.int,
+    "INTERACTIONS_PURGE_BATCH_PAUSE": env.float,
+    "INTERACTIONS_PURGE_QUEUE": env.str,
+    "INTERACTIONS_EMAIL_MAX_RETRIES": env.int,
+    "INTERACTIONS_EMAIL_RETRY_BACKOFF": env.float,
+    "INTERACTIONS_EMAIL_QUEUE": env.str,
+}.items():
+    if _name in env.ENVIRON:
+        globals()[_name] = _read(_name)
+
+# The nightly purge of canceled interaction log entries (celery beat), for entries canceled
+# more than INTERACTIONS_PURGE_AFTER_DAYS days ago; unset: no schedule.
+_purge_after_days = env.int("INTERACTIONS_PURGE_AFTER_DAYS", default=None)
+if _purge_after_days is not None:
     from celery.schedules import crontab
 
+    _purge_queue = env("INTERACTIONS_PURGE_QUEUE", default=None)
     CELERY_BEAT_SCHEDULE = {
         "purge-canceled-interactions": {
             "task": "interactions.tasks.purge_canceled_interactions",
             "schedule": crontab(hour=2, minute=30),
-            "kwargs": {"canceled_days_ago": INTERACTIONS_PURGE_AFTER_DAYS},
-            "options": {"queue": INTERACTIONS_PURGE_QUEUE} if INTERACTIONS_PURGE_QUEUE else {},
+            "kwargs": {"canceled_days_ago": _purge_after_days},
+            "options": {"queue": _purge_queue} if _purge_queue else {},
         }
     }
 
@@ -208,13 +214,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="CRM <crm@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # An SMTP server that does not answer must not hold a worker forever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-# A message the backend refuses is tried again this many times, after 1, 2, 4, ... times
-# INTERACTIONS_EMAIL_RETRY_BACKOFF seconds (at most an hour apart); then its log entry
-# shows "error" with the reason, and "resend" starts over.
-INTERACTIONS_EMAIL_MAX_RETRIES = env.int("INTERACTIONS_EMAIL_MAX_RETRIES", default=3)
-INTERACTIONS_EMAIL_RETRY_BACKOFF = env.float("INTERACTIONS_EMAIL_RETRY_BACKOFF", default=60.0)
-# Queue for the e-mail task; unset: the default queue.
-INTERACTIONS_EMAIL_QUEUE = env("INTERACTIONS_EMAIL_QUEUE", default=None)
+# Retries and queue of the e-mail task: INTERACTIONS_EMAIL_* (interactions/conf.py).
 
 # Production hardening; `manage.py check --deploy` with DEBUG=0 reports nothing.
 if not DEBUG:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.documents.types import DocumentType
 
-from .templates import InteractionTemplate
+from .templates import InteractionTemplate, InteractionTemplateLanguage
 
 # (section, [(field name, caption)]) in the order of the setup page. A document event's
 # field name is its DocumentType value, so a printed document finds its setting by type.
@@ -145,3 +145,20 @@ class InteractionTemplateSetup(InteractionTemplateSetupBase):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+def refuse_language_rows_of_setup_templates(row: InteractionTemplateLanguage) -> None:
+    """The other half of the rule of InteractionTemplateSetup.clean: a template that records
+    automatic interactions cannot get language rows."""
+    if row.template_id and InteractionTemplateSetup.events_using(row.template_id):
+        raise ValidationError(
+            _(
+                "Template %(template)s records automatic interactions in the template setup "
+                "and so cannot have language rows."
+            ),
+            params={"template": row.template.code},
+            code="template_used_in_setup",
+        )
+
+
+InteractionTemplateLanguage.external_rules.append(refuse_language_rows_of_setup_templates)

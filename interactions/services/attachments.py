@@ -3,10 +3,10 @@ template languages."""
 
 import mimetypes
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .. import conf
 from ..models import (
     Attachment,
 )
@@ -19,7 +19,7 @@ ATTACHMENT_EXTENSIONS = {
 
 
 def attachment_max_size() -> int:
-    return getattr(settings, "INTERACTIONS_ATTACHMENT_MAX_SIZE", 10 * 1024 * 1024)
+    return conf.settings.ATTACHMENT_MAX_SIZE
 
 
 def validate_attachment_upload(upload) -> None:

@@ -6,7 +6,6 @@ import datetime
 import io
 
 import django_tables2 as tables
-from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
+from .. import conf
 from ..models import DeliveryStatus, InformationFlow, InteractionLogEntry
 from ..selectors import log as selectors_log
 from ..selectors.log import EXPORT_COLUMNS, export_rows
@@ -240,7 +240,7 @@ def _cell(value):
 
 
 def xlsx_row_limit() -> int:
-    return getattr(settings, "INTERACTIONS_XLSX_EXPORT_LIMIT", 100_000)
+    return conf.settings.XLSX_EXPORT_LIMIT
 
 
 def _file_name(extension: str) -> str:

@@ -24,7 +24,7 @@ from django.test import Client
 from django.utils import timezone
 
 from interactions.models import InteractionComment, InteractionLogEntry
-from interactions.tasks import PURGE_LOCK_NAME, purge_progress
+from interactions.services.purge.runs import PURGE_LOCK_NAME, purge_progress
 from interactions.tasks import purge_canceled_interactions as purge_task
 
 from .celery_workers import WAIT_SECONDS, Workers, wait_until

@@ -8,16 +8,16 @@ the result is shown at once.
 import uuid
 
 from celery.result import EagerResult
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .. import conf
 from ..forms.purge import PurgeFilterForm
+from ..services.purge.runs import PurgeQueueUnavailable, purge_progress, queue_purge
 from ..services.purge.service import PURGE_PERMISSION, deleted_message, purge_canceled_interactions
-from ..tasks import PurgeQueueUnavailable, purge_progress, queue_purge
 
 
 @permission_required(PURGE_PERMISSION, raise_exception=True)
@@ -39,7 +39,7 @@ def purge(request: HttpRequest) -> HttpResponse:
                     "form": form,
                     "count": count,
                     "filter_query": query.urlencode(),
-                    "archived": bool(settings.INTERACTIONS_PURGE_ARCHIVE_DIR),
+                    "archived": bool(conf.settings.PURGE_ARCHIVE_DIR),
                 },
             )
     return render(request, "interactions/purge/form.html", {"form": form, "count": count})

@@ -2,12 +2,13 @@
 
 `send_email` writes the log entry (template "E-mails" of the setup) with delivery status
 "in progress" and the message as it will go out (an .eml file, the entry's attachment), and
-queues `interactions.tasks.deliver_email` when that transaction commits, so a worker never
-looks for an entry that is not there yet. The task sends the stored message through
-Django's e-mail backend; when the backend accepts it the status is cleared, when it keeps
-refusing it the status becomes "error" with the reason, and `resend_email` tries again
-with the very same message. Every change of status is one UPDATE conditioned on the status
-it changes, so a late task, a resend and a redelivered task cannot overwrite each other.
+queues `interactions.tasks.deliver_email` (by its name) when that transaction commits, so a
+worker never looks for an entry that is not there yet. The task (its steps and retries are
+in delivery.py) sends the stored message through Django's e-mail backend; when the backend
+accepts it the status is cleared, when it keeps refusing it the status becomes "error" with
+the reason, and `resend_email` tries again with the very same message. Every change of
+status is one UPDATE conditioned on the status it changes, so a late task, a resend and a
+redelivered task cannot overwrite each other.
 
 Without a template in the setup the e-mail still goes out, by the same task, and nothing is
 recorded: the caller is told why.
@@ -36,11 +37,13 @@ from django.utils.translation import gettext as _
 
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
+from ... import conf
 from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
 from ..attachments import validate_attachment_upload
 from ..permissions import require_permission
 from ..printing import discard_stored_file
 from ..recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
+from ..task_queue import BROKER_UNREACHABLE, queue_task
 from .automatic_entries import (
     COMMUNICATE_PERMISSION,
     EMAILS_EVENT,
@@ -53,6 +56,9 @@ from .automatic_entries import (
 logger = logging.getLogger(__name__)
 
 EML_CONTENT_TYPE = "message/rfc822"
+# The Celery tasks that deliver (interactions/tasks.py; services/communication/delivery.py).
+DELIVER_EMAIL_TASK = "interactions.tasks.deliver_email"
+DELIVER_UNRECORDED_EMAIL_TASK = "interactions.tasks.deliver_unrecorded_email"
 DELIVERY_ERROR_MAX_LENGTH = 2000
 
 
@@ -227,21 +233,17 @@ def queue_delivery_on_commit(*, entry_no: int | None = None, raw: bytes | None =
 
 
 def _queue_now(*, entry_no: int | None, raw: bytes | None) -> bool:
-    # Imported here: the tasks module imports this one.
-    import redis
-    from kombu.exceptions import OperationalError as BrokerOperationalError
-
-    from ...tasks import deliver_email, deliver_unrecorded_email
-
-    options = {"queue": settings.INTERACTIONS_EMAIL_QUEUE} if settings.INTERACTIONS_EMAIL_QUEUE else {}
-    # Fail fast instead of keeping a page waiting for a broker that is down.
-    options["retry_policy"] = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+    # By the tasks' names: the tasks import the services, never the other way.
     try:
         if entry_no is not None:
-            deliver_email.apply_async(args=[entry_no], **options)
+            queue_task(DELIVER_EMAIL_TASK, args=[entry_no], queue=conf.settings.EMAIL_QUEUE)
         else:
-            deliver_unrecorded_email.apply_async(args=[base64.b64encode(raw).decode("ascii")], **options)
-    except (BrokerOperationalError, redis.exceptions.ConnectionError):
+            queue_task(
+                DELIVER_UNRECORDED_EMAIL_TASK,
+                args=[base64.b64encode(raw).decode("ascii")],
+                queue=conf.settings.EMAIL_QUEUE,
+            )
+    except BROKER_UNREACHABLE:
         logger.exception("The task queue is unreachable; e-mail of entry %s waits for a resend", entry_no)
         return False
     return True
@@ -388,7 +390,7 @@ def resend_email(*, entry: InteractionLogEntry, user) -> DeliveryTicket:
         return queue_delivery_on_commit(entry_no=entry.entry_no)
 
 
-# --- Delivery (the task's work) --------------------------------------------------------
+# --- Delivery (the task's work; delivery.py runs it with retries) ----------------------
 
 
 class UndeliverableEmail(Exception):

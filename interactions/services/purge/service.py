@@ -23,12 +23,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import NotSupportedError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import ngettext
 
+from ... import conf
 from ...models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
 from ..permissions import require_permission
 from ..printing import delete_orphaned_document_versions
@@ -40,7 +40,7 @@ PURGE_PERMISSION = "interactions.purge_interactionlogentry"
 DELETE_LOGGED_SEGMENT_PERMISSION = "interactions.delete_loggedsegment"
 
 # Both databases take this many bound parameters in one statement (SQLite: 32766).
-MAX_BATCH_SIZE = 10_000
+MAX_BATCH_SIZE = conf.MAX_PURGE_BATCH_SIZE
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -138,7 +138,7 @@ def purge_canceled_interactions(
     require_permission(user, PURGE_PERMISSION)
     filters = filters or PurgeFilter()
     if batch_size is None:
-        batch_size = settings.INTERACTIONS_PURGE_BATCH_SIZE
+        batch_size = conf.settings.PURGE_BATCH_SIZE
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH_SIZE}, not {batch_size}")
     if connection.vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 35):
@@ -147,7 +147,7 @@ def purge_canceled_interactions(
     total = matching.count()
     if dry_run:
         return total
-    pause = float(getattr(settings, "INTERACTIONS_PURGE_BATCH_PAUSE", 0) or 0)
+    pause = conf.settings.PURGE_BATCH_PAUSE
     deleted = 0
     last_entry_no = 0
     with ArchiveWriter.open(archive_path) as archive:
