@@ -14,7 +14,7 @@ from ..models import (
     InteractionTemplateSetup,
 )
 from ..models.setup import SETUP_EVENTS
-from ..services.attachments import attachment_from_upload, validate_attachment_upload
+from ..services.attachments import delete_unused_attachments, store_upload, validate_attachment_upload
 
 
 def clean_code(value: str) -> str:
@@ -78,16 +78,12 @@ class InteractionTemplateLanguageForm(forms.ModelForm):
         previous_attachment_id = row.attachment_id
         upload = self.cleaned_data.get("upload")
         if upload:
-            attachment = attachment_from_upload(upload)
-            attachment.save()
-            row.attachment = attachment
+            row.attachment = store_upload(upload)
         elif self.cleaned_data.get("remove_attachment"):
             row.attachment = None
         if commit:
             row.save()
             if previous_attachment_id and previous_attachment_id != row.attachment_id:
-                from ..services.purge.service import delete_unused_attachments
-
                 # A replaced or removed attachment goes once nothing uses it (the same rule as the purge's).
                 delete_unused_attachments(attachment_ids={previous_attachment_id})
         return row
