@@ -1,5 +1,8 @@
 """Django admin for setup: groups, templates with their languages, the template setup.
-Log entries are read-only here: they are canceled, never edited away."""
+Log entries are read-only here: they are canceled, never edited away.
+
+The admin validates with the forms the module's pages use (interactions/forms/setup.py) and
+saves through the same services (interactions/services/setup.py)."""
 
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -30,6 +33,7 @@ from .models import (
     SegmentLine,
 )
 from .selectors import statistics as selectors
+from .services import setup as setup_services
 
 
 def _totals_html(totals: selectors.InteractionTotals):
@@ -54,6 +58,11 @@ class InteractionGroupAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(template_count=Count("templates"))
 
+    def save_model(self, request, obj, form, change):
+        setup_services.save_group(
+            group=obj, code=form.cleaned_data["code"], description=form.cleaned_data["description"], user=request.user
+        )
+
     @admin.display(description=_("templates"), ordering="template_count")
     def template_count(self, group):
         return group.template_count
@@ -63,6 +72,22 @@ class InteractionGroupAdmin(admin.ModelAdmin):
         if not group.pk:
             return "-"
         return _totals_html(selectors.totals(selectors.counted_entries().filter(group=group)))
+
+
+def _record_saved_rows(formset: BaseInteractionTemplateLanguageFormSet) -> None:
+    """What the admin's history says about the language rows saved by the service, as the
+    formset's own save would have recorded it."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for index, row_form in enumerate(formset.forms):
+        existing = index < formset.initial_form_count()
+        if formset._should_delete_form(row_form):
+            if existing:
+                formset.deleted_objects.append(row_form.instance)
+        elif row_form.has_changed():
+            if existing:
+                formset.changed_objects.append((row_form.instance, row_form.changed_data))
+            else:
+                formset.new_objects.append(row_form.instance)
 
 
 class InteractionTemplateLanguageInline(admin.TabularInline):
@@ -117,6 +142,19 @@ class InteractionTemplateAdmin(admin.ModelAdmin):
         (_("Use"), {"fields": ["totals", "setup_events"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        # Saved with its language rows, in save_related: the service saves both at once,
+        # so that the rule "the default language has a row" sees the rows being saved.
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        # The inline is left out for a user who may not see the language rows.
+        languages = next((f for f in formsets if isinstance(f, BaseInteractionTemplateLanguageFormSet)), None)
+        changes = languages.language_changes() if languages is not None else []
+        setup_services.save_template(template=form.instance, values=form.values(), languages=changes, user=request.user)
+        if languages is not None:
+            _record_saved_rows(languages)
+
     @admin.display(description=_("Totals"))
     def totals(self, template):
         if not template.pk:
@@ -148,6 +186,9 @@ class InteractionTemplateSetupAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         setup = InteractionTemplateSetup.load()
         return HttpResponseRedirect(reverse("admin:interactions_interactiontemplatesetup_change", args=[setup.pk]))
+
+    def save_model(self, request, obj, form, change):
+        setup_services.save_template_setup(templates_by_event=form.templates_by_event(), user=request.user)
 
     def response_change(self, request, obj):
         self.message_user(request, _("The interaction template setup has been saved."), messages.SUCCESS)

@@ -407,7 +407,6 @@ def _load_communication_demo(*, rng: random.Random, contacts: ContactsDemo, user
             )
         )
         attachment = store_message(raw=raw, contact=person)
-        attachment.save()
         failed = index % 8 == 0  # three of them did not reach the contact
         entry = automatic_entry(
             template=email_template,
@@ -467,7 +466,6 @@ def _load_communication_demo(*, rng: random.Random, contacts: ContactsDemo, user
                 )
             )
             attachment = store_message(raw=raw, contact=attendee, prefix="meeting")
-            attachment.save()
             entry = automatic_entry(
                 template=meeting_template,
                 contact=attendee,

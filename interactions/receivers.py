@@ -5,7 +5,7 @@ from functools import partial
 from crm.documents.printing import LoggingAvailability
 from crm.documents.signals import document_printed, print_logging_availability
 
-from .services import printing
+from .services import attachments, printing
 
 
 def answer_logging_availability(sender, *, document, document_type, user, **kwargs) -> LoggingAvailability:
@@ -35,7 +35,7 @@ def log_printed_document(
         return
     # Should the print fail after this (another receiver, the commit), its rows go with
     # the rollback; the stored PDF must go too.
-    result.on_rollback(partial(printing.discard_stored_file, outcome.entry.attachment.file.name))
+    result.on_rollback(partial(attachments.delete_stored_files, [outcome.entry.attachment.file.name]))
     result.record_logged(entry_no=outcome.entry.entry_no, url=outcome.entry.get_absolute_url())
 
 

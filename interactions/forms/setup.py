@@ -1,5 +1,10 @@
 """Forms of the interactions module. The template, template language and template setup
-forms serve both the Django admin and the module's own pages: one definition, not two."""
+forms serve both the Django admin and the module's own pages: one definition, not two.
+
+They validate and nothing else: the pages and the admin pass what was cleaned to
+interactions.services.setup, which writes."""
+
+import dataclasses
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -14,19 +19,22 @@ from ..models import (
     InteractionTemplateSetup,
 )
 from ..models.setup import SETUP_EVENTS
-from ..services.attachments import attachment_from_upload, validate_attachment_upload
+from ..services.attachments import validate_attachment_upload
+from ..services.setup import TemplateLanguageChange, TemplateValues, clean_code
 
 
-def clean_code(value: str) -> str:
-    """Codes of groups and templates are kept in capitals, as in the original, and appear in
-    page addresses (/interactions/templates/<code>/), where a slash cannot stand."""
-    value = value.strip().upper()
-    if "/" in value:
-        raise ValidationError(_("A code cannot contain a slash (/)."), code="code_with_slash")
-    return value
+class ValidatesOnly:
+    """For the model forms and formsets of the setup: `save(commit=False)` still builds the
+    unsaved instances (the Django admin asks for them before its save_model), but saving
+    for real is refused, so that no write goes around the services."""
+
+    def save(self, commit=True):
+        if commit:
+            raise TypeError(f"{type(self).__name__} only validates: save with interactions.services.setup")
+        return super().save(commit=False)
 
 
-class InteractionGroupForm(forms.ModelForm):
+class InteractionGroupForm(ValidatesOnly, forms.ModelForm):
     class Meta:
         model = InteractionGroup
         fields = ["code", "description"]
@@ -35,7 +43,7 @@ class InteractionGroupForm(forms.ModelForm):
         return clean_code(self.cleaned_data["code"])
 
 
-class InteractionTemplateForm(forms.ModelForm):
+class InteractionTemplateForm(ValidatesOnly, forms.ModelForm):
     class Meta:
         model = InteractionTemplate
         fields = [
@@ -58,8 +66,14 @@ class InteractionTemplateForm(forms.ModelForm):
     def clean_code(self):
         return clean_code(self.cleaned_data["code"])
 
+    def values(self) -> TemplateValues:
+        """What was entered, for services.setup.save_template."""
+        return TemplateValues(
+            **{field.name: self.cleaned_data[field.name] for field in dataclasses.fields(TemplateValues)}
+        )
 
-class InteractionTemplateLanguageForm(forms.ModelForm):
+
+class InteractionTemplateLanguageForm(ValidatesOnly, forms.ModelForm):
     upload = forms.FileField(
         label=_("Import attachment"),
         required=False,
@@ -73,27 +87,8 @@ class InteractionTemplateLanguageForm(forms.ModelForm):
         fields = ["language", "description", "merge_body"]
         widgets = {"merge_body": forms.Textarea(attrs={"rows": 4})}
 
-    def save(self, commit=True):
-        row = super().save(commit=False)
-        previous_attachment_id = row.attachment_id
-        upload = self.cleaned_data.get("upload")
-        if upload:
-            attachment = attachment_from_upload(upload)
-            attachment.save()
-            row.attachment = attachment
-        elif self.cleaned_data.get("remove_attachment"):
-            row.attachment = None
-        if commit:
-            row.save()
-            if previous_attachment_id and previous_attachment_id != row.attachment_id:
-                from ..services.purge.service import delete_unused_attachments
 
-                # A replaced or removed attachment goes once nothing uses it (the same rule as the purge's).
-                delete_unused_attachments(attachment_ids={previous_attachment_id})
-        return row
-
-
-class BaseInteractionTemplateLanguageFormSet(forms.BaseInlineFormSet):
+class BaseInteractionTemplateLanguageFormSet(ValidatesOnly, forms.BaseInlineFormSet):
     """Keeps the template's rules that span its rows: the default language must have a row."""
 
     def clean(self):
@@ -108,6 +103,28 @@ class BaseInteractionTemplateLanguageFormSet(forms.BaseInlineFormSet):
         if len(languages) != len(set(languages)):
             raise ValidationError(_("Each language can have only one row."), code="duplicate_language")
         self.instance.check_default_language(languages)
+
+    def language_changes(self) -> list[TemplateLanguageChange]:
+        """What was entered, for services.setup.save_template: the new rows, the changed rows
+        and the rows to delete (as the formset's own save would see them)."""
+        changes = []
+        for index, form in enumerate(self.forms):
+            existing = index < self.initial_form_count()
+            if existing and self._should_delete_form(form):
+                changes.append(TemplateLanguageChange(id=form.instance.pk, delete=True))
+            elif form.has_changed() and not self._should_delete_form(form):
+                data = form.cleaned_data
+                changes.append(
+                    TemplateLanguageChange(
+                        id=form.instance.pk if existing else None,
+                        language=data["language"],
+                        description=data.get("description", ""),
+                        merge_body=data.get("merge_body", ""),
+                        upload=data.get("upload") or None,
+                        remove_attachment=bool(data.get("remove_attachment")),
+                    )
+                )
+        return changes
 
 
 InteractionTemplateLanguageFormSet = forms.inlineformset_factory(
@@ -124,7 +141,7 @@ InteractionTemplateLanguageFormSet = forms.inlineformset_factory(
 )
 
 
-class InteractionTemplateSetupForm(forms.ModelForm):
+class InteractionTemplateSetupForm(ValidatesOnly, forms.ModelForm):
     """One select per automatic event; the model refuses templates with languages."""
 
     class Meta:
@@ -141,3 +158,7 @@ class InteractionTemplateSetupForm(forms.ModelForm):
             self.fields[name].queryset = templates
             self.fields[name].empty_label = _("(do not record)")
             self.fields[name].choices = choices
+
+    def templates_by_event(self) -> dict:
+        """What was chosen, for services.setup.save_template_setup."""
+        return {name: self.cleaned_data[name] for name in SETUP_EVENTS if name in self.cleaned_data}

@@ -1,15 +1,38 @@
 """Attachments: files exchanged with contacts, stored once and shared by log entries and
-template languages."""
+template languages. The one place that stores them, refuses uploads, deletes the files of
+a rolled-back transaction and deletes attachments that nothing uses any more.
 
+- `store_attachment` (bytes under a name and type), `store_upload` (an uploaded file,
+  refused by `validate_attachment_upload` when it is of a kind or size interactions do not
+  take) and `restore_attachment` (the purge archive's) store the file and its row.
+- A database rollback cannot take a stored file with it: write attachments inside
+  `atomic_with_files()`, a `transaction.atomic` that deletes the files stored in it when it
+  is rolled back. Outside one, each store is its own such block.
+- `delete_unused_attachments`: an attachment goes when nothing uses it any more (the purge,
+  a replaced template attachment, a deleted postponed interaction); its file after commit.
+"""
+
+import contextlib
+import logging
 import mimetypes
+import os
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from .. import conf
 from ..models import (
     Attachment,
 )
+from .sql import in_list
+
+logger = logging.getLogger(__name__)
 
 # Attachments: what sales staff exchange with contacts; no executables, no HTML.
 ATTACHMENT_EXTENSIONS = {
@@ -43,14 +66,133 @@ def validate_attachment_upload(upload) -> None:
         )
 
 
-def attachment_from_upload(upload) -> Attachment:
-    """A new (unsaved) Attachment for an uploaded file, keeping the user's file name."""
-    import os
+# --- Storing --------------------------------------------------------------------------
 
-    name = os.path.basename(upload.name)[:255]
-    return Attachment(
-        file=upload,
-        file_name=name,
-        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-        size=upload.size,
+# The names of the files stored in each open `atomic_with_files` block, innermost last.
+_open_blocks: ContextVar[tuple[list[str], ...]] = ContextVar("interactions_attachment_blocks", default=())
+
+
+@contextlib.contextmanager
+def atomic_with_files(*, savepoint: bool = True) -> Iterator[None]:
+    """`transaction.atomic(savepoint=...)` that also deletes the files stored in it (by the
+    functions of this module) when it rolls back, by an exception or `set_rollback`, so
+    a refused or failed write leaves no file behind.
+
+    Nested in another such block, its files become the outer block's once it succeeds:
+    they are safe only when the outermost commits. Inside a transaction of someone else's
+    (a print's), whoever owns that transaction deletes them should it roll back later
+    (`delete_stored_files`)."""
+    files: list[str] = []
+    enclosing = _open_blocks.get()
+    token = _open_blocks.set((*enclosing, files))
+    try:
+        with transaction.atomic(savepoint=savepoint):
+            yield
+            rolled_back = transaction.get_rollback()
+    except BaseException:
+        delete_stored_files(files)
+        raise
+    finally:
+        _open_blocks.reset(token)
+    if rolled_back:
+        delete_stored_files(files)
+    elif enclosing:
+        enclosing[-1].extend(files)
+
+
+def _guessed_content_type(file_name: str) -> str:
+    return mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+
+
+def _store(content: File, *, file_name: str, content_type: str, size: int) -> Attachment:
+    if not _open_blocks.get():
+        with atomic_with_files():
+            return _store(content, file_name=file_name, content_type=content_type, size=size)
+    attachment = Attachment(file_name=file_name[:255], content_type=content_type, size=size)
+    attachment.file.save(file_name, content, save=False)
+    _open_blocks.get()[-1].append(attachment.file.name)
+    attachment.save()
+    return attachment
+
+
+def store_attachment(*, content: bytes, file_name: str, content_type: str | None = None) -> Attachment:
+    """A new attachment (file and row) holding `content` under `file_name`; `content_type`
+    by default is guessed from the name. The file goes again if the transaction rolls
+    back (see `atomic_with_files`)."""
+    return _store(
+        ContentFile(content),
+        file_name=file_name,
+        content_type=content_type if content_type is not None else _guessed_content_type(file_name),
+        size=len(content),
     )
+
+
+def store_upload(upload: File) -> Attachment:
+    """A new attachment for an uploaded file, keeping the user's file name; its type is
+    guessed from the name, never taken from the browser. Refuses (ValidationError) a file
+    that `validate_attachment_upload` refuses."""
+    validate_attachment_upload(upload)
+    name = os.path.basename(upload.name)[:255]
+    return _store(upload, file_name=name, content_type=_guessed_content_type(name), size=upload.size)
+
+
+def restore_attachment(*, attachment: Attachment, content: bytes) -> Attachment:
+    """Write back an attachment deleted before (the purge archive keeps them): the row with
+    its id and creation time, the file under its stored name (or one next to it, should
+    that name be taken meanwhile). The file goes again if the transaction rolls back."""
+    if not _open_blocks.get():
+        with atomic_with_files():
+            return restore_attachment(attachment=attachment, content=content)
+    created_at = attachment.created_at
+    storage = Attachment._meta.get_field("file").storage
+    attachment.file.name = storage.save(attachment.file.name, ContentFile(content))
+    _open_blocks.get()[-1].append(attachment.file.name)
+    Attachment.objects.bulk_create([attachment])
+    # auto_now_add stamped it anew; it keeps the time it was first stored.
+    Attachment.objects.filter(pk=attachment.pk).update(created_at=created_at)
+    return attachment
+
+
+def delete_stored_files(names: Iterable[str]) -> None:
+    """Delete stored files whose rows are gone (rolled back, or deleted and committed)."""
+    storage = Attachment._meta.get_field("file").storage
+    for name in names:
+        if not name:
+            continue
+        try:
+            storage.delete(name)
+        except OSError:
+            # The rows are gone; a file left behind wastes space but loses nothing.
+            logger.exception("Could not delete the stored attachment file %s", name)
+
+
+# --- Deleting --------------------------------------------------------------------------
+
+
+def delete_unused_attachments(*, attachment_ids: set[int]) -> dict[int, Attachment]:
+    """Delete those attachments that nothing uses any more; their files go after commit.
+    Runs in the caller's transaction.
+
+    Returns the deleted attachments by id (the purge archive keeps their content)."""
+    if not attachment_ids:
+        return {}
+    # Lock first, then look for users: whoever starts using one of these attachments now
+    # waits for this transaction, and then finds it gone instead of pointing at nothing.
+    locked = list(Attachment.objects.select_for_update().filter(pk__in=attachment_ids).values_list("pk", flat=True))
+    unused = Attachment.objects.filter(pk__in=locked)
+    # Every model that points at an attachment (log entries, template languages, and any
+    # added later) keeps it alive.
+    for relation in Attachment._meta.related_objects:
+        users = relation.related_model._base_manager.filter(**{relation.field.name: OuterRef("pk")})
+        unused = unused.exclude(Exists(users))
+    orphaned = {attachment.pk: attachment for attachment in unused}
+    if not orphaned:
+        return {}
+    ids = sorted(orphaned)
+    table = connection.ops.quote_name(Attachment._meta.db_table)
+    with connection.cursor() as cursor:
+        condition, parameters = in_list(ids)
+        cursor.execute(f"DELETE FROM {table} WHERE id {condition}", parameters)
+    names = [attachment.file.name for attachment in orphaned.values() if attachment.file.name]
+    transaction.on_commit(lambda: delete_stored_files(names))
+    return orphaned

@@ -18,8 +18,6 @@ the entry), given a document read with `crm.documents.selectors.documents_for_pr
 import logging
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +26,8 @@ from crm.contacts.models import Contact, CorrespondenceType, Language
 from crm.documents.models import Document, DocumentVersion
 from crm.documents.types import DocumentType, document_types_of_kind, kind_of_document_type
 
-from ..models import SETUP_EVENTS, Attachment, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
+from ..models import SETUP_EVENTS, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
+from .attachments import atomic_with_files, store_attachment
 from .permissions import require_permission
 
 logger = logging.getLogger(__name__)
@@ -132,53 +131,37 @@ def log_printed_document(
     if template is None:
         return PrintLogResult(reason=no_template_reason(document_type))
     now = timezone.localtime()
-    attachment = Attachment(file_name=pdf_file_name, content_type="application/pdf", size=len(pdf))
-    attachment.file.save(pdf_file_name, ContentFile(pdf), save=False)
-    try:
-        with transaction.atomic(savepoint=False):
-            attachment.save()
-            entry = InteractionLogEntry.objects.create(
-                contact=contact,
-                contact_company_id=contact.company_or_self_id,
-                date=now.date(),
-                time=now.time().replace(microsecond=0),
-                description=(document.description or template.description)[:100],
-                information_flow=template.information_flow,
-                initiated_by=template.initiated_by,
-                template=template,
-                group_id=template.group_id,
-                language=language if language in Language.values else "",
-                attachment=attachment,
-                cost=template.unit_cost,
-                duration=template.unit_duration,
-                user=user,
-                salesperson_id=document.salesperson_id or contact.salesperson_id,
-                campaign_id=document.campaign_id or template.campaign_id,
-                campaign_target=template.campaign_target,
-                campaign_response=template.campaign_response,
-                correspondence_type=CorrespondenceType.HARD_COPY,
-                contact_via=_contact_via(document),
-                document_type=document_type,
-                document_number=document.number,
-                document_occurrence=document.occurrence,
-                document_version=document_version,
-            )
-    except BaseException:
-        discard_stored_file(attachment.file.name)
-        raise
+    # The PDF is deleted again when this fails; should the print fail later, the receiver
+    # has the print delete it (PrintResult.on_rollback).
+    with atomic_with_files(savepoint=False):
+        attachment = store_attachment(content=pdf, file_name=pdf_file_name, content_type="application/pdf")
+        entry = InteractionLogEntry.objects.create(
+            contact=contact,
+            contact_company_id=contact.company_or_self_id,
+            date=now.date(),
+            time=now.time().replace(microsecond=0),
+            description=(document.description or template.description)[:100],
+            information_flow=template.information_flow,
+            initiated_by=template.initiated_by,
+            template=template,
+            group_id=template.group_id,
+            language=language if language in Language.values else "",
+            attachment=attachment,
+            cost=template.unit_cost,
+            duration=template.unit_duration,
+            user=user,
+            salesperson_id=document.salesperson_id or contact.salesperson_id,
+            campaign_id=document.campaign_id or template.campaign_id,
+            campaign_target=template.campaign_target,
+            campaign_response=template.campaign_response,
+            correspondence_type=CorrespondenceType.HARD_COPY,
+            contact_via=_contact_via(document),
+            document_type=document_type,
+            document_number=document.number,
+            document_occurrence=document.occurrence,
+            document_version=document_version,
+        )
     return PrintLogResult(entry=entry)
-
-
-def discard_stored_file(name: str) -> None:
-    """Delete a stored file whose rows were rolled back."""
-    if not name:
-        return
-    storage = Attachment._meta.get_field("file").storage
-    try:
-        storage.delete(name)
-    except OSError:
-        # The rows are gone; a file left behind wastes space but loses nothing.
-        logger.exception("Could not delete the stored file %s of a rolled-back print", name)
 
 
 # Archived versions of printed documents that go with purged entries. A quote or order

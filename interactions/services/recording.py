@@ -24,8 +24,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import formats, timezone, translation
@@ -43,13 +41,9 @@ from ..models import (
     InteractionTemplateLanguage,
     WizardAction,
 )
-from .attachments import attachment_from_upload, validate_attachment_upload
+from .attachments import atomic_with_files, delete_unused_attachments, store_attachment, store_upload
 from .log_entries import add_comment
 from .permissions import require_permission
-
-# The purge owns the rule "an attachment goes when nothing uses it any more"; deleting a
-# postponed entry, or replacing the content of one, applies the same rule.
-from .purge.service import delete_unused_attachments
 
 logger = logging.getLogger(__name__)
 
@@ -265,24 +259,6 @@ class InteractionDetails:
     first_comment: str = ""
 
 
-class _StoredFiles:
-    """Files written to storage during a transaction, removed again if it rolls back, so
-    that a refused interaction leaves no file behind."""
-
-    def __init__(self):
-        self.names: list[str] = []
-
-    def add(self, attachment: Attachment) -> None:
-        self.names.append(attachment.file.name)
-
-    def remove_all(self) -> None:
-        for name in self.names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                logger.exception("Could not delete the stored file %s of a refused interaction", name)
-
-
 def _check_complete(details: InteractionDetails) -> None:
     """The reference's required fields, for an interaction that is not postponed."""
     errors = {}
@@ -328,10 +304,10 @@ def _content_attachment(
     current: Attachment | None,
     postponed: bool,
     user,
-    stored: _StoredFiles,
 ) -> Attachment | None:
     """The entry's attachment by the template's wizard action; `current` is the attachment
-    that a resumed postponed entry has already."""
+    that a resumed postponed entry has already. Call inside `atomic_with_files`: a refused
+    interaction leaves no file behind."""
     action = details.template.wizard_action
     if action == WizardAction.OPEN:
         # The template's own file, shared by every entry that opens it: never copied.
@@ -339,15 +315,11 @@ def _content_attachment(
         return row.attachment if row is not None else None
     if action == WizardAction.IMPORT:
         if details.upload is not None:
+            require_permission(user, "interactions.add_attachment")
             try:
-                validate_attachment_upload(details.upload)
+                return store_upload(details.upload)
             except ValidationError as refused:
                 raise ValidationError({"upload": refused}) from None
-            require_permission(user, "interactions.add_attachment")
-            attachment = attachment_from_upload(details.upload)
-            attachment.save()
-            stored.add(attachment)
-            return attachment
         if current is not None:
             return current
         if postponed:
@@ -362,16 +334,11 @@ def _content_attachment(
         if current is not None and _attachment_text(current) == text:
             return current  # resumed and not edited: keep the file it has
         require_permission(user, "interactions.add_attachment")
-        content = text.encode("utf-8")
-        attachment = Attachment(
+        return store_attachment(
+            content=text.encode("utf-8"),
             file_name=_merged_file_name(details, date),
             content_type="text/plain; charset=utf-8",
-            size=len(content),
         )
-        attachment.file.save(attachment.file_name, ContentFile(content), save=False)
-        stored.add(attachment)
-        attachment.save()
-        return attachment
     return None
 
 
@@ -428,26 +395,20 @@ def record_interaction(*, details: InteractionDetails, user, postpone: bool = Fa
     require_permission(user, ADD_PERMISSION)
     if not postpone:
         _check_complete(details)
-    stored = _StoredFiles()
-    try:
-        with transaction.atomic():
-            values = _entry_values(details=details, postponed=postpone)
-            attachment = _content_attachment(
-                details=details,
-                language=values["language"],
-                date=values["date"],
-                current=None,
-                postponed=postpone,
-                user=user,
-                stored=stored,
-            )
-            entry = InteractionLogEntry.objects.create(
-                **values, attachment=attachment, user=user if user is not None and user.is_authenticated else None
-            )
-            _add_first_comment(entry=entry, details=details, user=user)
-    except BaseException:
-        stored.remove_all()
-        raise
+    with atomic_with_files():
+        values = _entry_values(details=details, postponed=postpone)
+        attachment = _content_attachment(
+            details=details,
+            language=values["language"],
+            date=values["date"],
+            current=None,
+            postponed=postpone,
+            user=user,
+        )
+        entry = InteractionLogEntry.objects.create(
+            **values, attachment=attachment, user=user if user is not None and user.is_authenticated else None
+        )
+        _add_first_comment(entry=entry, details=details, user=user)
     return entry
 
 
@@ -473,34 +434,28 @@ def _save_postponed(*, entry: InteractionLogEntry, details: InteractionDetails, 
     require_permission(user, ADD_PERMISSION)
     if not postponed:
         _check_complete(details)
-    stored = _StoredFiles()
-    try:
-        with transaction.atomic():
-            locked = _lock_postponed(entry=entry, user=user)
-            values = _entry_values(details=details, postponed=postponed)
-            previous = locked.attachment
-            attachment = _content_attachment(
-                details=details,
-                language=values["language"],
-                date=values["date"],
-                current=previous,
-                postponed=postponed,
-                user=user,
-                stored=stored,
-            )
-            values["attachment"] = attachment
-            # `postponed=True` in the UPDATE itself: of two tabs completing the same entry,
-            # only one turns it into a normal entry.
-            changed = InteractionLogEntry.objects.filter(entry_no=locked.entry_no, postponed=True).update(**values)
-            if not changed:
-                raise PostponedInteractionGone(entry.entry_no)
-            if previous is not None and previous != attachment:
-                delete_unused_attachments(attachment_ids={previous.pk})
-            updated = InteractionLogEntry.objects.select_related("contact", "attachment").get(pk=locked.entry_no)
-            _add_first_comment(entry=updated, details=details, user=user)
-    except BaseException:
-        stored.remove_all()
-        raise
+    with atomic_with_files():
+        locked = _lock_postponed(entry=entry, user=user)
+        values = _entry_values(details=details, postponed=postponed)
+        previous = locked.attachment
+        attachment = _content_attachment(
+            details=details,
+            language=values["language"],
+            date=values["date"],
+            current=previous,
+            postponed=postponed,
+            user=user,
+        )
+        values["attachment"] = attachment
+        # `postponed=True` in the UPDATE itself: of two tabs completing the same entry,
+        # only one turns it into a normal entry.
+        changed = InteractionLogEntry.objects.filter(entry_no=locked.entry_no, postponed=True).update(**values)
+        if not changed:
+            raise PostponedInteractionGone(entry.entry_no)
+        if previous is not None and previous != attachment:
+            delete_unused_attachments(attachment_ids={previous.pk})
+        updated = InteractionLogEntry.objects.select_related("contact", "attachment").get(pk=locked.entry_no)
+        _add_first_comment(entry=updated, details=details, user=user)
     return updated
 
 

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from interactions.forms.setup import InteractionTemplateLanguageFormSet, InteractionTemplateSetupForm
 from interactions.models import InformationFlow, InteractionLogEntry, InteractionTemplateSetup
+from interactions.services.setup import save_template, save_template_setup
 
 from .factories import (
     InteractionLogEntryFactory,
@@ -76,7 +77,7 @@ def test_default_language_with_its_row_is_accepted():
     template = InteractionTemplateFactory(language_default="ru")
     formset = _language_formset(template, ["en", "ru"])
     assert formset.is_valid(), formset.errors
-    formset.save()
+    save_template(template=template, languages=formset.language_changes(), user=None)
     assert sorted(template.languages.values_list("language", flat=True)) == ["en", "ru"]
 
 
@@ -92,7 +93,7 @@ def test_template_setup_accepts_a_template_without_languages():
     template = InteractionTemplateFactory()
     form = InteractionTemplateSetupForm({"sales_invoice": template.pk}, instance=InteractionTemplateSetup.load())
     assert form.is_valid(), form.errors
-    form.save()
+    save_template_setup(templates_by_event=form.templates_by_event(), user=None)
     assert InteractionTemplateSetup.template_for("sales_invoice") == template
     assert InteractionTemplateSetup.events_using(template.pk) == ["sales_invoice"]
 

@@ -498,6 +498,7 @@ def test_a_replaced_template_attachment_is_deleted_when_nothing_else_uses_it():
 
     from interactions.forms.setup import InteractionTemplateLanguageFormSet
     from interactions.models import Attachment
+    from interactions.services.setup import save_template
 
     from .factories import InteractionTemplateFactory
 
@@ -515,7 +516,7 @@ def test_a_replaced_template_attachment_is_deleted_when_nothing_else_uses_it():
         files = {"languages-0-upload": SimpleUploadedFile(upload_name, b"%PDF-1.4 x", content_type="application/pdf")}
         formset = InteractionTemplateLanguageFormSet(data, files, instance=template, prefix="languages")
         assert formset.is_valid(), formset.errors
-        formset.save()
+        save_template(template=template, languages=formset.language_changes(), user=None)
 
     save("first.pdf")
     first = Attachment.objects.get()

@@ -48,7 +48,12 @@ def _group_form_page(request, group: InteractionGroup):
     saved_code = group.code
     form = InteractionGroupForm(request.POST if request.method == "POST" else None, instance=group)
     if request.method == "POST" and form.is_valid():
-        group = setup_services.save_group(form=form, user=request.user)
+        group = setup_services.save_group(
+            group=group,
+            code=form.cleaned_data["code"],
+            description=form.cleaned_data["description"],
+            user=request.user,
+        )
         messages.success(request, _("Interaction group %(code)s has been saved.") % {"code": group.code})
         return redirect("interactions:groups")
     return render(request, "interactions/group_form.html", {"form": form, "is_new": is_new, "saved_code": saved_code})

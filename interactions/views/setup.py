@@ -34,7 +34,7 @@ def template_setup(request):
     )
     if request.method == "POST":
         if form.is_valid():
-            setup_services.save_template_setup(form=form, user=request.user)
+            setup_services.save_template_setup(templates_by_event=form.templates_by_event(), user=request.user)
             messages.success(request, _("The interaction template setup has been saved."))
             return redirect("interactions:setup")
         messages.error(request, _("The template setup was not saved: please correct the errors below."))

@@ -102,7 +102,9 @@ def _template_form_page(request, template: InteractionTemplate):
         form_valid = form.is_valid()
         languages_valid = languages.is_valid()
         if form_valid and languages_valid:
-            template = setup_services.save_template(form=form, languages=languages, user=request.user)
+            template = setup_services.save_template(
+                template=template, values=form.values(), languages=languages.language_changes(), user=request.user
+            )
             if is_new:
                 message = _("Interaction template %(code)s has been created.")
             else:

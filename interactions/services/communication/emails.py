@@ -27,7 +27,6 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
@@ -39,9 +38,8 @@ from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ... import conf
 from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
-from ..attachments import validate_attachment_upload
+from ..attachments import atomic_with_files, store_attachment, validate_attachment_upload
 from ..permissions import require_permission
-from ..printing import discard_stored_file
 from ..recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
 from ..task_queue import BROKER_UNREACHABLE, queue_task
 from .automatic_entries import (
@@ -200,12 +198,11 @@ def merged_email_body(*, template: InteractionTemplate, contact: Contact, salesp
 
 
 def store_message(*, raw: bytes, contact: Contact, prefix: str = "email") -> Attachment:
-    """An attachment (saved file, unsaved row) holding the message as sent."""
+    """A new attachment holding the message as sent (an .eml file). Call it inside
+    `attachments.atomic_with_files` with the entry it belongs to."""
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     name = get_valid_filename(f"{prefix}-{contact.number}-{stamp}.eml")
-    attachment = Attachment(file_name=name, content_type=EML_CONTENT_TYPE, size=len(raw))
-    attachment.file.save(name, ContentFile(raw), save=False)
-    return attachment
+    return store_attachment(content=raw, file_name=name, content_type=EML_CONTENT_TYPE)
 
 
 # --- Queuing ---------------------------------------------------------------------------
@@ -335,25 +332,20 @@ def send_email(
         return SendResult(
             entry=None, ticket=queue_delivery_on_commit(raw=raw), not_recorded_reason=no_template_reason(EMAILS_EVENT)
         )
-    attachment = store_message(raw=raw, contact=contact)
-    try:
-        with transaction.atomic():
-            attachment.save()
-            entry = automatic_entry(
-                template=recording_template,
-                contact=contact,
-                user=user,
-                correspondence_type=CorrespondenceType.EMAIL,
-                contact_via=address,
-                subject=subject,
-                attachment=attachment,
-                delivery_status=DeliveryStatus.IN_PROGRESS,
-            )
-            entry.save(force_insert=True)
-            ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
-    except BaseException:
-        discard_stored_file(attachment.file.name)
-        raise
+    with atomic_with_files():
+        attachment = store_message(raw=raw, contact=contact)
+        entry = automatic_entry(
+            template=recording_template,
+            contact=contact,
+            user=user,
+            correspondence_type=CorrespondenceType.EMAIL,
+            contact_via=address,
+            subject=subject,
+            attachment=attachment,
+            delivery_status=DeliveryStatus.IN_PROGRESS,
+        )
+        entry.save(force_insert=True)
+        ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
     return SendResult(entry=entry, ticket=ticket)
 
 

@@ -19,8 +19,8 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ...models import DeliveryStatus, InteractionLogEntry
+from ..attachments import atomic_with_files
 from ..permissions import require_permission
-from ..printing import discard_stored_file
 from ..recording import default_salesperson
 from .automatic_entries import (
     COMMUNICATE_PERMISSION,
@@ -208,33 +208,25 @@ def invite_to_meeting(*, contact: Contact, attendees: Sequence[Contact], meeting
             entries=(), tickets=tickets, uid=uid, not_recorded_reason=no_template_reason(MEETING_INVITATIONS_EVENT)
         )
 
-    stored = []
-    try:
-        with transaction.atomic():
-            entries, tickets = [], []
-            for attendee, raw in messages:
-                attachment = store_message(raw=raw, contact=attendee, prefix="meeting")
-                stored.append(attachment.file.name)
-                attachment.save()
-                entry = automatic_entry(
-                    template=template,
-                    contact=attendee,
-                    user=user,
-                    correspondence_type=CorrespondenceType.EMAIL,
-                    contact_via=attendee.email.strip(),
-                    subject=meeting.subject,
-                    attachment=attachment,
-                    delivery_status=DeliveryStatus.IN_PROGRESS,
-                    # The meeting's salesperson is the organizer's, for every attendee.
-                    salesperson=salesperson,
-                )
-                entry.save(force_insert=True)
-                entries.append(entry)
-                tickets.append(queue_delivery_on_commit(entry_no=entry.entry_no))
-    except BaseException:
-        for name in stored:
-            discard_stored_file(name)
-        raise
+    with atomic_with_files():
+        entries, tickets = [], []
+        for attendee, raw in messages:
+            attachment = store_message(raw=raw, contact=attendee, prefix="meeting")
+            entry = automatic_entry(
+                template=template,
+                contact=attendee,
+                user=user,
+                correspondence_type=CorrespondenceType.EMAIL,
+                contact_via=attendee.email.strip(),
+                subject=meeting.subject,
+                attachment=attachment,
+                delivery_status=DeliveryStatus.IN_PROGRESS,
+                # The meeting's salesperson is the organizer's, for every attendee.
+                salesperson=salesperson,
+            )
+            entry.save(force_insert=True)
+            entries.append(entry)
+            tickets.append(queue_delivery_on_commit(entry_no=entry.entry_no))
     return InvitationResult(entries=tuple(entries), tickets=tuple(tickets), uid=uid)
 
 

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ...models import Attachment, InteractionComment, InteractionLogEntry
+from ..attachments import atomic_with_files, restore_attachment
 from ..permissions import require_permission
 
 logger = logging.getLogger(__name__)
@@ -318,21 +318,15 @@ def restore_purged_interactions(*, path: str | Path, skip_existing: bool = False
             )
         raise ArchiveRefused(problems)
 
-    saved_files: list[str] = []
-    try:
-        with transaction.atomic():
-            result = _import(path, plan=plan, skip_existing=skip_existing, saved_files=saved_files)
-            _keep_sequences_ahead([InteractionLogEntry, InteractionComment, Attachment])
-    except BaseException:
-        for name in saved_files:
-            Attachment.file.field.storage.delete(name)
-        raise
+    # The restored files go again if the import fails.
+    with atomic_with_files():
+        result = _import(path, plan=plan, skip_existing=skip_existing)
+        _keep_sequences_ahead([InteractionLogEntry, InteractionComment, Attachment])
     return result
 
 
-def _import(path: Path, *, plan: _Plan, skip_existing: bool, saved_files: list[str]) -> RestoreResult:
+def _import(path: Path, *, plan: _Plan, skip_existing: bool) -> RestoreResult:
     restored = skipped = without_attachment = 0
-    storage = Attachment.file.field.storage
     parsed = (_parse(number, text) for number, text in _numbered_lines(path))
     for chunk in _chunks(parsed):
         # Attachments first, from every line that carries one (a duplicate line dropped
@@ -341,12 +335,7 @@ def _import(path: Path, *, plan: _Plan, skip_existing: bool, saved_files: list[s
         for line in chunk:
             attachment = line.attachment
             if attachment is not None and line.content is not None and attachment.pk not in known_attachments:
-                created_at = attachment.created_at
-                attachment.file.name = storage.save(attachment.file.name, ContentFile(line.content))
-                saved_files.append(attachment.file.name)
-                Attachment.objects.bulk_create([attachment])
-                # auto_now_add stamped it anew; it keeps the time it was first stored.
-                Attachment.objects.filter(pk=attachment.pk).update(created_at=created_at)
+                restore_attachment(attachment=attachment, content=line.content)
                 known_attachments.add(attachment.pk)
         existing = _existing(InteractionLogEntry, (line.entry.entry_no for line in chunk)) if skip_existing else set()
         lines = [

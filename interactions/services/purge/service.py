@@ -23,15 +23,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import ngettext
 
 from ... import conf
-from ...models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
+from ...models import InteractionComment, InteractionLogEntry, LoggedSegment
+from ..attachments import delete_unused_attachments
 from ..permissions import require_permission
 from ..printing import delete_orphaned_document_versions
+from ..sql import in_list
 from .archive import ArchiveWriter
 
 logger = logging.getLogger(__name__)
@@ -171,14 +172,6 @@ def purge_canceled_interactions(
     return deleted
 
 
-def _in_list(values: list) -> tuple[str, list]:
-    """`column IN (...)` as SQL and parameters. PostgreSQL gets one array parameter: a
-    thousand separate constants cost more to plan than to delete."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", [list(values)]
-    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
-
-
 def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) -> int:
     """Delete those of `entry_numbers` that are still canceled, in one short transaction."""
     entry_table = connection.ops.quote_name(InteractionLogEntry._meta.db_table)
@@ -198,7 +191,7 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
             # `canceled` is in the DELETE itself: nothing restored since the batch was
             # chosen can go. RETURNING says exactly which entries went (PostgreSQL, and
             # SQLite from 3.35).
-            condition, parameters = _in_list(entry_numbers)
+            condition, parameters = in_list(entry_numbers)
             cursor.execute(
                 f"DELETE FROM {entry_table} WHERE entry_no {condition} AND canceled = %s "
                 "RETURNING entry_no, attachment_id, document_type, document_number, "
@@ -225,7 +218,7 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
             if archive is not None:
                 for comment in InteractionComment.objects.filter(entry_id__in=gone_numbers).order_by("entry_id", "id"):
                     comments_by_entry.setdefault(comment.entry_id, []).append(comment)
-            condition, parameters = _in_list(gone_numbers)
+            condition, parameters = in_list(gone_numbers)
             cursor.execute(f"DELETE FROM {comment_table} WHERE entry_id {condition}", parameters)
         orphaned = delete_unused_attachments(
             attachment_ids={entry["attachment_id"] for entry in gone if entry["attachment_id"]}
@@ -238,43 +231,6 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
                 )
             archive.flush()
     return len(gone)
-
-
-def delete_unused_attachments(*, attachment_ids: set[int]) -> dict[int, Attachment]:
-    """Delete those attachments that nothing uses any more; their files go after commit.
-
-    Returns the deleted attachments by id (the archive keeps their content)."""
-    if not attachment_ids:
-        return {}
-    # Lock first, then look for users: whoever starts using one of these attachments now
-    # waits for this transaction, and then finds it gone instead of pointing at nothing.
-    locked = list(Attachment.objects.select_for_update().filter(pk__in=attachment_ids).values_list("pk", flat=True))
-    unused = Attachment.objects.filter(pk__in=locked)
-    # Every model that points at an attachment (log entries, template languages, and any
-    # added later) keeps it alive.
-    for relation in Attachment._meta.related_objects:
-        users = relation.related_model._base_manager.filter(**{relation.field.name: OuterRef("pk")})
-        unused = unused.exclude(Exists(users))
-    orphaned = {attachment.pk: attachment for attachment in unused}
-    if not orphaned:
-        return {}
-    ids = sorted(orphaned)
-    table = connection.ops.quote_name(Attachment._meta.db_table)
-    with connection.cursor() as cursor:
-        condition, parameters = _in_list(ids)
-        cursor.execute(f"DELETE FROM {table} WHERE id {condition}", parameters)
-    names = [attachment.file.name for attachment in orphaned.values() if attachment.file.name]
-    transaction.on_commit(lambda: _delete_stored_files(names))
-    return orphaned
-
-
-def _delete_stored_files(names: Iterable[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            # The rows are gone already; a file left behind wastes space but loses nothing.
-            logger.exception("Could not delete the stored attachment file %s", name)
 
 
 def _delete_orphaned_document_versions(*, entries: list[dict[str, Any]]) -> None:
