@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Evaluation, InteractionComment, InteractionLogEntry
-from .permissions import require_permission
+from ..permissions import CANCEL, COMMENT, EVALUATE, require_permission
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ def _entry_numbers(entry_numbers) -> list[int]:
 @transaction.atomic
 def cancel_entries(*, entry_numbers, user) -> CancelResult:
     """Switch canceled on; records who did it and when. Already canceled entries stay as they are."""
-    require_permission(user, "interactions.cancel_interactionlogentry")
+    require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
     entries = InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=False, postponed=False)
     changed = list(entries.select_for_update().values_list("entry_no", flat=True))
@@ -39,7 +39,7 @@ def cancel_entries(*, entry_numbers, user) -> CancelResult:
 @transaction.atomic
 def restore_entries(*, entry_numbers, user) -> CancelResult:
     """Switch canceled off, except for entries of a canceled logged segment (refused)."""
-    require_permission(user, "interactions.cancel_interactionlogentry")
+    require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
     rows = list(
         InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True)
@@ -56,7 +56,7 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
 
 def evaluate_entries(*, entry_numbers, evaluation: str, user) -> int:
     """Set the evaluation of the entries; returns how many were changed."""
-    require_permission(user, "interactions.evaluate_interactionlogentry")
+    require_permission(user, EVALUATE)
     if evaluation not in Evaluation.values:
         raise ValueError(f"unknown evaluation {evaluation!r}")
     return InteractionLogEntry.objects.filter(entry_no__in=_entry_numbers(entry_numbers)).update(evaluation=evaluation)
@@ -65,7 +65,7 @@ def evaluate_entries(*, entry_numbers, evaluation: str, user) -> int:
 def add_comment(
     *, entry: InteractionLogEntry, text: str, user, date: datetime.date | None = None
 ) -> InteractionComment:
-    require_permission(user, "interactions.add_interactioncomment")
+    require_permission(user, COMMENT)
     text = text.strip()
     if not text:
         raise ValueError(_("A comment cannot be empty."))

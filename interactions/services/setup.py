@@ -19,8 +19,16 @@ from ..forms.setup import (
     InteractionTemplateSetupForm,
 )
 from ..models import InteractionGroup, InteractionTemplate, InteractionTemplateSetup, Segment, SegmentLine
+from ..permissions import (
+    ADD_GROUP,
+    ADD_TEMPLATE,
+    CHANGE_GROUP,
+    CHANGE_SETUP,
+    CHANGE_TEMPLATE,
+    DELETE_TEMPLATE,
+    require_permission,
+)
 from ..selectors.setup import setup_events_recorded_by
-from .permissions import require_permission
 
 
 class TemplateInUse(ValidationError):
@@ -35,9 +43,7 @@ def _require_valid(*forms) -> None:
 
 @transaction.atomic
 def save_group(*, form: InteractionGroupForm, user) -> InteractionGroup:
-    require_permission(
-        user, "interactions.change_interactiongroup" if form.instance.pk else "interactions.add_interactiongroup"
-    )
+    require_permission(user, CHANGE_GROUP if form.instance.pk else ADD_GROUP)
     _require_valid(form)
     return form.save()
 
@@ -53,10 +59,7 @@ def save_template(
     `form.instance`, so that its rule "the default language must have a row" sees the
     default language being saved.
     """
-    require_permission(
-        user,
-        "interactions.change_interactiontemplate" if form.instance.pk else "interactions.add_interactiontemplate",
-    )
+    require_permission(user, CHANGE_TEMPLATE if form.instance.pk else ADD_TEMPLATE)
     if languages.instance is not form.instance:
         raise ValueError("the language rows must belong to the template being saved")
     _require_valid(form, languages)
@@ -106,7 +109,7 @@ def delete_template(*, template: InteractionTemplate, user) -> None:
     """Delete a template and its language rows; refuses (TemplateInUse) while anything
     uses it. The foreign keys are PROTECT, so a use that appears between the check and
     the DELETE is refused by the database too, with the same exception."""
-    require_permission(user, "interactions.delete_interactiontemplate")
+    require_permission(user, DELETE_TEMPLATE)
     reasons = template_deletion_blockers(template)
     if reasons:
         raise TemplateInUse(reasons, code="template_in_use")
@@ -123,6 +126,6 @@ def delete_template(*, template: InteractionTemplate, user) -> None:
 def save_template_setup(*, form: InteractionTemplateSetupForm, user) -> InteractionTemplateSetup:
     """Save the template setup; the form (through the model) has refused templates with
     language rows."""
-    require_permission(user, "interactions.change_interactiontemplatesetup")
+    require_permission(user, CHANGE_SETUP)
     _require_valid(form)
     return form.save()

@@ -30,14 +30,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import ngettext
 
 from ...models import Attachment, InteractionComment, InteractionLogEntry, LoggedSegment
-from ..permissions import require_permission
+from ...permissions import DELETE_LOGGED_SEGMENTS, PURGE, require_permission
 from ..printing import delete_orphaned_document_versions
 from .archive import ArchiveWriter
 
 logger = logging.getLogger(__name__)
-
-PURGE_PERMISSION = "interactions.purge_interactionlogentry"
-DELETE_LOGGED_SEGMENT_PERMISSION = "interactions.delete_loggedsegment"
 
 # Both databases take this many bound parameters in one statement (SQLite: 32766).
 MAX_BATCH_SIZE = 10_000
@@ -135,7 +132,7 @@ def purge_canceled_interactions(
     there (the caller goes on later: a purge is idempotent). `user`: the person asking, whose
     permission is checked; None for system callers.
     """
-    require_permission(user, PURGE_PERMISSION)
+    require_permission(user, PURGE)
     filters = filters or PurgeFilter()
     if batch_size is None:
         batch_size = settings.INTERACTIONS_PURGE_BATCH_SIZE
@@ -291,7 +288,7 @@ def _delete_orphaned_document_versions(*, entries: list[dict[str, Any]]) -> None
 def delete_canceled_logged_segments(*, logged_segment_ids: Iterable[int] | None = None, user=None) -> int:
     """Delete canceled logged segments (all, or those of `logged_segment_ids`); their entries
     stay and lose the link. Returns how many logged segments were deleted."""
-    require_permission(user, DELETE_LOGGED_SEGMENT_PERMISSION)
+    require_permission(user, DELETE_LOGGED_SEGMENTS)
     candidates = LoggedSegment.objects.filter(canceled=True)
     if logged_segment_ids is not None:
         candidates = candidates.filter(pk__in=list(logged_segment_ids))
