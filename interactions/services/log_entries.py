@@ -17,15 +17,22 @@ class CancelResult:
     changed: list[int] = field(default_factory=list)
     # Entries whose logged segment is canceled: they can be restored only with the segment.
     refused: list[int] = field(default_factory=list)
+    # Postponed interactions: not in the log yet, so neither canceled nor restored.
+    postponed: list[int] = field(default_factory=list)
 
 
 def _entry_numbers(entry_numbers) -> list[int]:
     return sorted({int(number) for number in entry_numbers})
 
 
+def _postponed(numbers: list[int]) -> list[int]:
+    return sorted(InteractionLogEntry.objects.filter(entry_no__in=numbers, postponed=True).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def cancel_entries(*, entry_numbers, user) -> CancelResult:
-    """Switch canceled on; records who did it and when. Already canceled entries stay as they are."""
+    """Switch canceled on; records who did it and when. Already canceled entries stay as they
+    are; postponed ones are refused (`postponed`)."""
     require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
     entries = InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=False, postponed=False)
@@ -33,16 +40,17 @@ def cancel_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=True, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
-    return CancelResult(changed=sorted(changed))
+    return CancelResult(changed=sorted(changed), postponed=_postponed(numbers))
 
 
 @transaction.atomic
 def restore_entries(*, entry_numbers, user) -> CancelResult:
-    """Switch canceled off, except for entries of a canceled logged segment (refused)."""
+    """Switch canceled off, except for entries of a canceled logged segment (refused) and
+    postponed ones (`postponed`)."""
     require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
     rows = list(
-        InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True)
+        InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True, postponed=False)
         .select_for_update(of=("self",))
         .values_list("entry_no", "logged_segment__canceled")
     )
@@ -51,7 +59,7 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
-    return CancelResult(changed=changed, refused=refused)
+    return CancelResult(changed=changed, refused=refused, postponed=_postponed(numbers))
 
 
 def evaluate_entries(*, entry_numbers, evaluation: str, user) -> int:

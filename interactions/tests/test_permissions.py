@@ -45,6 +45,7 @@ from interactions.forms.setup import (
 from interactions.models import (
     Attachment,
     DeliveryStatus,
+    InteractionLogEntry,
     InteractionTemplate,
     InteractionTemplateSetup,
 )
@@ -793,6 +794,35 @@ def test_sales_staff_cannot_act_on_someone_elses_entry_and_a_sales_manager_can(a
     response = logged_in(manager).post(url, data)
     assert response.status_code == 302
     assert snapshot() != before
+
+
+# --- Postponed entries stay out of cancel and restore --------------------------------------
+
+
+@pytest.mark.parametrize(("action", "canceled"), [("cancel", False), ("restore", False), ("restore", True)])
+def test_a_postponed_entry_cannot_be_canceled_or_restored_by_a_crafted_post(manager_client, action, canceled):
+    entry = InteractionLogEntryFactory(postponed=True, canceled=canceled, user=UserFactory())
+    before = snapshot()
+    response = manager_client.post(
+        ACTIONS, {"action": action, "entry": [entry.entry_no], "confirmed": "on"}, follow=True
+    )
+    assert snapshot() == before
+    assert (
+        f"Entry {entry.entry_no} is a postponed interaction and cannot be canceled or restored"
+        in response.content.decode()
+    )
+
+
+def test_the_services_refuse_postponed_entries_and_say_which(manager_user):
+    postponed = InteractionLogEntryFactory(postponed=True)
+    canceled_postponed = InteractionLogEntryFactory(postponed=True, canceled=True)
+    entry = InteractionLogEntryFactory()
+    canceled = log_entries.cancel_entries(entry_numbers=[postponed.pk, entry.pk], user=manager_user)
+    restored = log_entries.restore_entries(entry_numbers=[canceled_postponed.pk, entry.pk], user=manager_user)
+    assert (canceled.changed, canceled.postponed) == ([entry.pk], [postponed.pk])
+    assert (restored.changed, restored.postponed) == ([entry.pk], [canceled_postponed.pk])
+    assert InteractionLogEntry.objects.get(pk=canceled_postponed.pk).canceled
+    assert not InteractionLogEntry.objects.get(pk=postponed.pk).canceled
 
 
 def test_every_permission_name_is_one_that_django_knows():

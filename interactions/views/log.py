@@ -183,6 +183,18 @@ def log_actions(request):
                 )
                 % {"numbers": ", ".join(str(n) for n in result.refused)},
             )
+    if result.postponed:
+        messages.error(
+            request,
+            ngettext(
+                "Entry %(numbers)s is a postponed interaction and cannot be canceled or restored: "
+                "complete it or delete it from the postponed interactions.",
+                "Entries %(numbers)s are postponed interactions and cannot be canceled or restored: "
+                "complete them or delete them from the postponed interactions.",
+                len(result.postponed),
+            )
+            % {"numbers": ", ".join(str(n) for n in result.postponed)},
+        )
     return redirect(back)
 
 
