@@ -123,12 +123,10 @@ def snapshot() -> dict:
 
 @dataclasses.dataclass
 class World:
-    """One of everything the guarded actions act on; `me` is the acting user."""
+    """One of everything the guarded actions act on, for the acting user `me`."""
 
-    me: object
     salesperson: object
     person: object
-    colleague: object
     group: object
     template: object
     entry: object
@@ -163,16 +161,18 @@ def failed_email(*, contact, template, user):
 
 
 def build_world(me) -> World:
+    """Also a template that nothing uses (it can be deleted) and a canceled logged segment."""
     someone_else = UserFactory(username="someone-else")
     salesperson = SalespersonFactory(user=me)
     company = CompanyFactory(salesperson=salesperson, email="office@example.com")
     person = PersonFactory(
         name="Anna Smith", company=company, email="anna@example.com", phone="+7 495 123-45-67", salesperson=salesperson
     )
-    colleague = PersonFactory(name="Boris Ivanov", company=company, email="boris@example.com")
+    PersonFactory(name="Boris Ivanov", company=company, email="boris@example.com")
     PersonFactory(name="Clara Jones", company=company)
     group = InteractionGroupFactory(code="LETTER")
     template = InteractionTemplateFactory(code="LETTER", group=group)
+    InteractionTemplateFactory(code="UNUSED", group=group)
     email_template = set_up_templates()["emails"]
     segment = SegmentFactory(salesperson=salesperson, template=template, subject_default="Old")
     line = SegmentLineFactory(segment=segment, contact=person, contact_company=company, subject="Old")
@@ -190,10 +190,8 @@ def build_world(me) -> World:
         )
 
     return World(
-        me=me,
         salesperson=salesperson,
         person=person,
-        colleague=colleague,
         group=group,
         template=template,
         entry=InteractionLogEntryFactory(contact=person, template=template),
@@ -643,7 +641,7 @@ SERVICE_ONLY = {
             pdf=b"%PDF-1.4",
             pdf_file_name="invoice.pdf",
             user=user,
-        ),  # fmt: skip
+        ),
     ),
 }
 
@@ -675,16 +673,6 @@ def unchecked_services(monkeypatch):
                 monkeypatch.setattr(module, name, stand_in)
 
 
-@pytest.fixture
-def world_for():
-    def build(user) -> World:
-        world = build_world(user)
-        InteractionTemplateFactory(code="UNUSED", group=world.group)
-        return world
-
-    return build
-
-
 def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -695,9 +683,9 @@ def logged_in(user) -> Client:
 
 
 @pytest.mark.parametrize("case", GUARDED.values(), ids=map(slugify, GUARDED))
-def test_the_service_refuses_a_user_without_the_permission_and_writes_nothing(case, world_for):
+def test_the_service_refuses_a_user_without_the_permission_and_writes_nothing(case):
     user = user_without(case.permission)
-    world = world_for(user)
+    world = build_world(user)
     before = snapshot()
     with pytest.raises(PermissionDenied):
         case.service(world, user)
@@ -705,11 +693,9 @@ def test_the_service_refuses_a_user_without_the_permission_and_writes_nothing(ca
 
 
 @pytest.mark.parametrize(("permission", "prepare", "service"), SERVICE_ONLY.values(), ids=map(slugify, SERVICE_ONLY))
-def test_a_service_without_a_page_refuses_a_user_without_the_permission(
-    permission, prepare, service, world_for, tmp_path
-):
+def test_a_service_without_a_page_refuses_a_user_without_the_permission(permission, prepare, service, tmp_path):
     user = user_without(permission)
-    subject = prepare(world_for(user), tmp_path)
+    subject = prepare(build_world(user), tmp_path)
     before = snapshot()
     with pytest.raises(PermissionDenied):
         service(subject, user)
@@ -719,9 +705,9 @@ def test_a_service_without_a_page_refuses_a_user_without_the_permission(
 
 
 @pytest.mark.parametrize("case", GUARDED.values(), ids=map(slugify, GUARDED))
-def test_the_page_refuses_a_user_without_the_permission_on_its_own(case, world_for, unchecked_services):
+def test_the_page_refuses_a_user_without_the_permission_on_its_own(case, unchecked_services):
     user = user_without(case.permission)
-    world = world_for(user)
+    world = build_world(user)
     before = snapshot()
     response = logged_in(user).post(case.url(world), case.data(world))
     assert response.status_code == case.status
@@ -729,9 +715,9 @@ def test_the_page_refuses_a_user_without_the_permission_on_its_own(case, world_f
 
 
 @pytest.mark.parametrize("case", GUARDED.values(), ids=map(slugify, GUARDED))
-def test_the_same_request_writes_for_a_user_with_the_permission(case, world_for, unchecked_services):
+def test_the_same_request_writes_for_a_user_with_the_permission(case, unchecked_services):
     user = user_without(None)
-    world = world_for(user)
+    world = build_world(user)
     before = snapshot()
     response = logged_in(user).post(case.url(world), case.data(world))
     assert response.status_code in (200, 302)
@@ -753,20 +739,18 @@ def test_sales_staff_act_on_their_own_entries_only():
     own, others = InteractionLogEntryFactory(user=user), InteractionLogEntryFactory(user=UserFactory())
     by_nobody = InteractionLogEntryFactory(user=None)
     rule = interactions.permissions.may_act_on_entry
-    assert (rule(user=user, entry=own), rule(user=user, entry=others), rule(user=user, entry=by_nobody)) == (
-        True,
-        False,
-        False,
-    )
+    assert rule(user=user, entry=own)
+    assert not rule(user=user, entry=others)
+    assert not rule(user=user, entry=by_nobody)  # recorded by the system: nobody's own
     assert rule(user=None, entry=others)  # a system caller
 
 
-def test_the_cancel_permission_no_longer_stands_in_for_acting_on_others(world_for):
+def test_the_cancel_permission_no_longer_stands_in_for_acting_on_others():
     canceler = UserFactory(username="canceler")
     canceler.user_permissions.set(
         Permission.objects.filter(codename__in=["add_interactionlogentry", "cancel_interactionlogentry"])
     )
-    world = world_for(canceler)
+    world = build_world(canceler)
     with pytest.raises(PermissionDenied):
         recording.delete_postponed_interaction(entry=world.others_postponed, user=canceler)
     acting = UserFactory(username="acting-on-others")
@@ -784,9 +768,9 @@ OWNER_ACTIONS = {
 
 
 @pytest.mark.parametrize("action", OWNER_ACTIONS.values(), ids=map(slugify, OWNER_ACTIONS))
-def test_sales_staff_cannot_act_on_someone_elses_entry_and_a_sales_manager_can(action, world_for):
+def test_sales_staff_cannot_act_on_someone_elses_entry_and_a_sales_manager_can(action):
     sales, manager = UserFactory(groups=["Sales staff"]), UserFactory(username="manager", groups=["Sales manager"])
-    world = world_for(sales)
+    world = build_world(sales)
     url, data = action(world)
     before = snapshot()
     logged_in(sales).post(url, data)

@@ -23,7 +23,8 @@ PAGE_SIZE = 50
 
 @permission_required(RECORD, raise_exception=True)
 def postponed_list(request):
-    """The user's postponed interactions; a sales manager sees everyone's, with the user."""
+    """The user's postponed interactions; who may act on others' entries (sales managers)
+    sees everyone's, with the user."""
     all_users = may_act_on_others(request.user)
     table = PostponedInteractionTable(
         selectors_recording.postponed_interactions(user=request.user, all_users=all_users), show_user=all_users
@@ -34,7 +35,7 @@ def postponed_list(request):
 
 def _postponed_entry(request, entry_no: int) -> InteractionLogEntry:
     """The postponed entry, if the user may handle it: 404 when there is no such postponed
-    entry, 403 when it belongs to another user and the user is no sales manager."""
+    entry, 403 when it belongs to another user and the user may not act on others' entries."""
     entry = get_object_or_404(
         InteractionLogEntry.objects.select_related(
             "contact", "template", "template__group", "salesperson", "campaign", "attachment", "user"
