@@ -34,6 +34,7 @@ from ..models import (
     InteractionTemplate,
     WizardAction,
 )
+from ..permissions import COMMENT
 from ..selectors import recording as selectors
 from ..services import recording as services
 from ..services.attachments import validate_attachment_upload
@@ -478,7 +479,7 @@ class InteractionForm(forms.Form):
             for name, field in self.fields.items():
                 if name not in ("contact", "template"):
                     field.required = False
-        if not user.has_perm("interactions.add_interactioncomment"):
+        if not user.has_perm(COMMENT):
             del self.fields["first_comment"]
         for name in REFRESHING_FIELDS:
             self.fields[name].widget.attrs["data-refreshes-defaults"] = ""

@@ -167,6 +167,8 @@ class InteractionLogEntry(models.Model):
             ("evaluate_interactionlogentry", _("Can evaluate interaction log entries")),
             ("purge_interactionlogentry", _("Can delete canceled interaction log entries")),
             ("export_interactionlogentry", _("Can export interaction log entries")),
+            # The owner rule of interactions/permissions.py (ACT_ON_OTHERS).
+            ("act_on_others_interactionlogentry", _("Can act on other users' interaction log entries")),
         ]
         # One index per filter of the log page, each ending in the page's sort order, so a
         # filtered page reads only the rows it shows; partial indexes keep the rarely-set

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Evaluation, InteractionComment, InteractionLogEntry
-from .permissions import require_permission
+from ..permissions import CANCEL, COMMENT, EVALUATE, require_permission
 
 
 @dataclass(frozen=True)
@@ -17,32 +17,40 @@ class CancelResult:
     changed: list[int] = field(default_factory=list)
     # Entries whose logged segment is canceled: they can be restored only with the segment.
     refused: list[int] = field(default_factory=list)
+    # Postponed interactions: not in the log yet, so neither canceled nor restored.
+    postponed: list[int] = field(default_factory=list)
 
 
 def _entry_numbers(entry_numbers) -> list[int]:
     return sorted({int(number) for number in entry_numbers})
 
 
+def _postponed(numbers: list[int]) -> list[int]:
+    return sorted(InteractionLogEntry.objects.filter(entry_no__in=numbers, postponed=True).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def cancel_entries(*, entry_numbers, user) -> CancelResult:
-    """Switch canceled on; records who did it and when. Already canceled entries stay as they are."""
-    require_permission(user, "interactions.cancel_interactionlogentry")
+    """Switch canceled on; records who did it and when. Already canceled entries stay as they
+    are; postponed ones are refused (`postponed`)."""
+    require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
     entries = InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=False, postponed=False)
     changed = list(entries.select_for_update().values_list("entry_no", flat=True))
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=True, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
-    return CancelResult(changed=sorted(changed))
+    return CancelResult(changed=sorted(changed), postponed=_postponed(numbers))
 
 
 @transaction.atomic
 def restore_entries(*, entry_numbers, user) -> CancelResult:
-    """Switch canceled off, except for entries of a canceled logged segment (refused)."""
-    require_permission(user, "interactions.cancel_interactionlogentry")
+    """Switch canceled off, except for entries of a canceled logged segment (refused) and
+    postponed ones (`postponed`)."""
+    require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
     rows = list(
-        InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True)
+        InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True, postponed=False)
         .select_for_update(of=("self",))
         .values_list("entry_no", "logged_segment__canceled")
     )
@@ -51,12 +59,12 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
-    return CancelResult(changed=changed, refused=refused)
+    return CancelResult(changed=changed, refused=refused, postponed=_postponed(numbers))
 
 
 def evaluate_entries(*, entry_numbers, evaluation: str, user) -> int:
     """Set the evaluation of the entries; returns how many were changed."""
-    require_permission(user, "interactions.evaluate_interactionlogentry")
+    require_permission(user, EVALUATE)
     if evaluation not in Evaluation.values:
         raise ValueError(f"unknown evaluation {evaluation!r}")
     return InteractionLogEntry.objects.filter(entry_no__in=_entry_numbers(entry_numbers)).update(evaluation=evaluation)
@@ -65,7 +73,7 @@ def evaluate_entries(*, entry_numbers, evaluation: str, user) -> int:
 def add_comment(
     *, entry: InteractionLogEntry, text: str, user, date: datetime.date | None = None
 ) -> InteractionComment:
-    require_permission(user, "interactions.add_interactioncomment")
+    require_permission(user, COMMENT)
     text = text.strip()
     if not text:
         raise ValueError(_("A comment cannot be empty."))

@@ -27,12 +27,10 @@ from crm.documents.models import Document, DocumentVersion
 from crm.documents.types import DocumentType, document_types_of_kind, kind_of_document_type
 
 from ..models import SETUP_EVENTS, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
+from ..permissions import RECORD, require_permission
 from .attachments import atomic_with_files, store_attachment
-from .permissions import require_permission
 
 logger = logging.getLogger(__name__)
-
-LOG_PERMISSION = "interactions.add_interactionlogentry"
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,7 @@ def logging_availability(*, document: Document, document_type: str, user) -> tup
 
     Unavailable when the user may not record interactions or no template is set up for
     the document type; available with a warning when no contact can be found."""
-    if user is not None and not user.has_perm(LOG_PERMISSION):
+    if user is not None and not user.has_perm(RECORD):
         return False, _("You do not have permission to record interactions."), ""
     template = template_for_printed_document(document_type)
     if template is None:
@@ -123,7 +121,7 @@ def log_printed_document(
 
     Runs in the caller's transaction (the print's) without a savepoint of its own: a
     failure here fails the whole print, so neither half is kept."""
-    require_permission(user, LOG_PERMISSION)
+    require_permission(user, RECORD)
     contact, reason = contact_for_printed_document(document)
     if contact is None:
         return PrintLogResult(reason=reason)

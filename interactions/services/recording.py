@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import formats, timezone, translation
@@ -41,16 +41,11 @@ from ..models import (
     InteractionTemplateLanguage,
     WizardAction,
 )
+from ..permissions import ADD_ATTACHMENTS, RECORD, owner_lookups, require_may_act_on_entry, require_permission
 from .attachments import atomic_with_files, delete_unused_attachments, store_attachment, store_upload
 from .log_entries import add_comment
-from .permissions import require_permission
 
 logger = logging.getLogger(__name__)
-
-ADD_PERMISSION = "interactions.add_interactionlogentry"
-# "Sales manager" in the sense of the postponed list: may see, resume and delete every
-# user's postponed interactions. Sales managers hold this permission, sales staff do not.
-MANAGE_OTHERS_PERMISSION = "interactions.cancel_interactionlogentry"
 
 CONTACT_VIA_MAX_LENGTH: int = InteractionLogEntry._meta.get_field("contact_via").max_length
 
@@ -214,16 +209,6 @@ def merge_template_body(
     return _PLACEHOLDER.sub(lambda match: values.get(match.group(0), match.group(0)), body)
 
 
-def can_manage_others_postponed(user) -> bool:
-    """Whether the user may see, resume and delete other users' postponed interactions."""
-    return user is None or user.has_perm(MANAGE_OTHERS_PERMISSION)
-
-
-def may_handle_postponed(*, entry: InteractionLogEntry, user) -> bool:
-    """A postponed interaction belongs to the user who saved it; sales managers handle all."""
-    return can_manage_others_postponed(user) or (entry.user_id is not None and entry.user_id == user.pk)
-
-
 # --- Writes ----------------------------------------------------------------------------
 
 
@@ -315,7 +300,7 @@ def _content_attachment(
         return row.attachment if row is not None else None
     if action == WizardAction.IMPORT:
         if details.upload is not None:
-            require_permission(user, "interactions.add_attachment")
+            require_permission(user, ADD_ATTACHMENTS)
             try:
                 return store_upload(details.upload)
             except ValidationError as refused:
@@ -333,7 +318,7 @@ def _content_attachment(
             return None
         if current is not None and _attachment_text(current) == text:
             return current  # resumed and not edited: keep the file it has
-        require_permission(user, "interactions.add_attachment")
+        require_permission(user, ADD_ATTACHMENTS)
         return store_attachment(
             content=text.encode("utf-8"),
             file_name=_merged_file_name(details, date),
@@ -392,7 +377,7 @@ def record_interaction(*, details: InteractionDetails, user, postpone: bool = Fa
     or nothing. With `postpone` it is saved as a postponed interaction ("finish later"):
     only the contact and the template are needed then, the description defaults to the
     template's."""
-    require_permission(user, ADD_PERMISSION)
+    require_permission(user, RECORD)
     if not postpone:
         _check_complete(details)
     with atomic_with_files():
@@ -425,13 +410,13 @@ def _lock_postponed(*, entry: InteractionLogEntry, user) -> InteractionLogEntry:
     )
     if locked is None:
         raise PostponedInteractionGone(entry.entry_no)
-    if not may_handle_postponed(entry=locked, user=user):
-        raise PermissionDenied(_("This postponed interaction belongs to another user."))
+    # A postponed interaction belongs to the user who saved it (the owner rule).
+    require_may_act_on_entry(user=user, entry=locked)
     return locked
 
 
 def _save_postponed(*, entry: InteractionLogEntry, details: InteractionDetails, user, postponed: bool):
-    require_permission(user, ADD_PERMISSION)
+    require_permission(user, RECORD)
     if not postponed:
         _check_complete(details)
     with atomic_with_files():
@@ -481,17 +466,15 @@ def delete_postponed_interaction(*, entry: InteractionLogEntry, user) -> bool:
     else uses it. Only a postponed entry can go this way: the condition is part of the
     DELETE statement itself, so an entry completed a moment before stays. Returns whether
     it was deleted."""
-    require_permission(user, ADD_PERMISSION)
+    require_permission(user, RECORD)
     try:
         locked = _lock_postponed(entry=entry, user=user)
     except PostponedInteractionGone:
         return False
-    column = {name: connection.ops.quote_name(_field(name).column) for name in ("entry_no", "postponed", "user")}
-    conditions, params = [f"{column['entry_no']} = %s", f"{column['postponed']} = %s"], [locked.entry_no, True]
-    if not can_manage_others_postponed(user):
-        # Sales staff delete only their own: the owner is part of the statement too.
-        conditions.append(f"{column['user']} = %s")
-        params.append(user.pk)
+    # The owner rule is part of the statement too: a user deletes only what it allows.
+    lookups = {"entry_no": locked.entry_no, "postponed": True, **owner_lookups(user)}
+    conditions = [f"{connection.ops.quote_name(_field(name).column)} = %s" for name in lookups]
+    params = list(lookups.values())
     InteractionComment.objects.filter(entry_id=locked.entry_no).delete()
     table = connection.ops.quote_name(InteractionLogEntry._meta.db_table)
     with connection.cursor() as cursor:

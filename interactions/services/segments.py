@@ -30,8 +30,19 @@ from ..models import (
     SegmentCriteriaStep,
     SegmentLine,
 )
+from ..permissions import (
+    ADD_SEGMENT,
+    ADD_SEGMENT_LINES,
+    CANCEL_LOGGED_SEGMENT,
+    CHANGE_SEGMENT,
+    CHANGE_SEGMENT_LINES,
+    DELETE_SEGMENT,
+    DELETE_SEGMENT_LINES,
+    LOG_SEGMENT,
+    SAVE_CRITERIA,
+    require_permission,
+)
 from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
-from .permissions import require_permission
 from .recording import contact_via_for, resolve_correspondence_type, resolve_language
 
 # Header defaults and the line field each one fills when contacts are added. Changing one
@@ -87,7 +98,7 @@ def create_segment(
     user,
 ) -> Segment:
     """A new, empty segment; the header defaults come from the template, as in the original."""
-    require_permission(user, "interactions.add_segment")
+    require_permission(user, ADD_SEGMENT)
     segment = Segment(
         description=description.strip(),
         salesperson=salesperson,
@@ -143,7 +154,7 @@ def update_segment_header(*, segment: Segment, changes: dict[str, Any], user) ->
     """Save the header fields in `changes` (field name -> new value). A newly chosen template
     also brings its defaults for the fields not in `changes`. Returns the defaults that
     changed while lines still carry the old value, for the question "update those lines?"."""
-    require_permission(user, "interactions.change_segment")
+    require_permission(user, CHANGE_SEGMENT)
     locked = Segment.objects.select_for_update().get(pk=segment.pk)
     before = {field: _value(locked, field) for field in LINE_FIELD_OF_DEFAULT}
     for field, value in changes.items():
@@ -178,7 +189,7 @@ def update_lines_from_header(*, segment: Segment, field: str, old_value, new_val
     """Give the lines that still carry the header default's old value its new one, in one
     UPDATE. `field` is a header default (see LINE_FIELD_OF_DEFAULT); related rows by
     primary key. Returns the number of lines updated."""
-    require_permission(user, "interactions.change_segmentline")
+    require_permission(user, CHANGE_SEGMENT_LINES)
     if field not in LINE_FIELD_OF_DEFAULT:
         raise ValueError(f"{field!r} is not a default of the segment header")
     line_field = LINE_FIELD_OF_DEFAULT[field]
@@ -189,7 +200,7 @@ def update_lines_from_header(*, segment: Segment, field: str, old_value, new_val
 @transaction.atomic
 def delete_segment(*, segment: Segment, user) -> None:
     """Delete a segment with its lines and steps; entries logged from it keep its number."""
-    require_permission(user, "interactions.delete_segment")
+    require_permission(user, DELETE_SEGMENT)
     segment.delete()
 
 
@@ -198,7 +209,7 @@ def delete_segment(*, segment: Segment, user) -> None:
 
 def save_line(*, line: SegmentLine, user) -> SegmentLine:
     """Save a line edited by the user (its own template, language, subject, cost, ...)."""
-    require_permission(user, "interactions.change_segmentline")
+    require_permission(user, CHANGE_SEGMENT_LINES)
     line.full_clean(exclude=["segment", "contact"])
     line.save()
     return line
@@ -206,7 +217,7 @@ def save_line(*, line: SegmentLine, user) -> SegmentLine:
 
 def remove_lines(*, segment: Segment, line_ids: Iterable[int], user) -> int:
     """Remove the segment's lines `line_ids` in one DELETE; returns how many went."""
-    require_permission(user, "interactions.delete_segmentline")
+    require_permission(user, DELETE_SEGMENT_LINES)
     deleted, _by_model = SegmentLine.objects.filter(segment=segment, pk__in=list(line_ids)).delete()
     return deleted
 
@@ -371,8 +382,8 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
     """Add the contacts that match, each as a line with the header's defaults (see
     SegmentOptions for what the options change). Contacts flagged "exclude from segments",
     or whose company is, are left out unless the options ignore the flag."""
-    require_permission(user, "interactions.change_segment")
-    require_permission(user, "interactions.add_segmentline")
+    require_permission(user, CHANGE_SEGMENT)
+    require_permission(user, ADD_SEGMENT_LINES)
     segment = _lock(segment)
     matching = contacts_matching(criteria)
     if options.expand_companies:
@@ -451,8 +462,8 @@ def _lines_of(segment: Segment, contacts: QuerySet[Contact], *, whole_companies:
 def _remove_step(
     *, segment: Segment, action: str, criteria: SegmentCriteria, options: SegmentOptions, user
 ) -> StepResult:
-    require_permission(user, "interactions.change_segment")
-    require_permission(user, "interactions.delete_segmentline")
+    require_permission(user, CHANGE_SEGMENT)
+    require_permission(user, DELETE_SEGMENT_LINES)
     segment = _lock(segment)
     matched = _lines_of(segment, contacts_matching(criteria), whole_companies=options.whole_companies)
     if action == SegmentAction.REDUCE:
@@ -503,7 +514,7 @@ def apply_criteria(
 def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
     """Undo the segment's last criteria step: delete the lines it added, put back the lines
     it removed, with the values they had. Returns the step undone (no longer saved)."""
-    require_permission(user, "interactions.change_segment")
+    require_permission(user, CHANGE_SEGMENT)
     segment = _lock(segment)
     step = segment.criteria_steps.order_by("-step").first()
     if step is None:
@@ -522,7 +533,7 @@ def save_criteria(
     *, code: str, description: str, action: str, criteria: SegmentCriteria, options: SegmentOptions, user
 ) -> SavedSegmentCriteria:
     """Save criteria under `code`, to be applied again to any segment. A code is used once."""
-    require_permission(user, "interactions.add_savedsegmentcriteria")
+    require_permission(user, SAVE_CRITERIA)
     code = code.strip().upper()
     if not code:
         raise ValidationError(_("Enter a code for the criteria."), code="blank_code")
@@ -729,7 +740,7 @@ def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_a
 
     Refuses, with a clear message, a segment without description or without lines, and one
     logged before (not canceled) unless `log_again`: a second click must not send twice."""
-    require_permission(user, "interactions.add_loggedsegment")
+    require_permission(user, LOG_SEGMENT)
     segment = _lock(segment)
     errors = []
     if not segment.description.strip():
@@ -765,7 +776,7 @@ def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_a
 def set_logged_segment_canceled(*, logged_segment: LoggedSegment, canceled: bool, user) -> int:
     """Switch canceled on (or off) for a logged segment and, in one UPDATE, for all its
     entries. Returns the number of entries switched."""
-    require_permission(user, "interactions.cancel_loggedsegment")
+    require_permission(user, CANCEL_LOGGED_SEGMENT)
     # Locked, as the deletion of canceled logged segments locks it: a logged segment is
     # never restored while its entries are being unlinked.
     locked = LoggedSegment.objects.select_for_update().get(pk=logged_segment.pk)

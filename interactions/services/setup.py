@@ -30,9 +30,17 @@ from ..models import (
     Segment,
     SegmentLine,
 )
+from ..permissions import (
+    ADD_GROUP,
+    ADD_TEMPLATE,
+    CHANGE_GROUP,
+    CHANGE_SETUP,
+    CHANGE_TEMPLATE,
+    DELETE_TEMPLATE,
+    require_permission,
+)
 from ..selectors.setup import setup_events_recorded_by
 from .attachments import atomic_with_files, delete_unused_attachments, store_upload
-from .permissions import require_permission
 
 
 class TemplateInUse(ValidationError):
@@ -53,9 +61,7 @@ def clean_code(value: str) -> str:
 def save_group(*, code: str, description: str, user, group: InteractionGroup | None = None) -> InteractionGroup:
     """Create a group, or change `group`; returns the group saved (`group` itself when given)."""
     group = group if group is not None else InteractionGroup()
-    require_permission(
-        user, "interactions.change_interactiongroup" if group.pk else "interactions.add_interactiongroup"
-    )
+    require_permission(user, CHANGE_GROUP if group.pk else ADD_GROUP)
     group.code = clean_code(code)
     group.description = description
     group.full_clean()
@@ -115,10 +121,7 @@ def save_template(
     The language rows are part of the template (as in the admin's inline), so the
     template's add or change permission covers them."""
     template = template if template is not None else InteractionTemplate()
-    require_permission(
-        user,
-        "interactions.change_interactiontemplate" if template.pk else "interactions.add_interactiontemplate",
-    )
+    require_permission(user, CHANGE_TEMPLATE if template.pk else ADD_TEMPLATE)
     if values is None and template.pk is None:
         raise ValueError("a new template needs its values")
     with atomic_with_files():
@@ -210,7 +213,7 @@ def delete_template(*, template: InteractionTemplate, user) -> None:
     uses them; refuses (TemplateInUse) while anything uses the template. The foreign keys
     are PROTECT, so a use that appears between the check and the DELETE is refused by the
     database too, with the same exception."""
-    require_permission(user, "interactions.delete_interactiontemplate")
+    require_permission(user, DELETE_TEMPLATE)
     reasons = template_deletion_blockers(template)
     if reasons:
         raise TemplateInUse(reasons, code="template_in_use")
@@ -232,7 +235,7 @@ def save_template_setup(
     """Choose the template (or its id; None: "do not record") that records each event named
     (SETUP_EVENTS); events not named keep theirs. Refuses (ValidationError, by event) a
     template with language rows."""
-    require_permission(user, "interactions.change_interactiontemplatesetup")
+    require_permission(user, CHANGE_SETUP)
     unknown = set(templates_by_event) - set(SETUP_EVENTS)
     if unknown:
         raise ValueError(f"unknown interaction template setup events: {sorted(unknown)}")

@@ -5,7 +5,7 @@ from django import template
 from crm.contacts.models import CorrespondenceType
 
 from ..models import InteractionLogEntry
-from ..services.communication.automatic_entries import COMMUNICATE_PERMISSION, may_act_on_entry
+from ..permissions import RECORD, may_act_on_entry
 from ..services.communication.emails import EML_CONTENT_TYPE, can_resend
 
 register = template.Library()
@@ -19,15 +19,12 @@ def can_be_resent_by(entry: InteractionLogEntry, user) -> bool:
         can_resend(entry)
         and entry.attachment is not None
         and entry.attachment.content_type == EML_CONTENT_TYPE
-        and may_act_on_entry(entry=entry, user=user)
+        and user.has_perm(RECORD)
+        and may_act_on_entry(user=user, entry=entry)
     )
 
 
 @register.filter
 def can_be_sent_by_email_by(entry: InteractionLogEntry, user) -> bool:
     """Whether `user` sees "Send by e-mail" on `entry` (an interaction by e-mail)."""
-    return (
-        entry.correspondence_type == CorrespondenceType.EMAIL
-        and not entry.postponed
-        and user.has_perm(COMMUNICATE_PERMISSION)
-    )
+    return entry.correspondence_type == CorrespondenceType.EMAIL and not entry.postponed and user.has_perm(RECORD)

@@ -10,6 +10,7 @@ from django import template
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from ..permissions import VIEW_LOG
 from ..selectors import statistics as selectors
 from ..tables.statistics import WeeklyInteractionsTable
 
@@ -23,7 +24,7 @@ def interactions_dashboard(context, weeks: int = DASHBOARD_WEEKS):
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     panel = {"request": request, "user": user, "perms": context.get("perms"), "weeks": weeks}
-    if user is None or not user.has_perm("interactions.view_interactionlogentry"):
+    if user is None or not user.has_perm(VIEW_LOG):
         return {**panel, "can_view_log": False}
     weekly = selectors.interactions_per_week_by_group(weeks=weeks)
     chart = {

@@ -3,9 +3,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from ..models import Attachment
+from ..permissions import VIEW_ATTACHMENTS
 
 
-@permission_required("interactions.view_attachment", raise_exception=True)
+@permission_required(VIEW_ATTACHMENTS, raise_exception=True)
 def attachment_download(request, pk: int):
     """Attachments are always served as downloads, never rendered inline by the browser,
     so an uploaded HTML or SVG file cannot run script in our origin."""

@@ -15,11 +15,11 @@ from crm.contacts.selectors import contact_by_number
 
 from ..forms.communication import FILL_FROM_TEMPLATE, CallForm, EmailForm, MeetingForm
 from ..models import InformationFlow, InteractionLogEntry, SegmentLine
+from ..permissions import RECORD, may_act_on_entry
 from ..services.communication import calls as call_services
 from ..services.communication import emails as email_services
 from ..services.communication import meetings as meeting_services
 from ..services.communication.automatic_entries import (
-    COMMUNICATE_PERMISSION,
     EMAILS_EVENT,
     MEETING_INVITATIONS_EVENT,
     OUTGOING_CALLS_EVENT,
@@ -72,7 +72,7 @@ def _queue_unavailable_message(entries) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required(COMMUNICATE_PERMISSION, raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def email_new(request):
     """/interactions/email/new/?contact=<number>, or ?entry=<entry no.> to answer an
     interaction (or send its attachment) by e-mail."""
@@ -198,10 +198,13 @@ def _render_email(request, form: EmailForm, *, contact: Contact, reply_to_entry)
 
 
 @require_POST
-@permission_required(COMMUNICATE_PERMISSION, raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def entry_resend(request, entry_no: int):
     """Deliver an interaction's e-mail again (its delivery failed, or never got queued)."""
     entry = get_object_or_404(InteractionLogEntry, entry_no=entry_no)
+    if not may_act_on_entry(user=request.user, entry=entry):
+        messages.error(request, _("Only the user who sent this e-mail and sales managers can resend it."))
+        return redirect(entry)
     try:
         ticket = email_services.resend_email(entry=entry, user=request.user)
     except PermissionDenied as refused:
@@ -226,7 +229,7 @@ def entry_resend(request, entry_no: int):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required(COMMUNICATE_PERMISSION, raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def call_new(request):
     """/interactions/calls/new/?contact=<number>[&segment=<segment no.>]: the numbers to
     dial (tel: links), then the call recorded."""
@@ -302,7 +305,7 @@ def call_new(request):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required(COMMUNICATE_PERMISSION, raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def meeting_new(request):
     """/interactions/meetings/new/?contact=<number>: invite persons of the contact's company."""
     contact = _contact_from_query(request)

@@ -11,12 +11,13 @@ from django_tables2 import RequestConfig
 from ..forms.setup import InteractionGroupForm
 from ..forms.statistics import PeriodForm
 from ..models import InteractionGroup
+from ..permissions import ADD_GROUP, CHANGE_GROUP, VIEW_GROUPS
 from ..selectors import statistics as selectors
 from ..services import setup as setup_services
 from ..tables.statistics import GroupTotalsTable
 
 
-@permission_required("interactions.view_interactiongroup", raise_exception=True)
+@permission_required(VIEW_GROUPS, raise_exception=True)
 def group_list(request):
     period = PeriodForm(request.GET)
     date_from, date_to = period.period
@@ -25,20 +26,20 @@ def group_list(request):
         groups,
         footer_totals=selectors.sum_totals(row.totals for row in groups),
         footer_label=_("Total"),
-        can_change=request.user.has_perm("interactions.change_interactiongroup"),
+        can_change=request.user.has_perm(CHANGE_GROUP),
     )
     RequestConfig(request, paginate=False).configure(table)
     return render(request, "interactions/group_list.html", {"period": period, "table": table})
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.add_interactiongroup", raise_exception=True)
+@permission_required(ADD_GROUP, raise_exception=True)
 def group_create(request):
     return _group_form_page(request, InteractionGroup())
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.change_interactiongroup", raise_exception=True)
+@permission_required(CHANGE_GROUP, raise_exception=True)
 def group_edit(request, code: str):
     return _group_form_page(request, get_object_or_404(InteractionGroup, code=code))
 

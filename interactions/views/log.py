@@ -20,6 +20,7 @@ from crm.paging import SafeLazyPaginator
 from ..filters import InteractionLogFilter
 from ..forms.log import CommentForm, EntrySelectionForm
 from ..models import Evaluation, InteractionLogEntry
+from ..permissions import CANCEL, COMMENT, EVALUATE, EXPORT, VIEW_LOG
 from ..selectors import log as selectors_log
 from ..services import log_entries as log_services
 from ..tables.log import DeferredJoinTableData, InteractionLogTable, csv_response, xlsx_response, xlsx_row_limit
@@ -54,7 +55,7 @@ def _new_interaction_url(filterset) -> str:
     return f"{url}?{urlencode(prefill)}" if prefill else url
 
 
-@permission_required("interactions.view_interactionlogentry", raise_exception=True)
+@permission_required(VIEW_LOG, raise_exception=True)
 def interaction_log(request):
     filterset = InteractionLogFilter(request.GET or None, queryset=selectors_log.log_entries())
     filter_is_valid = not filterset.is_bound or filterset.is_valid()
@@ -63,7 +64,7 @@ def interaction_log(request):
 
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
-        if not request.user.has_perm("interactions.export_interactionlogentry"):
+        if not request.user.has_perm(EXPORT):
             raise PermissionDenied
         if not filter_is_valid:
             messages.error(request, _("Correct the filter before exporting."))
@@ -84,10 +85,7 @@ def interaction_log(request):
                 return xlsx_response(entries.order_by("-date", "-entry_no"))
 
     table = InteractionLogTable(DeferredJoinTableData(entries))
-    if not (
-        request.user.has_perm("interactions.cancel_interactionlogentry")
-        or request.user.has_perm("interactions.evaluate_interactionlogentry")
-    ):
+    if not (request.user.has_perm(CANCEL) or request.user.has_perm(EVALUATE)):
         table.exclude = ("selection",)
     RequestConfig(request, paginate={"paginator_class": SafeLazyPaginator, "per_page": _page_size(request)}).configure(
         table
@@ -121,7 +119,7 @@ def _safe_next(request, fallback: str) -> str:
 
 
 @require_POST
-@permission_required("interactions.view_interactionlogentry", raise_exception=True)
+@permission_required(VIEW_LOG, raise_exception=True)
 def log_actions(request):
     """Actions on the selected entries. Cancel and restore ask for confirmation first."""
     back = _safe_next(request, reverse("interactions:log"))
@@ -134,7 +132,7 @@ def log_actions(request):
     action, numbers = form.cleaned_data["action"], form.cleaned_data["entry"]
 
     if action == "evaluate":
-        if not request.user.has_perm("interactions.evaluate_interactionlogentry"):
+        if not request.user.has_perm(EVALUATE):
             raise PermissionDenied
         changed = log_services.evaluate_entries(
             entry_numbers=numbers, evaluation=form.cleaned_data["evaluation"], user=request.user
@@ -146,7 +144,7 @@ def log_actions(request):
         )
         return redirect(back)
 
-    if not request.user.has_perm("interactions.cancel_interactionlogentry"):
+    if not request.user.has_perm(CANCEL):
         raise PermissionDenied
     if not form.cleaned_data.get("confirmed"):
         entries = selectors_log.log_rows(
@@ -185,10 +183,22 @@ def log_actions(request):
                 )
                 % {"numbers": ", ".join(str(n) for n in result.refused)},
             )
+    if result.postponed:
+        messages.error(
+            request,
+            ngettext(
+                "Entry %(numbers)s is a postponed interaction and cannot be canceled or restored: "
+                "complete it or delete it from the postponed interactions.",
+                "Entries %(numbers)s are postponed interactions and cannot be canceled or restored: "
+                "complete them or delete them from the postponed interactions.",
+                len(result.postponed),
+            )
+            % {"numbers": ", ".join(str(n) for n in result.postponed)},
+        )
     return redirect(back)
 
 
-@permission_required("interactions.view_interactionlogentry", raise_exception=True)
+@permission_required(VIEW_LOG, raise_exception=True)
 def entry_detail(request, entry_no: int):
     entry = get_object_or_404(
         InteractionLogEntry.objects.select_related(
@@ -207,7 +217,7 @@ def entry_detail(request, entry_no: int):
     )
     comment_form = CommentForm()
     if request.method == "POST":
-        if not request.user.has_perm("interactions.add_interactioncomment"):
+        if not request.user.has_perm(COMMENT):
             raise PermissionDenied
         comment_form = CommentForm(request.POST)
         if comment_form.is_valid():

@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from crm.paging import SafePaginator
 
 from ..models import LoggedSegment
+from ..permissions import CANCEL_LOGGED_SEGMENT, DELETE_LOGGED_SEGMENTS, VIEW_LOGGED_SEGMENTS
 from ..selectors import segments as selectors
 from ..services import segments as services
 from ..services.purge.service import delete_canceled_logged_segments
@@ -20,10 +21,10 @@ from ..tables.segments import LoggedSegmentTable
 PER_PAGE = 50
 
 
-@permission_required("interactions.view_loggedsegment", raise_exception=True)
+@permission_required(VIEW_LOGGED_SEGMENTS, raise_exception=True)
 def logged_segment_list(request):
     table = LoggedSegmentTable(selectors.logged_segments())
-    if not request.user.has_perm("interactions.cancel_loggedsegment"):
+    if not request.user.has_perm(CANCEL_LOGGED_SEGMENT):
         table.exclude = ("actions",)
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(table)
     return render(
@@ -34,7 +35,7 @@ def logged_segment_list(request):
 
 
 @require_POST
-@permission_required("interactions.cancel_loggedsegment", raise_exception=True)
+@permission_required(CANCEL_LOGGED_SEGMENT, raise_exception=True)
 def logged_segment_cancel(request, pk: int):
     """Cancel (canceled=1) or restore (canceled=0) a logged segment, after confirmation."""
     logged_segment = get_object_or_404(selectors.logged_segments(), pk=pk)
@@ -63,7 +64,7 @@ def logged_segment_cancel(request, pk: int):
 
 
 @require_POST
-@permission_required("interactions.delete_loggedsegment", raise_exception=True)
+@permission_required(DELETE_LOGGED_SEGMENTS, raise_exception=True)
 def logged_segments_delete_canceled(request):
     canceled = LoggedSegment.objects.filter(canceled=True)
     if not request.POST.get("confirmed"):

@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from crm.paging import SafePaginator
 
 from ..models import InteractionLogEntry
+from ..permissions import RECORD, may_act_on_entry, may_act_on_others
 from ..selectors import recording as selectors_recording
 from ..services import recording as services
 from ..tables.recording import PostponedInteractionTable
@@ -20,10 +21,11 @@ from .recording import interaction_form_page
 PAGE_SIZE = 50
 
 
-@permission_required("interactions.add_interactionlogentry", raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def postponed_list(request):
-    """The user's postponed interactions; a sales manager sees everyone's, with the user."""
-    all_users = services.can_manage_others_postponed(request.user)
+    """The user's postponed interactions; who may act on others' entries (sales managers)
+    sees everyone's, with the user."""
+    all_users = may_act_on_others(request.user)
     table = PostponedInteractionTable(
         selectors_recording.postponed_interactions(user=request.user, all_users=all_users), show_user=all_users
     )
@@ -33,7 +35,7 @@ def postponed_list(request):
 
 def _postponed_entry(request, entry_no: int) -> InteractionLogEntry:
     """The postponed entry, if the user may handle it: 404 when there is no such postponed
-    entry, 403 when it belongs to another user and the user is no sales manager."""
+    entry, 403 when it belongs to another user and the user may not act on others' entries."""
     entry = get_object_or_404(
         InteractionLogEntry.objects.select_related(
             "contact", "template", "template__group", "salesperson", "campaign", "attachment", "user"
@@ -41,13 +43,13 @@ def _postponed_entry(request, entry_no: int) -> InteractionLogEntry:
         entry_no=entry_no,
         postponed=True,
     )
-    if not services.may_handle_postponed(entry=entry, user=request.user):
+    if not may_act_on_entry(user=request.user, entry=entry):
         raise PermissionDenied
     return entry
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.add_interactionlogentry", raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def postponed_resume(request, entry_no: int):
     """The interaction form with the postponed entry's values (the date starts again at
     now); saving completes it, "finish later" keeps it postponed with the new values."""
@@ -55,7 +57,7 @@ def postponed_resume(request, entry_no: int):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.add_interactionlogentry", raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def postponed_delete(request, entry_no: int):
     entry = _postponed_entry(request, entry_no)
     if request.method == "POST":

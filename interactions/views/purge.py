@@ -16,11 +16,12 @@ from django.views.decorators.http import require_http_methods
 
 from .. import conf
 from ..forms.purge import PurgeFilterForm
+from ..permissions import PURGE
 from ..services.purge.runs import PurgeQueueUnavailable, purge_progress, queue_purge
-from ..services.purge.service import PURGE_PERMISSION, deleted_message, purge_canceled_interactions
+from ..services.purge.service import deleted_message, purge_canceled_interactions
 
 
-@permission_required(PURGE_PERMISSION, raise_exception=True)
+@permission_required(PURGE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def purge(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -60,7 +61,7 @@ def _start(request: HttpRequest) -> HttpResponse:
     return redirect("interactions:purge-progress", task_id=result.id)
 
 
-@permission_required(PURGE_PERMISSION, raise_exception=True)
+@permission_required(PURGE, raise_exception=True)
 @require_http_methods(["GET"])
 def progress(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
     context = {"progress": purge_progress(str(task_id)), "task_id": task_id}

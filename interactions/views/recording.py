@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..forms import recording as forms_recording
 from ..forms.recording import APPLY_DEFAULTS, POSTPONE, InteractionForm
 from ..models import InteractionLogEntry
+from ..permissions import RECORD, VIEW_CONTACTS
 from ..selectors import recording as selectors_recording
 from ..services import recording as services
 
@@ -37,7 +38,7 @@ def _after_recording_url(entry: InteractionLogEntry) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.add_interactionlogentry", raise_exception=True)
+@permission_required(RECORD, raise_exception=True)
 def interaction_new(request):
     return interaction_form_page(request, entry=None)
 
@@ -136,7 +137,7 @@ def _render(request, form: InteractionForm, *, entry: InteractionLogEntry | None
 
 
 @require_GET
-@permission_required("contacts.view_contact", raise_exception=True)
+@permission_required(VIEW_CONTACTS, raise_exception=True)
 def contact_search(request):
     """Contacts matching what was typed in the form's contact field, as buttons that fill
     it (an HTML fragment for htmx)."""

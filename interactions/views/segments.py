@@ -25,6 +25,18 @@ from ..forms.segments import (
     UpdateLinesForm,
 )
 from ..models import SavedSegmentCriteria, Segment, SegmentAction, SegmentLine
+from ..permissions import (
+    ADD_SEGMENT,
+    ADD_SEGMENT_LINES,
+    CHANGE_SEGMENT,
+    CHANGE_SEGMENT_LINES,
+    DELETE_SEGMENT,
+    DELETE_SEGMENT_LINES,
+    LOG_SEGMENT,
+    RECORD,
+    SAVE_CRITERIA,
+    VIEW_SEGMENTS,
+)
 from ..selectors import segments as selectors
 from ..selectors.segments import SegmentCriteria, SegmentOptions
 from ..services import segments as services
@@ -43,10 +55,10 @@ def _error_messages(request, error: ValidationError) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.view_segment", raise_exception=True)
+@permission_required(VIEW_SEGMENTS, raise_exception=True)
 def segment_list(request):
     if request.method == "POST":
-        if not request.user.has_perm("interactions.add_segment"):
+        if not request.user.has_perm(ADD_SEGMENT):
             raise PermissionDenied
         form = SegmentCreateForm(request.POST)
         if form.is_valid():
@@ -61,15 +73,15 @@ def segment_list(request):
     return render(request, "interactions/segments/list.html", {"table": table, "form": form})
 
 
-@permission_required("interactions.view_segment", raise_exception=True)
+@permission_required(VIEW_SEGMENTS, raise_exception=True)
 def segment_detail(request, number: str):
     segment = _segment(number)
     lines = SegmentLineTable(selectors.segment_lines(segment), segment=segment)
-    if not request.user.has_perm("interactions.delete_segmentline"):
+    if not request.user.has_perm(DELETE_SEGMENT_LINES):
         lines.exclude = ("selection",)
-    if not request.user.has_perm("interactions.change_segmentline"):
+    if not request.user.has_perm(CHANGE_SEGMENT_LINES):
         lines.exclude = (*lines.exclude, "edit")
-    if not request.user.has_perm("interactions.add_interactionlogentry"):
+    if not request.user.has_perm(RECORD):
         lines.exclude = (*lines.exclude, "call")
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(lines)
     logged = list(selectors.segment_logged_segments(segment))
@@ -107,7 +119,7 @@ def _describe_step(step) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.change_segment", raise_exception=True)
+@permission_required(CHANGE_SEGMENT, raise_exception=True)
 def segment_edit(request, number: str):
     segment = _segment(number)
     form = SegmentHeaderForm(request.POST or None, instance=_segment(number))
@@ -130,7 +142,7 @@ def segment_edit(request, number: str):
 
 
 @require_POST
-@permission_required("interactions.change_segmentline", raise_exception=True)
+@permission_required(CHANGE_SEGMENT_LINES, raise_exception=True)
 def segment_update_lines(request, number: str):
     segment = _segment(number)
     form = UpdateLinesForm(request.POST)
@@ -158,7 +170,7 @@ def segment_update_lines(request, number: str):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.delete_segment", raise_exception=True)
+@permission_required(DELETE_SEGMENT, raise_exception=True)
 def segment_delete(request, number: str):
     segment = _segment(number)
     if request.method == "POST":
@@ -173,7 +185,7 @@ def segment_delete(request, number: str):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.change_segmentline", raise_exception=True)
+@permission_required(CHANGE_SEGMENT_LINES, raise_exception=True)
 def segment_line_edit(request, number: str, pk: int):
     segment = _segment(number)
     line = get_object_or_404(SegmentLine.objects.select_related("contact", "contact_company"), segment=segment, pk=pk)
@@ -186,7 +198,7 @@ def segment_line_edit(request, number: str, pk: int):
 
 
 @require_POST
-@permission_required("interactions.delete_segmentline", raise_exception=True)
+@permission_required(DELETE_SEGMENT_LINES, raise_exception=True)
 def segment_lines_remove(request, number: str):
     segment = _segment(number)
     form = LineSelectionForm(request.POST)
@@ -225,7 +237,7 @@ STEP_MESSAGES = {
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.change_segment", raise_exception=True)
+@permission_required(CHANGE_SEGMENT, raise_exception=True)
 def segment_criteria(request, number: str):
     """Add, reduce or refine the contacts by criteria; save the criteria; start from saved ones."""
     segment = _segment(number)
@@ -238,10 +250,10 @@ def segment_criteria(request, number: str):
             if action == "save":
                 return _save_criteria(request, segment, form)
             if action in (SegmentAction.REDUCE, SegmentAction.REFINE) and not request.user.has_perm(
-                "interactions.delete_segmentline"
+                DELETE_SEGMENT_LINES
             ):
                 raise PermissionDenied
-            if action == SegmentAction.ADD and not request.user.has_perm("interactions.add_segmentline"):
+            if action == SegmentAction.ADD and not request.user.has_perm(ADD_SEGMENT_LINES):
                 raise PermissionDenied
             result = services.apply_criteria(
                 segment=segment, action=action, criteria=form.criteria(), options=form.options(), user=request.user
@@ -273,7 +285,7 @@ def segment_criteria(request, number: str):
 
 
 def _save_criteria(request, segment: Segment, form: SegmentCriteriaForm):
-    if not request.user.has_perm("interactions.add_savedsegmentcriteria"):
+    if not request.user.has_perm(SAVE_CRITERIA):
         raise PermissionDenied
     try:
         saved = services.save_criteria(
@@ -305,7 +317,7 @@ def _save_criteria(request, segment: Segment, form: SegmentCriteriaForm):
 
 
 @require_POST
-@permission_required("interactions.change_segment", raise_exception=True)
+@permission_required(CHANGE_SEGMENT, raise_exception=True)
 def segment_go_back(request, number: str):
     segment = _segment(number)
     try:
@@ -321,7 +333,7 @@ def segment_go_back(request, number: str):
 
 
 @require_POST
-@permission_required("interactions.add_loggedsegment", raise_exception=True)
+@permission_required(LOG_SEGMENT, raise_exception=True)
 def segment_log(request, number: str):
     segment = _segment(number)
     form = LogSegmentForm(request.POST)

@@ -11,15 +11,16 @@ from django.views.decorators.http import require_http_methods
 
 from ..forms.setup import InteractionTemplateSetupForm
 from ..models import SETUP_SECTIONS, InteractionTemplateSetup
+from ..permissions import CHANGE_SETUP, VIEW_SETUP
 from ..selectors import setup as selectors
 from ..services import setup as setup_services
 from ..tables.setup import TemplateSetupTable
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.view_interactiontemplatesetup", raise_exception=True)
+@permission_required(VIEW_SETUP, raise_exception=True)
 def template_setup(request):
-    can_change = request.user.has_perm("interactions.change_interactiontemplatesetup")
+    can_change = request.user.has_perm(CHANGE_SETUP)
     if request.method == "POST" and not can_change:
         raise PermissionDenied
     if not can_change:

@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from ..forms.setup import InteractionTemplateForm, InteractionTemplateLanguageFormSet
 from ..forms.statistics import PeriodForm
 from ..models import InteractionTemplate
+from ..permissions import ADD_TEMPLATE, CHANGE_TEMPLATE, DELETE_TEMPLATE, VIEW_TEMPLATES
 from ..selectors import setup as setup_selectors
 from ..selectors import statistics as selectors
 from ..services import setup as setup_services
@@ -20,7 +21,7 @@ from ..tables.statistics import TemplateTotalsTable
 LANGUAGES_PREFIX = "languages"
 
 
-@permission_required("interactions.view_interactiontemplate", raise_exception=True)
+@permission_required(VIEW_TEMPLATES, raise_exception=True)
 def template_list(request):
     period = PeriodForm(request.GET)
     date_from, date_to = period.period
@@ -51,7 +52,7 @@ def template_list(request):
     )
 
 
-@permission_required("interactions.view_interactiontemplate", raise_exception=True)
+@permission_required(VIEW_TEMPLATES, raise_exception=True)
 def template_detail(request, code: str):
     template = get_object_or_404(setup_selectors.templates_with_languages(), code=code)
     period = PeriodForm(request.GET)
@@ -71,13 +72,13 @@ def template_detail(request, code: str):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.add_interactiontemplate", raise_exception=True)
+@permission_required(ADD_TEMPLATE, raise_exception=True)
 def template_create(request):
     return _template_form_page(request, InteractionTemplate())
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.change_interactiontemplate", raise_exception=True)
+@permission_required(CHANGE_TEMPLATE, raise_exception=True)
 def template_edit(request, code: str):
     return _template_form_page(request, get_object_or_404(InteractionTemplate, code=code))
 
@@ -121,7 +122,7 @@ def _template_form_page(request, template: InteractionTemplate):
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required("interactions.delete_interactiontemplate", raise_exception=True)
+@permission_required(DELETE_TEMPLATE, raise_exception=True)
 def template_delete(request, code: str):
     template = get_object_or_404(InteractionTemplate.objects.select_related("group"), code=code)
     if request.method == "POST":

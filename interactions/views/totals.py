@@ -8,13 +8,14 @@ from django_tables2 import RequestConfig
 from crm.paging import SafePaginator
 
 from ..forms.statistics import PeriodForm
+from ..permissions import RECORD, VIEW_LOG, VIEW_SALESPEOPLE
 from ..selectors import statistics as selectors
 from ..tables.statistics import SalespersonTotalsTable
 
 SALESPEOPLE_PER_PAGE = 50
 
 
-@permission_required(["contacts.view_salesperson", "interactions.view_interactionlogentry"], raise_exception=True)
+@permission_required([VIEW_SALESPEOPLE, VIEW_LOG], raise_exception=True)
 def salespeople(request):
     period = PeriodForm(request.GET)
     date_from, date_to = period.period
@@ -23,7 +24,7 @@ def salespeople(request):
         rows,
         footer_totals=selectors.sum_totals(row.totals for row in rows),
         footer_label=_("Total"),
-        can_add_interactions=request.user.has_perm("interactions.add_interactionlogentry"),
+        can_add_interactions=request.user.has_perm(RECORD),
     )
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": SALESPEOPLE_PER_PAGE}).configure(
         table

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from crm.contacts.models import Contact
 
 from ...models import SETUP_SECTIONS, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
-from ..recording import ADD_PERMISSION, MANAGE_OTHERS_PERMISSION, interaction_defaults
+from ..recording import interaction_defaults
 
 EMAILS_EVENT = "emails"
 OUTGOING_CALLS_EVENT = "outgoing_calls"
@@ -24,9 +24,6 @@ MEETING_INVITATIONS_EVENT = "meeting_invitations"
 
 SUBJECT_MAX_LENGTH: int = InteractionLogEntry._meta.get_field("subject").max_length
 DESCRIPTION_MAX_LENGTH: int = InteractionLogEntry._meta.get_field("description").max_length
-
-# Who may write these entries: the same permission as recording an interaction by hand.
-COMMUNICATE_PERMISSION = ADD_PERMISSION
 
 
 def event_caption(event: str) -> str:
@@ -81,15 +78,6 @@ def automatic_entry(
     }
     fields["description"] = (fields.get("description") or template.description)[:DESCRIPTION_MAX_LENGTH]
     return InteractionLogEntry(**fields)
-
-
-def may_act_on_entry(*, entry: InteractionLogEntry, user) -> bool:
-    """Sales staff act on the entries they recorded; sales managers on every entry."""
-    if user is None:
-        return True
-    if not user.has_perm(COMMUNICATE_PERMISSION):
-        return False
-    return user.has_perm(MANAGE_OTHERS_PERMISSION) or (entry.user_id is not None and entry.user_id == user.pk)
 
 
 def aware_start(*, date: datetime.date, time: datetime.time) -> datetime.datetime:

@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy
 from crm.contacts.models import Contact
 
 from ...models import Evaluation
-from ..permissions import require_permission
+from ...permissions import RECORD, require_permission
 from .automatic_entries import (
-    COMMUNICATE_PERMISSION,
     OUTGOING_CALLS_EVENT,
     RecordingOutcome,
     automatic_entry,
@@ -80,7 +79,7 @@ def record_phone_call(
     outgoing calls; without one nothing is recorded and the outcome says why.
     `successful` False records the attempt as failed (it does not count as the contact's
     last interaction). Raises ValidationError (by field) for impossible values."""
-    require_permission(user, COMMUNICATE_PERMISSION)
+    require_permission(user, RECORD)
     errors = {}
     if tel_uri(phone_number.strip()) == "tel:":
         errors["phone_number"] = _("Enter the number you called.")

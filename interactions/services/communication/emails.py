@@ -26,7 +26,7 @@ from email.parser import BytesParser
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
@@ -38,15 +38,13 @@ from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ... import conf
 from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
+from ...permissions import RECORD, require_may_act_on_entry, require_permission
 from ..attachments import atomic_with_files, store_attachment, validate_attachment_upload
-from ..permissions import require_permission
 from ..recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
 from ..task_queue import BROKER_UNREACHABLE, queue_task
 from .automatic_entries import (
-    COMMUNICATE_PERMISSION,
     EMAILS_EVENT,
     automatic_entry,
-    may_act_on_entry,
     no_template_reason,
     setup_template,
 )
@@ -285,7 +283,7 @@ def send_email(
     `reply_to_entry`: the interaction this e-mail answers or forwards; its attachment goes
     along. `address`: where to (default the contact's e-mail).
     Raises ValidationError (by field) for what cannot be sent."""
-    require_permission(user, COMMUNICATE_PERMISSION)
+    require_permission(user, RECORD)
     address = (address if address is not None else email_address_of(contact)).strip()
     salesperson = default_salesperson(user=user, contact=contact)
     errors = {}
@@ -365,9 +363,8 @@ def can_resend(entry: InteractionLogEntry) -> bool:
 def resend_email(*, entry: InteractionLogEntry, user) -> DeliveryTicket:
     """Deliver the entry's stored e-mail again. The entry's user and sales managers may;
     raises EmailNotResendable when there is nothing to resend."""
-    require_permission(user, COMMUNICATE_PERMISSION)
-    if not may_act_on_entry(entry=entry, user=user):
-        raise PermissionDenied(_("Only the user who sent this e-mail and sales managers can resend it."))
+    require_permission(user, RECORD)
+    require_may_act_on_entry(user=user, entry=entry)
     with transaction.atomic():
         # The status condition is part of the UPDATE: an e-mail delivered a moment ago is
         # not sent a second time.

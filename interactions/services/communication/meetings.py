@@ -19,11 +19,10 @@ from icalendar import Calendar, Event, vCalAddress, vText
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ...models import DeliveryStatus, InteractionLogEntry
+from ...permissions import RECORD, require_permission
 from ..attachments import atomic_with_files
-from ..permissions import require_permission
 from ..recording import default_salesperson
 from .automatic_entries import (
-    COMMUNICATE_PERMISSION,
     MEETING_INVITATIONS_EVENT,
     automatic_entry,
     no_template_reason,
@@ -172,7 +171,7 @@ def invite_to_meeting(*, contact: Contact, attendees: Sequence[Contact], meeting
     with the meeting as an .ics file, and, with the setup's template for meeting
     invitations, one log entry each. All entries or none; the e-mails are queued when they
     are committed. Raises ValidationError (by field) for what cannot be sent."""
-    require_permission(user, COMMUNICATE_PERMISSION)
+    require_permission(user, RECORD)
     attendees = list(dict.fromkeys(attendees))  # each once, in the order chosen
     _check(contact=contact, attendees=attendees, meeting=meeting)
     salesperson = default_salesperson(user=user, contact=contact)

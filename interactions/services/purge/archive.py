@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ...models import Attachment, InteractionComment, InteractionLogEntry
+from ...permissions import PURGE, require_permission
 from ..attachments import atomic_with_files, restore_attachment
-from ..permissions import require_permission
 
 logger = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ def restore_purged_interactions(*, path: str | Path, skip_existing: bool = False
     or one whose contact, template... no longer exists refuses the file with ArchiveRefused,
     and nothing is imported. Otherwise everything is imported in one transaction.
     """
-    require_permission(user, "interactions.purge_interactionlogentry")
+    require_permission(user, PURGE)
     path = Path(path)
     plan = _check(path, skip_existing=skip_existing)
     if plan.problem_count:

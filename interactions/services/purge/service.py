@@ -29,16 +29,13 @@ from django.utils.translation import ngettext
 
 from ... import conf
 from ...models import InteractionComment, InteractionLogEntry, LoggedSegment
+from ...permissions import DELETE_LOGGED_SEGMENTS, PURGE, require_permission
 from ..attachments import delete_unused_attachments
-from ..permissions import require_permission
 from ..printing import delete_orphaned_document_versions
 from ..sql import in_list
 from .archive import ArchiveWriter
 
 logger = logging.getLogger(__name__)
-
-PURGE_PERMISSION = "interactions.purge_interactionlogentry"
-DELETE_LOGGED_SEGMENT_PERMISSION = "interactions.delete_loggedsegment"
 
 # Both databases take this many bound parameters in one statement (SQLite: 32766).
 MAX_BATCH_SIZE = conf.MAX_PURGE_BATCH_SIZE
@@ -136,7 +133,7 @@ def purge_canceled_interactions(
     there (the caller goes on later: a purge is idempotent). `user`: the person asking, whose
     permission is checked; None for system callers.
     """
-    require_permission(user, PURGE_PERMISSION)
+    require_permission(user, PURGE)
     filters = filters or PurgeFilter()
     if batch_size is None:
         batch_size = conf.settings.PURGE_BATCH_SIZE
@@ -247,7 +244,7 @@ def _delete_orphaned_document_versions(*, entries: list[dict[str, Any]]) -> None
 def delete_canceled_logged_segments(*, logged_segment_ids: Iterable[int] | None = None, user=None) -> int:
     """Delete canceled logged segments (all, or those of `logged_segment_ids`); their entries
     stay and lose the link. Returns how many logged segments were deleted."""
-    require_permission(user, DELETE_LOGGED_SEGMENT_PERMISSION)
+    require_permission(user, DELETE_LOGGED_SEGMENTS)
     candidates = LoggedSegment.objects.filter(canceled=True)
     if logged_segment_ids is not None:
         candidates = candidates.filter(pk__in=list(logged_segment_ids))
