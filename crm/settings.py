@@ -38,10 +38,18 @@ INSTALLED_APPS = [
     "crm",
     "crm.contacts",
     "crm.documents",
-    # The interactions module: named here, in the composition root, and nowhere in
-    # the host apps (see DESIGN.md).
-    "interactions",
 ]
+# The modules: apps the host works without. The interactions module is named here, in the
+# composition root, and nowhere in the host apps (see DESIGN.md).
+MODULES = ["interactions"]
+# The host without some of its modules, e.g. CRM_WITHOUT_APPS=interactions: the host's own
+# tests run so (`make test`), to prove that nothing under crm/ needs them.
+CRM_WITHOUT_APPS = env.list("CRM_WITHOUT_APPS", default=[])
+if set(CRM_WITHOUT_APPS) - set(MODULES):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"CRM_WITHOUT_APPS: the host works without {', '.join(MODULES)} only.")
+INSTALLED_APPS += [module for module in MODULES if module not in CRM_WITHOUT_APPS]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -178,7 +186,7 @@ INTERACTIONS_PURGE_LOCK_TIMEOUT = env.int("INTERACTIONS_PURGE_LOCK_TIMEOUT", def
 INTERACTIONS_PURGE_BATCH_PAUSE = env.float("INTERACTIONS_PURGE_BATCH_PAUSE", default=0.0)
 # Queue for the purge task (to give it a worker of its own); unset: the default queue.
 INTERACTIONS_PURGE_QUEUE = env("INTERACTIONS_PURGE_QUEUE", default=None)
-if INTERACTIONS_PURGE_AFTER_DAYS is not None:
+if INTERACTIONS_PURGE_AFTER_DAYS is not None and "interactions" in INSTALLED_APPS:
     from celery.schedules import crontab
 
     CELERY_BEAT_SCHEDULE = {
