@@ -38,10 +38,18 @@ INSTALLED_APPS = [
     "crm",
     "crm.contacts",
     "crm.documents",
-    # The interactions module: named here, in the composition root, and nowhere in
-    # the host apps (see DESIGN.md).
-    "interactions",
 ]
+# The modules: apps the host works without. The interactions module is named here, in the
+# composition root, and nowhere in the host apps (see DESIGN.md).
+MODULES = ["interactions"]
+# The host without some of its modules, e.g. CRM_WITHOUT_APPS=interactions: the host's own
+# tests run so (`make test`), to prove that nothing under crm/ needs them.
+CRM_WITHOUT_APPS = env.list("CRM_WITHOUT_APPS", default=[])
+if set(CRM_WITHOUT_APPS) - set(MODULES):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"CRM_WITHOUT_APPS: the host works without {', '.join(MODULES)} only.")
+INSTALLED_APPS += [module for module in MODULES if module not in CRM_WITHOUT_APPS]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -183,7 +191,7 @@ for _name, _read in {
 # The nightly purge of canceled interaction log entries (celery beat), for entries canceled
 # more than INTERACTIONS_PURGE_AFTER_DAYS days ago; unset: no schedule.
 _purge_after_days = env.int("INTERACTIONS_PURGE_AFTER_DAYS", default=None)
-if _purge_after_days is not None:
+if _purge_after_days is not None and "interactions" in INSTALLED_APPS:
     from celery.schedules import crontab
 
     _purge_queue = env("INTERACTIONS_PURGE_QUEUE", default=None)

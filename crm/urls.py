@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -17,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("contacts/", include("crm.contacts.urls")),
     path("documents/", include("crm.documents.urls")),
-    path("interactions/", include("interactions.urls")),
+    # The interactions module, when installed (settings.INSTALLED_APPS).
+    *([path("interactions/", include("interactions.urls"))] if apps.is_installed("interactions") else []),
     prefix_default_language=False,
 )

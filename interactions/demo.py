@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from crm import demo
 from crm.contacts.demo import ContactsDemo
 from crm.contacts.models import Contact, CorrespondenceType
 from crm.documents.types import DocumentType
@@ -478,4 +479,32 @@ def _load_communication_demo(*, rng: random.Random, contacts: ContactsDemo, user
             )
             dated(entry, days_ago).save()
             created += 1
+    return created
+
+
+def _add_arguments(parser) -> None:
+    parser.add_argument("--entries", type=int, default=3000, help="Number of interaction log entries to generate.")
+
+
+def _check_options(options: dict) -> None:
+    if options["entries"] < 0:
+        raise ValueError("--entries cannot be negative.")
+
+
+# Before the documents: printing with logging needs the template setup.
+@demo.register(
+    "interactions",
+    after=["contacts"],
+    before=["documents"],
+    add_arguments=_add_arguments,
+    check_options=_check_options,
+)
+def load_demo(context: demo.DemoContext) -> int:
+    created = load_interactions_demo(
+        rng=context.rng,
+        contacts=context.results["contacts"],
+        users_by_salesperson=context.users_by_salesperson,
+        entry_count=context.options["entries"],
+    )
+    context.report(f"{created} interaction log entries created{'' if created else ' (already present)'}")
     return created

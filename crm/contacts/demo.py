@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from crm import demo
+
 from .models import Campaign, Contact, CorrespondenceType, Salesperson
 
 SALESPEOPLE = [
@@ -176,3 +178,12 @@ def load_contacts_demo(*, rng: random.Random, users_by_salesperson: dict[str, ob
             )
         campaigns.append(campaign)
     return ContactsDemo(salespeople=salespeople, companies=companies, persons=persons, campaigns=campaigns)
+
+
+@demo.register("contacts")
+def load_demo(context: demo.DemoContext) -> ContactsDemo:
+    contacts = load_contacts_demo(rng=context.rng, users_by_salesperson=context.users_by_salesperson)
+    context.report(
+        f"{len(contacts.companies)} companies, {len(contacts.persons)} persons, {len(contacts.salespeople)} salespeople"
+    )
+    return contacts

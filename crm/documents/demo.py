@@ -3,7 +3,9 @@ and service documents, and some of them printed with "Log interaction" through t
 service, so that whoever records prints (the interactions module) logs them. Idempotent:
 once documents exist, nothing more is created or printed.
 
-Call it after the interactions demo, whose template setup decides what printing records.
+Registered as the demo data "documents" (crm/demo.py), after "contacts". A module that
+records prints registers its own demo data before "documents": its setup decides what
+printing records. Without such a module the prints are made and nothing is logged.
 """
 
 import datetime
@@ -14,6 +16,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from crm import demo
 from crm.contacts.demo import ContactsDemo
 from crm.contacts.models import Contact
 
@@ -267,3 +270,14 @@ def load_documents_demo(
             user=None,
         )
     return result
+
+
+@demo.register("documents", after=["contacts"])
+def load_demo(context: demo.DemoContext) -> DocumentsDemo:
+    documents = load_documents_demo(
+        rng=context.rng, contacts=context.results["contacts"], users_by_salesperson=context.users_by_salesperson
+    )
+    context.report(
+        f"{documents.documents_created} documents, {documents.prints_logged} printed with an interaction logged"
+    )
+    return documents

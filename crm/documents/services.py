@@ -208,7 +208,9 @@ def print_document(*, document: Document, user, log_interaction: bool, preview: 
     )
     if preview:
         return result
-    archive = log_interaction and document.archived_when_logged
+    # Archived "when logged": not when no module that records prints listens, which would
+    # leave a version that claims an interaction was logged.
+    archive = log_interaction and document.archived_when_logged and document_printed.has_listeners(Document)
     counters_before = (document.no_printed, document.no_of_archived_versions)
     try:
         with transaction.atomic():

@@ -7,8 +7,6 @@ from django.urls import reverse
 from crm.contacts.models import Contact
 from crm.contacts.tests.factories import CompanyFactory, PersonFactory
 from crm.sqlite import like
-from interactions.models import InteractionLogEntry
-from interactions.tests.factories import InteractionLogEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +29,6 @@ def test_the_contact_search_finds_a_russian_name_whatever_its_case(sales_client)
         found = {row.record.pk for row in response.context["table"].page.object_list}
         assert found == {ivanov.pk}, query
         assert "Иван Иванов" in response.content.decode()
-
-
-def test_the_log_search_finds_a_russian_description_whatever_its_case():
-    InteractionLogEntryFactory(description="Звонок по поводу Счета 42")
-    InteractionLogEntryFactory(description="Письмо")
-    for query in ["счета", "СЧЕТА", "звонок"]:
-        found = InteractionLogEntry.objects.filter(description__icontains=query)
-        assert [entry.description for entry in found] == ["Звонок по поводу Счета 42"], query
     assert Contact.objects.filter(name__icontains="%").count() == 0  # LIKE wildcards are escaped by Django
 
 

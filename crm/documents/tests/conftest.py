@@ -3,13 +3,6 @@ import pytest
 from crm.contacts.tests.factories import UserFactory
 from crm.documents import signals
 
-from .factories import grant_document_permissions_to_groups
-
-
-@pytest.fixture(autouse=True)
-def _document_permissions(db):
-    grant_document_permissions_to_groups()
-
 
 @pytest.fixture
 def nobody_listens(monkeypatch):

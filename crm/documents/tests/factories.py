@@ -50,13 +50,8 @@ class DocumentFactory(factory.django.DjangoModelFactory):
 
 
 def grant_document_permissions_to_groups() -> None:
-    """Give the project's groups the documents permissions of `GROUP_PERMISSIONS`, as the
-    composition's group migration does (see crm/documents/permissions.py)."""
-    from django.contrib.auth.models import Group, Permission
+    """Give the project's groups what the installed apps grant them (crm/roles.py), as every
+    migrate does: for tests that emptied the groups."""
+    from crm.roles import sync_roles
 
-    from crm.documents.permissions import GROUP_PERMISSIONS
-
-    for group_name, names in GROUP_PERMISSIONS.items():
-        codenames = [name.split(".", 1)[1] for name in names]
-        permissions = Permission.objects.filter(content_type__app_label="documents", codename__in=codenames)
-        Group.objects.get(name=group_name).permissions.add(*permissions)
+    sync_roles()

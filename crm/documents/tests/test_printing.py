@@ -148,6 +148,18 @@ def test_without_a_module_that_logs_the_dialog_says_so_and_a_print_reports_why(n
     assert Document.objects.get(pk=invoice.pk).no_printed == 1
 
 
+def test_without_a_module_that_logs_a_quote_printed_with_log_interaction_is_not_archived(nobody_listens):
+    quote = DocumentFactory(kind=DocumentKind.SALES_QUOTE)
+
+    result = print_it(quote, log_interaction=True)
+
+    assert (result.logged, result.version_archived) == (False, False)
+    assert result.not_logged_reason == "No module that records interactions is installed."
+    stored = Document.objects.get(pk=quote.pk)
+    assert (stored.no_printed, stored.no_of_archived_versions) == (1, 0)
+    assert not DocumentVersion.objects.exists()
+
+
 def test_the_pdf_holds_the_number_the_lines_the_totals_and_cyrillic_text(nobody_listens):
     customer = CustomerFactory(name="ООО «Северная звезда»", city="Москва", contact=CompanyFactory())
     invoice = DocumentFactory(customer=customer, description="Мебель для нового офиса")

@@ -8,7 +8,6 @@ Locally, without PostgreSQL or Chromium, the tests skip; with REQUIRE_SERVICES=1
 fail instead.
 """
 
-import importlib
 import io
 from pathlib import Path
 
@@ -32,13 +31,6 @@ VIEWPORT = {"width": 1400, "height": 900}
 TIMEOUT_MS = 15_000
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 DEMO_ENTRIES = 300
-
-# The data migrations that create the groups and give them their permissions, in order.
-GROUP_MIGRATIONS = [
-    ("interactions.migrations.0002_groups", "create_groups"),
-    ("interactions.migrations.0004_segment_criteria", "grant_permissions"),
-    ("interactions.migrations.0005_document_permissions", "grant_permissions"),
-]
 
 
 @pytest.hookimpl(trylast=True)
@@ -64,24 +56,12 @@ def chromium():
         browser.close()
 
 
-def restore_groups() -> None:
-    """Live-server tests run on a transactional database, which is flushed after each test:
-    the groups that data migrations created are gone then (content types and permissions
-    are created again by the flush). Run those migrations' functions again, on the
-    migrations' own (historical) models."""
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
-    state = MigrationLoader(connection).project_state()
-    for module, function in GROUP_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(state.apps, None)
-
-
 @pytest.fixture
 def site(postgresql, live_server, chromium):
     """The live server, on PostgreSQL, with the demo data and demo logins committed (once
-    PostgreSQL and Chromium are known to be there)."""
-    restore_groups()
+    PostgreSQL and Chromium are known to be there). Live-server tests run on a transactional
+    database, flushed after each test; the flush ends, as a migrate does, with the groups
+    created again (crm/roles.py)."""
     call_command("load_demo", entries=DEMO_ENTRIES, allow_known_passwords=True, stdout=io.StringIO())
     return live_server
 
