@@ -1,19 +1,6 @@
 from django.urls import path
 
-from .views import (
-    attachments,
-    communication,
-    groups,
-    log,
-    logged_segments,
-    postponed,
-    purge,
-    recording,
-    segments,
-    setup,
-    templates,
-    totals,
-)
+from .views import attachments, communication, log, purge, recording, segments, setup, statistics
 
 app_name = "interactions"
 urlpatterns: list = [
@@ -29,21 +16,21 @@ urlpatterns: list = [
     path("meetings/new/", communication.meeting_new, name="meeting-new"),
     path("new/", recording.interaction_new, name="new"),
     path("new/contacts/", recording.contact_search, name="contact-search"),
-    path("postponed/", postponed.postponed_list, name="postponed"),
-    path("postponed/<int:entry_no>/resume/", postponed.postponed_resume, name="postponed-resume"),
-    path("postponed/<int:entry_no>/delete/", postponed.postponed_delete, name="postponed-delete"),
-    path("templates/", templates.template_list, name="templates"),
+    path("postponed/", recording.postponed_list, name="postponed"),
+    path("postponed/<int:entry_no>/resume/", recording.postponed_resume, name="postponed-resume"),
+    path("postponed/<int:entry_no>/delete/", recording.postponed_delete, name="postponed-delete"),
+    path("templates/", setup.template_list, name="templates"),
     # "new/" before "<code>/", or it would be read as a template coded "new" (codes are
     # capitals, so a template coded NEW stays reachable at templates/NEW/).
-    path("templates/new/", templates.template_create, name="template-create"),
-    path("templates/<str:code>/", templates.template_detail, name="template-detail"),
-    path("templates/<str:code>/edit/", templates.template_edit, name="template-edit"),
-    path("templates/<str:code>/delete/", templates.template_delete, name="template-delete"),
-    path("groups/", groups.group_list, name="groups"),
-    path("groups/new/", groups.group_create, name="group-create"),
-    path("groups/<str:code>/edit/", groups.group_edit, name="group-edit"),
+    path("templates/new/", setup.template_create, name="template-create"),
+    path("templates/<str:code>/", setup.template_detail, name="template-detail"),
+    path("templates/<str:code>/edit/", setup.template_edit, name="template-edit"),
+    path("templates/<str:code>/delete/", setup.template_delete, name="template-delete"),
+    path("groups/", setup.group_list, name="groups"),
+    path("groups/new/", setup.group_create, name="group-create"),
+    path("groups/<str:code>/edit/", setup.group_edit, name="group-edit"),
     path("setup/", setup.template_setup, name="setup"),
-    path("salespeople/", totals.salespeople, name="salespeople"),
+    path("salespeople/", statistics.salespeople, name="salespeople"),
     path("segments/", segments.segment_list, name="segments"),
     path("segments/<str:number>/", segments.segment_detail, name="segment-detail"),
     path("segments/<str:number>/edit/", segments.segment_edit, name="segment-edit"),
@@ -54,11 +41,11 @@ urlpatterns: list = [
     path("segments/<str:number>/log/", segments.segment_log, name="segment-log"),
     path("segments/<str:number>/lines/remove/", segments.segment_lines_remove, name="segment-lines-remove"),
     path("segments/<str:number>/lines/<int:pk>/", segments.segment_line_edit, name="segment-line-edit"),
-    path("logged-segments/", logged_segments.logged_segment_list, name="logged-segments"),
+    path("logged-segments/", segments.logged_segment_list, name="logged-segments"),
     path(
         "logged-segments/delete-canceled/",
-        logged_segments.logged_segments_delete_canceled,
+        segments.logged_segments_delete_canceled,
         name="logged-segments-delete-canceled",
     ),
-    path("logged-segments/<int:pk>/canceled/", logged_segments.logged_segment_cancel, name="logged-segment-cancel"),
+    path("logged-segments/<int:pk>/canceled/", segments.logged_segment_cancel, name="logged-segment-cancel"),
 ]

@@ -1,2 +1,3 @@
-"""Views of the interactions module, one module per page family. Thin: they translate the
-request, call services and selectors, and render."""
+"""Pages of the interactions module, one module per capability, as in forms/, tables/,
+selectors/ and services/ (setup, log, recording, communication, segments, purge, statistics,
+attachments). Thin: they translate the request, call services and selectors, and render."""

@@ -1,4 +1,4 @@
-"""Totals per salesperson for a date range."""
+"""Statistics pages: totals per salesperson for a date range."""
 
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
