@@ -33,6 +33,21 @@ def _hypothesis_profiles() -> None:
 _hypothesis_profiles()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Hypothesis draws its examples from pytest-randomly's seed (printed in the header as
+    `Using --randomly-seed=N`), so that one number replays a whole run, hypothesis included;
+    an explicit --hypothesis-seed wins. Without pytest-randomly (-p no:randomly) Hypothesis
+    chooses as usual. Trylast: pytest-randomly has chosen the seed by then (also on xdist's
+    workers, which get the controller's)."""
+    seed = config.getoption("randomly_seed", None)
+    if isinstance(seed, int) and config.getoption("hypothesis_seed", None) is None:
+        from hypothesis import core
+
+        # What --hypothesis-seed does (hypothesis' pytest plugin sets the same variable).
+        core.global_force_seed = seed
+
+
 def database_vendor() -> str:
     from django.db import connection
 
@@ -91,6 +106,28 @@ def postgresql(db):
 def redis_broker():
     need("Redis", redis_reachable())
     return redis_url()
+
+
+def _factories() -> list[type]:
+    import factory
+
+    found, pending = [], [factory.base.BaseFactory]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            pending.append(subclass)
+            if not subclass._meta.abstract:
+                found.append(subclass)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _fresh_factory_sequences():
+    """Every test's factory sequences start at 0 (user0, SP000, ...), as its random
+    generators start from its own seed (pytest-randomly reseeds random, Faker and
+    factory_boy per test): what a test makes does not depend on the tests that ran before it
+    in this process (the order, xdist's share of tests), so the seed replays it alone."""
+    for factory_class in _factories():
+        factory_class.reset_sequence(force=True)
 
 
 @pytest.fixture(autouse=True)
