@@ -6,6 +6,8 @@ of skipping the tests that need them.
 """
 
 import os
+import random
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -120,24 +122,85 @@ def _factories() -> list[type]:
     return found
 
 
+def reset_factory_sequences() -> None:
+    for factory_class in _factories():
+        factory_class.reset_sequence(force=True)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_factory_sequences():
     """Every test's factory sequences start at 0 (user0, SP000, ...), as its random
     generators start from its own seed (pytest-randomly reseeds random, Faker and
     factory_boy per test): what a test makes does not depend on the tests that ran before it
     in this process (the order, xdist's share of tests), so the seed replays it alone."""
-    for factory_class in _factories():
-        factory_class.reset_sequence(force=True)
+    reset_factory_sequences()
+
+
+def settings_for_tests(media_root) -> dict:
+    from django.conf import settings
+
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "MEDIA_ROOT": media_root,
+        "STORAGES": {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    for name, value in settings_for_tests(tmp_path / "media").items():
+        setattr(settings, name, value)
+
+
+def loaded_once(request, load: Callable[[], object]) -> Iterator[object]:
+    """The body of a class-scoped fixture for data that the class's tests only read (the
+    demo data): `load()` runs once, in a transaction that stays open while the class's
+    tests run and is rolled back after them. Each test's own transaction (pytest-django's
+    `db`) is a savepoint inside it, rolled back after the test, so a test that writes
+    still leaves nothing behind for the next. Only for tests without transaction=True.
+
+    A class, not a module: a module-scoped fixture would also be there for the module's
+    other tests that happen to run after its first user (random order).
+
+    `load()` runs with the tests' settings (fast password hashes, a media directory of
+    its own) and random generators seeded from the run's seed and the class, and leaves
+    the generators as they were for the test whose set-up it runs in."""
+    import factory.random
+    import faker.generator
+    from django.db import transaction
+    from django.test import override_settings
+
+    blocker = request.getfixturevalue("django_db_blocker")
+    request.getfixturevalue("django_db_setup")
+    media_root = request.getfixturevalue("tmp_path_factory").mktemp("loaded-once") / "media"
+    generators = (random, factory.random.randgen, faker.generator.random)
+    states = [generator.getstate() for generator in generators]
+    seed = f"{request.config.getoption('randomly_seed', None)}::{request.node.nodeid}"
+    random.seed(seed)
+    factory.random.reseed_random(seed)
+    reset_factory_sequences()
+    with override_settings(**settings_for_tests(media_root)):
+        with blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                data = load()
+            except BaseException:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+                raise
+            finally:
+                for generator, state in zip(generators, states, strict=True):
+                    generator.setstate(state)
+        try:
+            yield data
+        finally:
+            with blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)
