@@ -8,6 +8,7 @@ of skipping the tests that need them.
 import os
 import random
 from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -35,13 +36,50 @@ def _hypothesis_profiles() -> None:
 _hypothesis_profiles()
 
 
+REDIS_DATABASES = 16  # Redis' default number of databases (0-15)
+
+
+def xdist_redis_url(url: str, worker: str) -> str:
+    """The broker address for pytest-xdist's worker `worker` ("gw0", "gw1", ...): the same
+    server, database CELERY_BROKER_URL's + N (- N where that runs past the last database,
+    15: CI's /15 gives gw0 15 and gw1 14). The workers' Celery processes, task results and
+    the purge lock then live apart, and no worker takes another's tasks or lock."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    database = base + index if base + index < REDIS_DATABASES else base - index
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _broker_of_this_xdist_worker() -> None:
+    """Settings are read before conftest.py, so the address is changed in place."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not worker or not url.startswith(("redis://", "rediss://")):
+        return
+    own = xdist_redis_url(url, worker)
+    settings.CELERY_BROKER_URL = own
+    if settings.CELERY_RESULT_BACKEND == url:
+        settings.CELERY_RESULT_BACKEND = own
+    os.environ["CELERY_BROKER_URL"] = own  # Celery prefers it to app.conf.broker_url
+    from crm.celery import app
+
+    app.conf.broker_url = own
+    app.conf.result_backend = settings.CELERY_RESULT_BACKEND
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config):
-    """Hypothesis draws its examples from pytest-randomly's seed (printed in the header as
+    """Each xdist worker gets its own Redis database (`xdist_redis_url`).
+
+    Hypothesis draws its examples from pytest-randomly's seed (printed in the header as
     `Using --randomly-seed=N`), so that one number replays a whole run, hypothesis included;
     an explicit --hypothesis-seed wins. Without pytest-randomly (-p no:randomly) Hypothesis
     chooses as usual. Trylast: pytest-randomly has chosen the seed by then (also on xdist's
     workers, which get the controller's)."""
+    _broker_of_this_xdist_worker()
     seed = config.getoption("randomly_seed", None)
     if isinstance(seed, int) and config.getoption("hypothesis_seed", None) is None:
         from hypothesis import core
