@@ -34,10 +34,14 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite, then the host's own tests (crm/) without the interactions module: proof
-# that the host does not need it.
+# that the host does not need it. Both in two processes (pytest-xdist) where there are two
+# cores, in random order (pytest-randomly: the header's "Using --randomly-seed=N" replays a
+# run); PYTEST_ARGS replaces the first run's defaults, e.g. "-p no:xdist --randomly-seed=N".
+XDIST := -n auto --maxprocesses=2
+PYTEST_ARGS ?= $(XDIST)
 test: setup-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
-	CRM_WITHOUT_APPS=interactions $(PY) -m pytest crm
+	CRM_WITHOUT_APPS=interactions $(PY) -m pytest $(XDIST) crm
 
 bench: setup-dev
 	$(PY) -m bench $(BENCH_ARGS)

@@ -6,6 +6,9 @@ of skipping the tests that need them.
 """
 
 import os
+import random
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -31,6 +34,58 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+REDIS_DATABASES = 16  # Redis' default number of databases (0-15)
+
+
+def xdist_redis_url(url: str, worker: str) -> str:
+    """The broker address for pytest-xdist's worker `worker` ("gw0", "gw1", ...): the same
+    server, database CELERY_BROKER_URL's + N (- N where that runs past the last database,
+    15: CI's /15 gives gw0 15 and gw1 14). The workers' Celery processes, task results and
+    the purge lock then live apart, and no worker takes another's tasks or lock."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    index = int(worker.removeprefix("gw"))
+    database = base + index if base + index < REDIS_DATABASES else base - index
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _broker_of_this_xdist_worker() -> None:
+    """Settings are read before conftest.py, so the address is changed in place."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not worker or not url.startswith(("redis://", "rediss://")):
+        return
+    own = xdist_redis_url(url, worker)
+    settings.CELERY_BROKER_URL = own
+    if settings.CELERY_RESULT_BACKEND == url:
+        settings.CELERY_RESULT_BACKEND = own
+    os.environ["CELERY_BROKER_URL"] = own  # Celery prefers it to app.conf.broker_url
+    from crm.celery import app
+
+    app.conf.broker_url = own
+    app.conf.result_backend = settings.CELERY_RESULT_BACKEND
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    """Each xdist worker gets its own Redis database (`xdist_redis_url`).
+
+    Hypothesis draws its examples from pytest-randomly's seed (printed in the header as
+    `Using --randomly-seed=N`), so that one number replays a whole run, hypothesis included;
+    an explicit --hypothesis-seed wins. Without pytest-randomly (-p no:randomly) Hypothesis
+    chooses as usual. Trylast: pytest-randomly has chosen the seed by then (also on xdist's
+    workers, which get the controller's)."""
+    _broker_of_this_xdist_worker()
+    seed = config.getoption("randomly_seed", None)
+    if isinstance(seed, int) and config.getoption("hypothesis_seed", None) is None:
+        from hypothesis import core
+
+        # What --hypothesis-seed does (hypothesis' pytest plugin sets the same variable).
+        core.global_force_seed = seed
 
 
 def database_vendor() -> str:
@@ -93,14 +148,97 @@ def redis_broker():
     return redis_url()
 
 
+def _factories() -> list[type]:
+    import factory
+
+    found, pending = [], [factory.base.BaseFactory]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            pending.append(subclass)
+            if not subclass._meta.abstract:
+                found.append(subclass)
+    return found
+
+
+def reset_factory_sequences() -> None:
+    for factory_class in _factories():
+        factory_class.reset_sequence(force=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_factory_sequences():
+    """Every test's factory sequences start at 0 (user0, SP000, ...), as its random
+    generators start from its own seed (pytest-randomly reseeds random, Faker and
+    factory_boy per test): what a test makes does not depend on the tests that ran before it
+    in this process (the order, xdist's share of tests), so the seed replays it alone."""
+    reset_factory_sequences()
+
+
+def settings_for_tests(media_root) -> dict:
+    from django.conf import settings
+
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "MEDIA_ROOT": media_root,
+        "STORAGES": {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    }
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    for name, value in settings_for_tests(tmp_path / "media").items():
+        setattr(settings, name, value)
+
+
+def loaded_once(request, load: Callable[[], object]) -> Iterator[object]:
+    """The body of a class-scoped fixture for data that the class's tests only read (the
+    demo data): `load()` runs once, in a transaction that stays open while the class's
+    tests run and is rolled back after them. Each test's own transaction (pytest-django's
+    `db`) is a savepoint inside it, rolled back after the test, so a test that writes
+    still leaves nothing behind for the next. Only for tests without transaction=True.
+
+    A class, not a module: a module-scoped fixture would also be there for the module's
+    other tests that happen to run after its first user (random order).
+
+    `load()` runs with the tests' settings (fast password hashes, a media directory of
+    its own) and random generators seeded from the run's seed and the class, and leaves
+    the generators as they were for the test whose set-up it runs in."""
+    import factory.random
+    import faker.generator
+    from django.db import transaction
+    from django.test import override_settings
+
+    blocker = request.getfixturevalue("django_db_blocker")
+    request.getfixturevalue("django_db_setup")
+    media_root = request.getfixturevalue("tmp_path_factory").mktemp("loaded-once") / "media"
+    generators = (random, factory.random.randgen, faker.generator.random)
+    states = [generator.getstate() for generator in generators]
+    seed = f"{request.config.getoption('randomly_seed', None)}::{request.node.nodeid}"
+    random.seed(seed)
+    factory.random.reseed_random(seed)
+    reset_factory_sequences()
+    with override_settings(**settings_for_tests(media_root)):
+        with blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                data = load()
+            except BaseException:
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+                raise
+            finally:
+                for generator, state in zip(generators, states, strict=True):
+                    generator.setstate(state)
+        try:
+            yield data
+        finally:
+            with blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 
 from crm.contacts.tests.factories import (  # noqa: F401  (one place to import every factory from)
     CampaignFactory,
@@ -63,7 +64,7 @@ class InteractionLogEntryFactory(factory.django.DjangoModelFactory):
     contact_company = factory.LazyAttribute(lambda e: e.contact.company if e.contact.company_id else e.contact)
     template = factory.SubFactory(InteractionTemplateFactory)
     group = factory.LazyAttribute(lambda e: e.template.group if e.template else None)
-    date = factory.LazyFunction(datetime.date.today)
+    date = factory.LazyFunction(timezone.localdate)  # the site's today (TIME_ZONE), not the machine's
     time = datetime.time(10, 0)
     description = factory.Faker("sentence", nb_words=4)
     information_flow = factory.LazyAttribute(lambda e: e.template.information_flow if e.template else "")

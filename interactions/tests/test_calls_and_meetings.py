@@ -3,6 +3,7 @@ template) and meeting invitations (an e-mail with an .ics per attendee, one entr
 with the "Meeting invitations" template)."""
 
 import datetime
+from email.utils import parseaddr
 
 import pytest
 from django.core import mail
@@ -153,10 +154,7 @@ def test_each_attendee_gets_an_invitation_with_a_valid_ics_and_an_entry(
     assert [(e.contact, e.contact_via) for e in entries] == [(anna, "anna@example.com"), (boris, "boris@example.com")]
     assert {e.template for e in entries} == {templates["meeting_invitations"]}
     assert {(e.subject, e.delivery_status) for e in entries} == {("Project kick-off", DeliveryStatus.BLANK)}
-    assert sorted(message.to[0].rsplit(" ", 1)[-1] for message in mail.outbox) == [
-        "<anna@example.com>",
-        "<boris@example.com>",
-    ]
+    assert sorted(parseaddr(message.to[0])[1] for message in mail.outbox) == ["anna@example.com", "boris@example.com"]
 
     start = timezone.make_aware(datetime.datetime.strptime(f"{data['date']} 10:30", "%Y-%m-%d %H:%M"))
     uids = set()

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from interactions.models import InitiatedBy
 
@@ -107,7 +108,7 @@ def test_timeline_is_newest_first_and_marks_canceled_entries(sales_client, compa
 
 def test_chart_counts_interactions_per_month(sales_client):
     person = PersonFactory()
-    today = datetime.date.today()
+    today = timezone.localdate()
     InteractionLogEntryFactory.create_batch(3, contact=person, date=today)
     InteractionLogEntryFactory(contact=person, date=today, canceled=True)
     response = card(sales_client, person)
@@ -181,7 +182,7 @@ def test_contact_name_is_escaped_on_the_card(sales_client):
 
 def test_timeline_puts_an_entry_without_a_time_last_in_its_day(sales_client):
     person = PersonFactory()
-    today = datetime.date.today()
+    today = timezone.localdate()
     untimed = InteractionLogEntryFactory(contact=person, date=today, time=None)
     timed = InteractionLogEntryFactory(contact=person, date=today, time=datetime.time(9, 0))
     timeline = card(sales_client, person).context["timeline"]

@@ -5,6 +5,8 @@ from the log entry; and nothing recorded, with the reason, without a template.
 Tasks run in this process here (tasks_in_process); test_email_worker.py runs them on a
 real worker with the Redis broker."""
 
+from email.utils import formataddr
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
@@ -49,7 +51,8 @@ def smtp_backend(settings, port: int, *, retries: int = 2) -> None:
 
 def test_the_entry_is_in_progress_until_the_committed_task_delivers_it(sales_user, django_capture_on_commit_callbacks):
     set_up_templates()
-    contact = PersonFactory(email="anna@example.com")
+    # A dot in the name makes RFC 5322 quote it ("Anna J. Smith" <anna@example.com>).
+    contact = PersonFactory(name="Anna J. Smith", email="anna@example.com")
 
     with django_capture_on_commit_callbacks(execute=False) as queued:
         result = email_services.send_email(
@@ -61,7 +64,7 @@ def test_the_entry_is_in_progress_until_the_committed_task_delivers_it(sales_use
 
     queued[0]()
 
-    assert [message.to for message in mail.outbox] == [[f"{contact.name} <anna@example.com>"]]
+    assert [message.to for message in mail.outbox] == [[formataddr((contact.name, "anna@example.com"))]]
     entry.refresh_from_db()
     assert (entry.delivery_status, entry.delivery_error) == ("", "")
     assert result.ticket.queued is True
@@ -93,7 +96,7 @@ def test_sending_from_the_page_records_the_address_template_and_message(
     assert [part.get_filename() for part in stored.iter_attachments()] == ["prices.pdf"]
     sent = mail.outbox[0]
     assert sent.subject == "Price list 2026" and sent.body == "Привет, Анна"
-    assert sent.reply_to == ["Olga Ivanova <olga@example.com>"]
+    assert sent.reply_to == [formataddr(("Olga Ivanova", "olga@example.com"))]
     assert [(name, content) for name, content, _type in sent.attachments] == [("prices.pdf", b"%PDF-1.4 prices")]
     page = sales_client.get(response["Location"]).content.decode()
     assert "is being sent; interaction" in page

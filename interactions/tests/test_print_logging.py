@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from conftest import loaded_once
 from crm.contacts.demo import load_contacts_demo
 from crm.documents.demo import load_documents_demo
 from crm.documents.models import Document, DocumentVersion
@@ -509,8 +510,8 @@ def test_the_dialog_tells_why_a_print_was_not_logged(client, printer, invoice_te
 # --- The demo -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def demo(db):
+def load_demo():
+    grant_document_permissions_to_groups()
     rng = random.Random(2026)
     sales = UserFactory(username="sales", groups=["Sales staff"])
     users = {"OI": sales}
@@ -520,53 +521,61 @@ def demo(db):
     return {"sales": sales, "contacts": contacts, "documents": documents}
 
 
-def test_the_demo_has_documents_of_every_kind_some_printed_with_their_entries_in_the_log(demo):
-    documents = demo["documents"]
-
-    assert Document.objects.count() >= 140
-    assert set(Document.objects.values_list("kind", flat=True)) == set(KIND_INFO)
-    printed_entries = InteractionLogEntry.objects.exclude(document_number="").filter(attachment__isnull=False)
-    assert documents.prints_logged == printed_entries.count() >= 12
-    assert documents.prints > documents.prints_logged  # one customer without a contact
-    assert printed_entries.filter(user=demo["sales"]).exists()
-    # The quote printed twice has two versions, each with its entry.
-    twice = printed_entries.filter(document_type=DocumentType.SALES_QUOTE, document_version=2).get()
-    assert DocumentVersion.objects.filter(number=twice.document_number, version_no__in=[1, 2]).count() == 2
-    # A number used again: the new quote is occurrence 2, the entry of the deleted one says 1.
-    reused = Document.objects.get(kind=DocumentKind.SALES_QUOTE, occurrence=2)
-    assert printed_entries.filter(document_number=reused.number, document_occurrence=1).exists()
-    # Loading again creates and prints nothing more.
-    again = load_documents_demo(rng=random.Random(1), contacts=demo["contacts"], users_by_salesperson={})
-    assert (again.documents_created, again.prints) == (0, 0)
+@pytest.fixture(scope="class")
+def demo(request):
+    """The demo data, loaded once for the class's tests (see `loaded_once`)."""
+    yield from loaded_once(request, load_demo)
 
 
-def test_a_demo_salesperson_prints_an_invoice_and_its_entry_with_the_pdf_tops_the_contacts_timeline(client, demo):
-    now = timezone.localtime()
+class TestOnTheDemo:
+    def test_the_demo_has_documents_of_every_kind_some_printed_with_their_entries_in_the_log(self, demo):
+        documents = demo["documents"]
 
-    def nothing_later_than_now(contact) -> bool:
-        # The interactions demo may date entries later today than now.
-        newest = selectors.contact_timeline(contact, limit=1)
-        return not newest or (newest[0].date, newest[0].time or datetime.time.min) <= (now.date(), now.time())
+        assert Document.objects.count() >= 140
+        assert set(Document.objects.values_list("kind", flat=True)) == set(KIND_INFO)
+        printed_entries = InteractionLogEntry.objects.exclude(document_number="").filter(attachment__isnull=False)
+        assert documents.prints_logged == printed_entries.count() >= 12
+        assert documents.prints > documents.prints_logged  # one customer without a contact
+        assert printed_entries.filter(user=demo["sales"]).exists()
+        # The quote printed twice has two versions, each with its entry.
+        twice = printed_entries.filter(document_type=DocumentType.SALES_QUOTE, document_version=2).get()
+        assert DocumentVersion.objects.filter(number=twice.document_number, version_no__in=[1, 2]).count() == 2
+        # A number used again: the new quote is occurrence 2, the entry of the deleted one says 1.
+        reused = Document.objects.get(kind=DocumentKind.SALES_QUOTE, occurrence=2)
+        assert printed_entries.filter(document_number=reused.number, document_occurrence=1).exists()
+        # Loading again creates and prints nothing more.
+        again = load_documents_demo(rng=random.Random(1), contacts=demo["contacts"], users_by_salesperson={})
+        assert (again.documents_created, again.prints) == (0, 0)
 
-    invoice = next(
-        document
-        for document in documents_for_printing().filter(
-            kind=DocumentKind.SALES_INVOICE, customer__contact__isnull=False
+    def test_a_demo_salesperson_prints_an_invoice_and_its_entry_with_the_pdf_tops_the_contacts_timeline(
+        self, client, demo
+    ):
+        now = timezone.localtime()
+
+        def nothing_later_than_now(contact) -> bool:
+            # The interactions demo may date entries later today than now.
+            newest = selectors.contact_timeline(contact, limit=1)
+            return not newest or (newest[0].date, newest[0].time or datetime.time.min) <= (now.date(), now.time())
+
+        invoice = next(
+            document
+            for document in documents_for_printing().filter(
+                kind=DocumentKind.SALES_INVOICE, customer__contact__isnull=False
+            )
+            if nothing_later_than_now(document.contact or document.customer.contact)
         )
-        if nothing_later_than_now(document.contact or document.customer.contact)
-    )
-    contact = invoice.contact or invoice.customer.contact
-    assert client.login(username="sales", password="secret-pass-123")
-    url = reverse("documents:print", args=[invoice.pk])
+        contact = invoice.contact or invoice.customer.contact
+        assert client.login(username="sales", password="secret-pass-123")
+        url = reverse("documents:print", args=[invoice.pk])
 
-    assert client.get(url).context["form"]["log_interaction"].value() is True
-    printed = client.post(
-        url, {"action": "print", "language": "ru", "output": "pdf", "log_interaction": "on"}, follow=True
-    )
+        assert client.get(url).context["form"]["log_interaction"].value() is True
+        printed = client.post(
+            url, {"action": "print", "language": "ru", "output": "pdf", "log_interaction": "on"}, follow=True
+        )
 
-    entry = InteractionLogEntry.objects.latest("entry_no")
-    assert "Interaction log entry <a" in printed.content.decode()
-    assert selectors.contact_timeline(contact)[0] == entry
-    assert (entry.contact, entry.document_number, entry.user.username) == (contact, invoice.number, "sales")
-    with entry.attachment.file.open("rb") as stored:
-        assert invoice.number in pdf_text(stored.read())
+        entry = InteractionLogEntry.objects.latest("entry_no")
+        assert "Interaction log entry <a" in printed.content.decode()
+        assert selectors.contact_timeline(contact)[0] == entry
+        assert (entry.contact, entry.document_number, entry.user.username) == (contact, invoice.number, "sales")
+        with entry.attachment.file.open("rb") as stored:
+            assert invoice.number in pdf_text(stored.read())

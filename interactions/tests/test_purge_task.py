@@ -254,6 +254,14 @@ def test_a_purge_retries_when_its_database_connection_is_lost(workers):
     assert set(InteractionLogEntry.objects.values_list("entry_no", flat=True)) == kept
 
 
+def handed_out_at(broker_url: str) -> float:
+    """When the broker handed out its newest unacknowledged task (kombu's Redis transport
+    keeps the time, of this machine's clock, in the sorted set "unacked_index")."""
+    handed_out = redis.Redis.from_url(broker_url).zrange("unacked_index", 0, -1, withscores=True)
+    assert handed_out, "the broker has no unacknowledged task"
+    return max(score for _tag, score in handed_out)
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.postgresql
 @pytest.mark.redis
@@ -266,7 +274,6 @@ def test_a_purge_completes_on_another_worker_when_its_worker_is_killed(workers):
     kept_comments = InteractionComment.objects.filter(entry_id__in=kept).count()
     assert kept_comments > 0
 
-    sent = time.monotonic()
     result = purge_task.apply_async(kwargs={"batch_size": 50}, queue=workers.queue)
     wait_until(lambda: canceled_left() <= 2700, what="the first worker has deleted a few batches")
     first_worker.kill()  # SIGKILL: no clean-up, the task is neither finished nor acknowledged
@@ -275,9 +282,10 @@ def test_a_purge_completes_on_another_worker_when_its_worker_is_killed(workers):
     assert 0 < left_by_the_dead_worker < 3000
 
     # The broker hands the unacknowledged task out again once its visibility timeout (5 s)
-    # has passed; a worker looks for such tasks when it starts. The dead worker's lock has
-    # expired by then (2 s).
-    time.sleep(max(0.0, sent + 5.5 - time.monotonic()))
+    # has passed since it handed it to the dead worker; a worker looks for such tasks when
+    # it starts (and then only every 100 s). The dead worker's lock has expired by then (2 s).
+    handed_out = handed_out_at(workers.broker_url)
+    wait_until(lambda: time.time() > handed_out + 5.5, what="the task's visibility timeout has passed")
     workers.start(INTERACTIONS_PURGE_LOCK_TIMEOUT="2")
 
     outcome = result.get(timeout=WAIT_SECONDS)
