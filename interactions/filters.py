@@ -3,7 +3,6 @@
 import functools
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -11,17 +10,11 @@ from crm.contacts.selectors import contact_by_number
 from crm.documents.types import DocumentType
 from crm.forms import style_form
 
+from .forms.widgets import DateInput
 from .models import Evaluation, InformationFlow, InteractionLogEntry
 from .selectors.log import FILTER_CHOICE_MODELS, log_filter_choices
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _contact_id(number: str) -> int:

@@ -13,13 +13,7 @@ from crm.contacts.selectors import contact_by_number
 
 from ..models import InteractionGroup, InteractionTemplate
 from ..services.purge.service import PurgeFilter
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+from .widgets import DateInput
 
 
 class PurgeFilterForm(forms.Form):

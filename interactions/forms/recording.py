@@ -38,6 +38,7 @@ from ..permissions import COMMENT
 from ..selectors import recording as selectors
 from ..services import recording as services
 from ..services.attachments import validate_attachment_upload
+from .widgets import DateInput, TimeInput
 
 # The submit buttons of the form, by the value of their "action".
 SAVE = "save"
@@ -60,6 +61,7 @@ TEMPLATE_DEFAULT_FIELDS = (
     "correspondence_type",
     "salesperson",
 )
+
 # Then the ones that depend on those: where the interaction goes, and the merged text.
 DEFAULTED_FIELDS = (*TEMPLATE_DEFAULT_FIELDS, "contact_via", "merged_body")
 # Checkboxes: unchecked is a value of its own, not "left empty".
@@ -372,20 +374,6 @@ class ContentStep:
     @property
     def is_merge(self) -> bool:
         return self.action == WizardAction.MERGE
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
 
 
 def _with_blank(choices, label) -> list[tuple[str, str]]:

@@ -22,13 +22,7 @@ from ..models import (
 )
 from ..selectors.segments import CanceledEntries, History, SegmentCriteria, SegmentOptions
 from ..services.segments import LINE_FIELD_OF_DEFAULT, DefaultChange
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+from .widgets import DateInput
 
 
 def _any(choices, label=None):
