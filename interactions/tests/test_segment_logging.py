@@ -65,14 +65,15 @@ def test_the_page_shows_why_a_segment_cannot_be_logged(sales_client):
     assert not LoggedSegment.objects.exists()
 
 
-def test_a_logged_segment_is_logged_again_only_when_confirmed(sales_user):
+def test_a_logged_segment_is_never_logged_again_even_after_its_logged_segment_is_canceled(sales_user, manager_user):
     line = SegmentLineFactory()
-    services.log_segment(segment=line.segment, user=sales_user)
+    first = services.log_segment(segment=line.segment, user=sales_user).logged_segment
+    with pytest.raises(ValidationError, match="has already been logged .* it cannot be logged again"):
+        services.log_segment(segment=line.segment, user=sales_user, log_again=True)
+    services.set_logged_segment_canceled(logged_segment=first, canceled=True, user=manager_user)
     with pytest.raises(ValidationError, match="has already been logged"):
         services.log_segment(segment=line.segment, user=sales_user)
-    assert InteractionLogEntry.objects.count() == 1
-    services.log_segment(segment=line.segment, user=sales_user, log_again=True)
-    assert InteractionLogEntry.objects.count() == 2
+    assert InteractionLogEntry.objects.count() == 1 and LoggedSegment.objects.count() == 1
 
 
 def test_logging_needs_the_permission(client):
@@ -141,7 +142,7 @@ def test_each_line_becomes_an_entry_with_its_values_and_the_header_defaults(sale
     )  # fmt: skip
     assert (second.campaign, second.campaign_target, second.campaign_response) == (other_campaign, True, True)
     for entry in (first, second):
-        assert entry.date == timezone.localdate() and entry.time is not None
+        assert entry.date == segment.date and entry.time is None  # the segment's date; the lines have no time
         assert (entry.user, entry.salesperson, entry.segment_number) == (sales_user, salesperson, segment.number)
         assert not entry.canceled and not entry.postponed
     assert list(logged.entries.order_by("entry_no")) == [first, second]
@@ -229,7 +230,8 @@ def test_logging_from_the_page_redirects_to_its_entries_in_the_log(sales_client)
     assert "Anna Smith" in page and "Bob Jones" in page
 
     detail = sales_client.get(reverse("interactions:segment-detail", args=[segment.number])).content.decode()
-    assert "Logged" in detail and "Log it again" in detail
+    assert "Logged" in detail and "Log it again" not in detail and 'id="log-segment"' not in detail
+    assert f"logged segment {logged.pk}</a> and can no longer be changed or logged again" in detail
 
 
 # --- The demo scenario ------------------------------------------------------------------
@@ -276,8 +278,7 @@ def test_demo_salesperson_builds_logs_and_finds_a_segment_of_london_persons_with
         person.pk
         for person in london
         if person.pk not in had_meeting
-        and not person.exclude_from_segments
-        and not person.company.exclude_from_segments
+        and not person.exclude_from_segments  # each contact's own flag, as in the original
     }
     assert met.pk not in expected and expected
     assert set(SegmentLine.objects.filter(segment=segment).values_list("contact_id", flat=True)) == expected
