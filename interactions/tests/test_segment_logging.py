@@ -293,3 +293,75 @@ def test_demo_salesperson_builds_logs_and_finds_a_segment_of_london_persons_with
     for name in Contact.objects.filter(pk__in=expected).values_list("name", flat=True):
         assert name in page
     assert all(entry.salesperson.code == "OI" for entry in entries.select_related("salesperson"))
+
+
+# --- The segment's date, template and salesperson ---------------------------------------
+
+
+def test_entries_carry_the_segments_date_and_the_lines_time(sales_user):
+    planned = timezone.localdate() + datetime.timedelta(days=10)
+    back_dated = timezone.localdate() - datetime.timedelta(days=40)
+    for date in (planned, back_dated):
+        segment = SegmentFactory(date=date)
+        timed = SegmentLineFactory(segment=segment, time=datetime.time(9, 30))
+        untimed = SegmentLineFactory(segment=segment)
+        services.log_segment(segment=segment, user=sales_user)
+        entries = {
+            entry.contact_id: entry for entry in InteractionLogEntry.objects.filter(segment_number=segment.number)
+        }
+        assert (entries[timed.contact_id].date, entries[timed.contact_id].time) == (date, datetime.time(9, 30))
+        assert (entries[untimed.contact_id].date, entries[untimed.contact_id].time) == (date, None)
+
+
+def test_a_segment_without_template_or_salesperson_is_refused_naming_the_lines_that_lack_them(sales_user):
+    segment = SegmentFactory(template=None, salesperson=None, description="Mailing")
+    template, salesperson = InteractionTemplateFactory(), SalespersonFactory()
+    complete = SegmentLineFactory(segment=segment, template=template, salesperson=salesperson)
+    no_template = SegmentLineFactory(segment=segment, salesperson=salesperson, contact=PersonFactory(name="Ann Lee"))
+    no_salesperson = SegmentLineFactory(segment=segment, template=template, contact=PersonFactory(name="Bob Ray"))
+    with pytest.raises(ValidationError) as refused:
+        services.log_segment(segment=segment, user=sales_user)
+    assert refused.value.messages == [
+        "Choose an interaction template on the segment or on every line: these lines have none: "
+        f"{no_template.contact.number} Ann Lee.",
+        "Choose a salesperson on the segment or on every line: these lines have none: "
+        f"{no_salesperson.contact.number} Bob Ray.",
+    ]
+    assert not LoggedSegment.objects.exists() and not InteractionLogEntry.objects.exists()
+
+    SegmentLine.objects.filter(pk=no_template.pk).update(template=template)
+    SegmentLine.objects.filter(pk=no_salesperson.pk).update(salesperson=salesperson)
+    services.log_segment(segment=segment, user=sales_user)  # every line has both: logged
+    entries = InteractionLogEntry.objects.filter(segment_number=segment.number)
+    assert {(entry.template_id, entry.salesperson_id) for entry in entries} == {(template.pk, salesperson.pk)}
+    assert entries.count() == 3 and complete.contact_id in {entry.contact_id for entry in entries}
+
+
+def test_a_lines_salesperson_wins_over_the_headers(sales_user):
+    segment = SegmentFactory()
+    own = SalespersonFactory()
+    mine = SegmentLineFactory(segment=segment, salesperson=own)
+    header = SegmentLineFactory(segment=segment)
+    services.log_segment(segment=segment, user=sales_user)
+    by_contact = dict(
+        InteractionLogEntry.objects.filter(segment_number=segment.number).values_list("contact_id", "salesperson_id")
+    )
+    assert by_contact == {mine.contact_id: own.pk, header.contact_id: segment.salesperson_id}
+
+
+def test_the_page_names_the_lines_without_template(sales_client):
+    segment = SegmentFactory(template=None, description="Mailing")
+    SegmentLineFactory(segment=segment, contact=PersonFactory(name="Ann Lee"))
+    response = sales_client.post(reverse("interactions:segment-log", args=[segment.number]), follow=True)
+    assert "these lines have none:" in response.content.decode() and "Ann Lee" in response.content.decode()
+    assert not LoggedSegment.objects.exists()
+
+
+def _queries_to_log_small(count: int, user) -> int:
+    segment = _segment_with_lines(count, prefix=f"Q{count}-")
+    SegmentLine.objects.filter(segment=segment).update(time=datetime.time(10, 0))
+    return _queries_to_log(segment, user)
+
+
+def test_logging_10_or_200_lines_runs_the_same_queries_with_the_new_checks(sales_user):
+    assert _queries_to_log_small(10, sales_user) == _queries_to_log_small(200, sales_user)
