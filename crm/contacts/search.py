@@ -12,7 +12,11 @@ characters on, which PostgreSQL's trigram indexes serve (migration 0004); a shor
 finds the contact with exactly that number.
 """
 
+import functools
+import operator
+
 from django.db.models import Case, CharField, F, Func, IntegerField, Q, Value, When
+from django.db.models.lookups import Contains
 from django.utils.translation import gettext_lazy as _
 
 from crm import search
@@ -51,14 +55,16 @@ def find_contacts(query: search.Query, *, user, limit: int) -> list[search.Resul
     if not user.has_perm(VIEW_CONTACTS):
         return []
     number = Contact.normalize_number(query.text)
-    matches = Q(number=number)
+    partial = []
     if query.is_phone_like:
-        matches |= Q(phone_digits__contains=query.digits)
+        partial.append(Q(Contains(PhoneDigits(), query.digits)))
     if len(query.text) >= SUBSTRING_MIN_LENGTH:
-        matches |= Q(name__icontains=query.text) | Q(email__icontains=query.text) | Q(number__icontains=query.text)
+        partial += [Q(name__icontains=query.text), Q(email__icontains=query.text), Q(number__icontains=query.text)]
+    matches = search.matching(
+        Contact, exact=Q(number=number), partial=functools.reduce(operator.or_, partial) if partial else None
+    )
     contacts = (
-        Contact.objects.alias(phone_digits=PhoneDigits())
-        .filter(matches)
+        Contact.objects.filter(matches)
         .select_related("company")
         .annotate(
             rank=Case(

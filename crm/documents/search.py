@@ -2,7 +2,7 @@
 by number (a part of it from three characters on, served on PostgreSQL by a trigram index,
 migration 0002)."""
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from crm import search
@@ -17,7 +17,9 @@ def find_documents(query: search.Query, *, user, limit: int) -> list[search.Resu
     if len(query.text) < SUBSTRING_MIN_LENGTH or not user.has_perm(VIEW_PERMISSION):
         return []
     documents = (
-        Document.objects.filter(number__icontains=query.text)
+        Document.objects.filter(
+            search.matching(Document, exact=Q(number__iexact=query.text), partial=Q(number__icontains=query.text))
+        )
         .select_related("customer", "vendor")
         .annotate(
             rank=Case(When(number__iexact=query.text, then=Value(0)), default=Value(1), output_field=IntegerField())

@@ -29,11 +29,14 @@ when the user may not open that kind of record. `query` is a `Query`: the text a
 """
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.db import connections, router
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -106,8 +109,10 @@ class Destination:
             return ""
         return f"{url}#{self.fragment}" if self.fragment else url
 
+    @functools.cached_property
     def phrases(self) -> list[tuple[str, bool]]:
-        """(normalized phrase, is a name) for each name in each language and each keyword."""
+        """(normalized phrase, is a name) for each name in each language and each keyword;
+        worked out once (the catalogues do not change while the process runs)."""
         names = []
         for language in LANGUAGES:
             with translation.override(language):
@@ -192,6 +197,28 @@ def record_kinds() -> list[RecordKind]:
     return sorted(_record_kinds.values(), key=lambda record_kind: record_kind.order)
 
 
+# --- Finding records ----------------------------------------------------------------------
+
+# On PostgreSQL a finder considers at most this many rows matching a part of what was typed
+# (plus the row with exactly that number or code): the work of a query stays bounded
+# however common the part is ("ova", an e-mail domain). Typing more narrows the search.
+CANDIDATES = 200
+
+
+def matching(model, *, exact: Q, partial: Q | None) -> Q:
+    """A filter for `model`'s rows matching `exact` (an equality on an indexed column: a
+    number, a code) or `partial` (substrings, served on PostgreSQL by trigram indexes), for a
+    finder's one query. On PostgreSQL the rows matching `partial` are at most CANDIDATES,
+    taken in no particular order (the finder then orders the few it gets); on SQLite, for
+    development, simply every row matching either."""
+    if partial is None:
+        return exact
+    if connections[router.db_for_read(model)].vendor != "postgresql":
+        return exact | partial
+    rows = model._default_manager.order_by()
+    return Q(pk__in=rows.filter(exact).values("pk").union(rows.filter(partial).values("pk")[:CANDIDATES], all=True))
+
+
 # --- Matching pages and actions ------------------------------------------------------------
 
 
@@ -252,7 +279,7 @@ def match_score(destination: Destination, query: Query) -> float:
     if not query.words:
         return 0
     best = 0.0
-    for phrase, is_name in destination.phrases():
+    for phrase, is_name in destination.phrases:
         score = _phrase_score(query.words, phrase)
         if score:
             best = max(best, score + (0.5 if is_name else 0))

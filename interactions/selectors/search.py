@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from crm import search
 from crm.search import Query, Result
 
 from ..models import InteractionLogEntry, InteractionTemplate, LoggedSegment, Segment
@@ -36,6 +37,12 @@ CODE_SUBSTRING_MIN_LENGTH = 2
 
 def _details(*parts) -> str:
     return " · ".join(str(part) for part in parts if part)
+
+
+def _typed_or_capitals(field: str, text: str) -> Q:
+    """A number as typed or in capitals (as the series give them): equalities on the
+    column's own index, where iexact (UPPER(column)) would read the whole table."""
+    return Q(**{field: text}) | Q(**{field: text.upper()})
 
 
 def find_log_entries(query: Query, *, user, limit: int) -> list[Result]:
@@ -72,11 +79,13 @@ def find_log_entries(query: Query, *, user, limit: int) -> list[Result]:
 def find_segments(query: Query, *, user, limit: int) -> list[Result]:
     if not user.has_perm(VIEW_SEGMENTS):
         return []
-    matches = Q(number__iexact=query.text)
+    partial = None
     if len(query.text) >= SUBSTRING_MIN_LENGTH:
-        matches |= Q(number__icontains=query.text) | Q(description__icontains=query.text)
+        partial = Q(number__icontains=query.text) | Q(description__icontains=query.text)
     segments = (
-        Segment.objects.filter(matches)
+        Segment.objects.filter(
+            search.matching(Segment, exact=_typed_or_capitals("number", query.text), partial=partial)
+        )
         .annotate(
             rank=Case(When(number__iexact=query.text, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
@@ -98,13 +107,12 @@ def find_logged_segments(query: Query, *, user, limit: int) -> list[Result]:
     """Logged segments open as the log of their entries (they have no page of their own)."""
     if not user.has_perms([VIEW_LOGGED_SEGMENTS, VIEW_LOG]):
         return []
-    matches = Q(segment_number__iexact=query.text)
+    exact = _typed_or_capitals("segment_number", query.text)
     if query.number is not None:
-        matches |= Q(pk=query.number)
-    if len(query.text) >= SUBSTRING_MIN_LENGTH:
-        matches |= Q(description__icontains=query.text)
+        exact |= Q(pk=query.number)
+    partial = Q(description__icontains=query.text) if len(query.text) >= SUBSTRING_MIN_LENGTH else None
     logged_segments = (
-        LoggedSegment.objects.filter(matches)
+        LoggedSegment.objects.filter(search.matching(LoggedSegment, exact=exact, partial=partial))
         .annotate(rank=Case(When(pk=query.number or 0, then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("rank", "-pk")
         .only("pk", "description", "segment_number", "created_at", "canceled")[:limit]
