@@ -239,3 +239,43 @@ def test_russian_words_match_with_other_endings(text, matches):
 
     destination = Destination(url_name="home", name="Log", kind="page", keywords=("Журнал взаимодействий",))
     assert bool(match_score(destination, Query.parse(text))) is matches
+
+
+# --- PostgreSQL: the trigram indexes serve the search ------------------------------------
+
+
+def plans_of(find, text: str, user) -> str:
+    """The plans of the queries `find` runs for `text`, sequential scans discouraged (the
+    test's tables are tiny): an index the query can use shows in its plan."""
+    from django.db import transaction
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        find(Query.parse(text), user=user, limit=5)
+        plans = []
+        with connection.cursor() as cursor:
+            for query in queries.captured_queries:
+                if "SELECT" in query["sql"] and "auth_" not in query["sql"]:
+                    cursor.execute("EXPLAIN " + query["sql"])
+                    plans += [row[0] for row in cursor.fetchall()]
+    return "\n".join(plans)
+
+
+def test_contacts_are_searched_through_their_trigram_indexes_on_postgresql(postgresql):
+    from crm.contacts.search import find_contacts
+
+    user = UserFactory(username="planner", groups=["Sales staff"])
+    PersonFactory(name="Trigram Person", phone="+7 (495) 123-45-67", email="trigram@example.com")
+    plans = plans_of(find_contacts, "Trigram", user)
+    for index in ("contact_name_trgm", "contact_email_trgm", "contact_number_trgm"):
+        assert index in plans
+    assert "contact_phone_digits_trgm" in plans_of(find_contacts, "495 123", user)
+
+
+def test_documents_are_searched_through_their_trigram_index_on_postgresql(postgresql):
+    from crm.documents.search import find_documents
+
+    user = UserFactory(username="planner", groups=["Sales staff"])
+    DocumentFactory()
+    assert "document_number_trgm" in plans_of(find_documents, "INV0", user)

@@ -203,3 +203,17 @@ def test_a_search_runs_at_most_one_query_per_kind_of_record(manager_client):
         assert len([q for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]) <= 1, table
     # The session, the user, their permissions (two) and one query per kind at most.
     assert len(queries) <= 4 + len(tables)
+
+
+# --- PostgreSQL: the trigram indexes serve the search ------------------------------------
+
+
+def test_segments_and_logged_segments_are_searched_through_their_trigram_indexes_on_postgresql(postgresql, sales_user):
+    from crm.tests.test_search import plans_of
+    from interactions.selectors.search import find_logged_segments, find_segments
+
+    SegmentFactory(description="Spring mailing")
+    LoggedSegmentFactory(description="Spring mailing")
+    segments = plans_of(find_segments, "mailing", sales_user)
+    assert "segment_number_trgm" in segments and "segment_description_trgm" in segments
+    assert "logged_segment_description_trgm" in plans_of(find_logged_segments, "mailing", sales_user)
