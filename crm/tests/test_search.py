@@ -171,6 +171,9 @@ def test_the_navigation_bar_has_the_search_box(sales_client):
         "😀",
         "x" * 10_000,
         "\ufffd\u202e",
+        "999999999999999999",  # a record number as large as one can be
+        "9223372036854775808",  # too large to be one
+        "#0",
     ],
 )
 def test_any_query_answers_200(sales_client, text):
