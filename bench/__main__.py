@@ -6,7 +6,7 @@ within 15 minutes on two cores. Results: printed, and appended to bench/results/
 import argparse
 import time
 
-BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "purge"]
+BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "purge", "search"]
 
 
 def main() -> None:
@@ -20,6 +20,9 @@ def main() -> None:
     parser.add_argument("--purge-entries", type=int, default=2_000_000, help="entries, half of them canceled")
     parser.add_argument("--purge-batch-size", type=int, default=5000)
     parser.add_argument("--load-seconds", type=float, default=15, help="seconds of load per page (at most 120)")
+    parser.add_argument("--search-contacts", type=int, default=150_000, help="contacts for the search")
+    parser.add_argument("--search-entries", type=int, default=1_000_000, help="log entries for the search")
+    parser.add_argument("--search-documents", type=int, default=100_000, help="documents for the search")
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--load-threads", type=int, default=4)
     arguments = parser.parse_args()
@@ -60,6 +63,15 @@ def main() -> None:
         from . import purge
 
         purge.main(total=arguments.purge_entries, contacts=arguments.contacts, batch_size=arguments.purge_batch_size)
+    if "search" in wanted:
+        from . import search
+
+        search.main(
+            contacts=arguments.search_contacts,
+            entries=arguments.search_entries,
+            documents=arguments.search_documents,
+            repeat=arguments.repeat,
+        )
     print(f"Benchmarks finished in {time.perf_counter() - started:.0f} s; results in bench/results/.")
 
 

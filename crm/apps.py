@@ -13,7 +13,7 @@ class CrmConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in, user_login_failed
         from django.db.models.signals import post_migrate
 
-        from . import roles, sqlite
+        from . import roles, search, sqlite
         from .login_throttle import clear_after_login, count_failed_login
 
         sqlite.connect()
@@ -23,3 +23,15 @@ class CrmConfig(AppConfig):
 
         user_login_failed.connect(count_failed_login, dispatch_uid="crm-login-throttle-failed")
         user_logged_in.connect(clear_after_login, dispatch_uid="crm-login-throttle-success")
+
+        # The host's own pages in the search (crm/search); each app registers its own.
+        search.register_page(
+            "home", name=_("Dashboard"), keywords=["Home", "Role Center", "Главная", "Ролевой центр"], order=0
+        )
+        search.register_page(
+            "admin:index",
+            name=_("Administration"),
+            allowed=lambda user: user.is_active and user.is_staff,
+            keywords=["Admin", "Django admin", "Администрирование", "Администратор"],
+            order=90,
+        )

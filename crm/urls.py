@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("contacts/", include("crm.contacts.urls")),
     path("documents/", include("crm.documents.urls")),
+    path("search/", include("crm.search.urls")),
     # The interactions module, when installed (settings.INSTALLED_APPS).
     *([path("interactions/", include("interactions.urls"))] if apps.is_installed("interactions") else []),
     prefix_default_language=False,

@@ -28,6 +28,8 @@ PAGES = [
     ("home", lambda w: reverse("home")),
     ("contacts", lambda w: reverse("contacts:list")),
     ("contacts search", lambda w: reverse("contacts:list") + "?q=Anna"),
+    ("search results", lambda w: reverse("search:results") + "?q=Anna"),
+    ("search of a script", lambda w: reverse("search:results") + "?q=" + "<script>"),
     ("person card with timeline", lambda w: reverse("contacts:detail", args=[w.person.number])),
     ("company card", lambda w: reverse("contacts:detail", args=[w.company.number])),
     ("log", lambda w: reverse("interactions:log")),
@@ -84,6 +86,7 @@ def test_pages_show_user_text_escaped(world, name, url):
     [
         ("entry", lambda w: reverse("interactions:entry-detail", args=[w.entry.entry_no])),
         ("person card", lambda w: reverse("contacts:detail", args=[w.person.number])),
+        ("search results", lambda w: reverse("search:results") + "?q=Anna"),
         ("log", lambda w: reverse("interactions:log")),
         ("segment", lambda w: reverse("interactions:segment-detail", args=[w.segment.number])),
         ("document", lambda w: reverse("documents:detail", args=[w.document.pk])),

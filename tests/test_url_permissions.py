@@ -90,6 +90,9 @@ TABLE: dict[str, Route] = {
     "documents:printout": Route(named("documents:printout", lambda w: w.document.pk, query=language_query),
                                 get=every(200)),
     "documents:pdf": Route(named("documents:pdf", lambda w: w.document.pk, query=language_query), get=every(200)),
+    # --- search: every logged-in user searches; what each finds is filtered ----------------
+    "search:results": Route(named("search:results", query="q=Anna"), get=every(200), post=every(405)),
+    "search:suggestions": Route(named("search:suggestions", query="q=Anna"), get=every(200), post=every(405)),
     # --- interactions: log, entries, attachments ------------------------------------------
     "interactions:log": Route(named("interactions:log"), get=every(200)),
     "interactions:log-actions": Route(named("interactions:log-actions"), get=every(405), post=every(ANY_REDIRECT)),

@@ -6,3 +6,9 @@ class ContactsConfig(AppConfig):
     name = "crm.contacts"
     label = "contacts"
     verbose_name = _("Contacts")
+
+    def ready(self):
+        from . import search
+
+        # What the search (crm/search) offers of this app: the contact list and contacts.
+        search.register()

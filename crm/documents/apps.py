@@ -8,4 +8,7 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, search  # noqa: F401  (checks registers the system checks)
+
+        # What the search (crm/search) offers of this app: the document list and documents.
+        search.register()
