@@ -174,13 +174,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # queues again what waits in the database (interactions.tasks.recover_queued_work).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
-    "socket_connect_timeout": 2,
+    "socket_connect_timeout": 1,
     "socket_timeout": 10,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # The result backend (Redis too by default) is never asked by a page: tasks are queued with
 # ignore_result, progress is kept in the database. Where it is used, it gives up quickly.
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_REDIS_SOCKET_TIMEOUT = 10
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}

@@ -20,8 +20,10 @@ from kombu.exceptions import OperationalError as BrokerOperationalError
 
 # Queueing failed because the broker could not be reached.
 BROKER_UNREACHABLE = (BrokerOperationalError, redis.exceptions.ConnectionError)
-# Fail fast instead of keeping a page waiting for a broker that is down.
-FAIL_FAST = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Fail fast instead of keeping a page waiting for a broker that is down: one more try
+# after 0.2 s. With the connect timeout of the settings (1 s) a page waits about 2 s at
+# worst for a Redis host that does not answer at all, and not at all for a refused one.
+FAIL_FAST = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2, "interval_max": 0.2}
 
 
 def registered_task(name: str) -> Task:
