@@ -26,7 +26,7 @@ from typing import Any
 
 from celery.app.task import Task
 from celery.utils.time import get_exponential_backoff_interval
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 
 from ... import conf
 from . import emails
@@ -74,6 +74,15 @@ def deliver_with_retries(
             attempt += 1
 
 
+def _postpone(*, entry_no: int, seconds: float) -> None:
+    """The entry's next try is due in `seconds`; when the database is what failed, the retry
+    goes ahead all the same (the sweep may queue one more task: the claim sends once)."""
+    try:
+        emails.postpone_delivery(entry_no=entry_no, seconds=seconds)
+    except DatabaseError:
+        logger.warning("Could not postpone the e-mail of interaction log entry %s", entry_no, exc_info=True)
+
+
 def deliver_entry_email(*, task: Task, entry_no: int) -> str:
     """Deliver the stored e-mail of log entry `entry_no`. Returns "sent", "skipped" (not
     waiting for delivery any more) or "error" (given up; the entry says why)."""
@@ -87,7 +96,7 @@ def deliver_entry_email(*, task: Task, entry_no: int) -> str:
         send=lambda: emails.deliver_recorded_email(entry_no=entry_no),
         give_up=give_up,
         # The sweep leaves an e-mail waiting for its retry alone until the retry is due.
-        before_retry=lambda countdown: emails.postpone_delivery(entry_no=entry_no, seconds=countdown),
+        before_retry=lambda countdown: _postpone(entry_no=entry_no, seconds=countdown),
     )
     if sent is None:
         return "error"
