@@ -376,7 +376,6 @@ def test_a_dead_workers_purge_shows_stalled_and_is_taken_over_by_the_sweep(worke
 
     first_worker.kill()  # SIGKILL
     first_worker.wait(timeout=10)
-    assert "deleted so far" in progress_fragment(client, progress_url)  # it was running a moment ago
     stalled = wait_until(
         lambda: "stopped answering" in (fragment := progress_fragment(client, progress_url)) and fragment,
         what="the page shows the purge stalled",
