@@ -112,7 +112,7 @@ LOGOUT_REDIRECT_URL = "login"
 # with several processes, set CACHE_URL to a shared cache (Redis).
 LOGIN_THROTTLE_ATTEMPTS = env.int("LOGIN_THROTTLE_ATTEMPTS", default=5)
 LOGIN_THROTTLE_IP_ATTEMPTS = env.int("LOGIN_THROTTLE_IP_ATTEMPTS", default=20)
-LOGIN_THROTTLE_SECONDS = env.int("LOGIN_THROTTLE_SECONDS", default=900)
+LOGIN_THROTTLE_SECONDS = env.int("LOGIN_THROTTLE_SECONDS", default=600)
 # Behind a reverse proxy that appends the client's address to X-Forwarded-For.
 LOGIN_THROTTLE_FORWARDED_FOR = env.bool("LOGIN_THROTTLE_FORWARDED_FOR", default=False)
 
@@ -166,8 +166,25 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis broker: a task taken by a worker that died (acks_late) is delivered again after
-# this many seconds. Longer than any task run: the purge re-queues itself well before.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# this many seconds, so a crash is recovered in minutes. Longer than any task run: a purge
+# run stops and re-queues the rest after INTERACTIONS_PURGE_SOFT_TIME_LIMIT (240 s; the
+# worker's hard limit is 120 s more), and a task delivered twice is harmless (the purge is
+# idempotent under its lock, an e-mail is claimed before it is sent).
+# A Redis that cannot be reached fails fast: pages answer at once and the recovery sweep
+# queues again what waits in the database (interactions.tasks.recover_queued_work).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "socket_connect_timeout": 1,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# The result backend (Redis too by default) is never asked by a page: tasks are queued with
+# ignore_result, progress is kept in the database. Where it is used, it gives up quickly.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+}
 
 # The interactions module's settings (INTERACTIONS_*): their defaults, types and meanings
 # are in interactions/conf.py. The environment overrides them here, each only when set.
@@ -184,24 +201,38 @@ for _name, _read in {
     "INTERACTIONS_EMAIL_MAX_RETRIES": env.int,
     "INTERACTIONS_EMAIL_RETRY_BACKOFF": env.float,
     "INTERACTIONS_EMAIL_QUEUE": env.str,
+    "INTERACTIONS_EMAIL_REQUEUE_AFTER": env.int,
+    "INTERACTIONS_EMAIL_SENDING_TIMEOUT": env.int,
+    "INTERACTIONS_RECOVERY_INTERVAL": env.int,
 }.items():
     if _name in env.ENVIRON:
         globals()[_name] = _read(_name)
 
 # The nightly purge of canceled interaction log entries (celery beat), for entries canceled
 # more than INTERACTIONS_PURGE_AFTER_DAYS days ago; unset: no schedule.
+# The recovery sweep (every INTERACTIONS_RECOVERY_INTERVAL seconds, on the e-mail queue):
+# e-mails and purges waiting in the database for a task that never came are queued again.
 _purge_after_days = env.int("INTERACTIONS_PURGE_AFTER_DAYS", default=None)
+if "interactions" in INSTALLED_APPS:
+    _email_queue = env("INTERACTIONS_EMAIL_QUEUE", default=None)
+    _recovery_interval = env.int("INTERACTIONS_RECOVERY_INTERVAL", default=60)
+    CELERY_BEAT_SCHEDULE = {
+        "recover-queued-work": {
+            "task": "interactions.tasks.recover_queued_work",
+            "schedule": float(_recovery_interval),
+            # A sweep still queued when the next one is due is dropped.
+            "options": {"expires": _recovery_interval, **({"queue": _email_queue} if _email_queue else {})},
+        }
+    }
 if _purge_after_days is not None and "interactions" in INSTALLED_APPS:
     from celery.schedules import crontab
 
     _purge_queue = env("INTERACTIONS_PURGE_QUEUE", default=None)
-    CELERY_BEAT_SCHEDULE = {
-        "purge-canceled-interactions": {
-            "task": "interactions.tasks.purge_canceled_interactions",
-            "schedule": crontab(hour=2, minute=30),
-            "kwargs": {"canceled_days_ago": _purge_after_days},
-            "options": {"queue": _purge_queue} if _purge_queue else {},
-        }
+    CELERY_BEAT_SCHEDULE["purge-canceled-interactions"] = {
+        "task": "interactions.tasks.purge_canceled_interactions",
+        "schedule": crontab(hour=2, minute=30),
+        "kwargs": {"canceled_days_ago": _purge_after_days},
+        "options": {"queue": _purge_queue} if _purge_queue else {},
     }
 
 # E-mail to contacts (interactions.tasks.deliver_email). EMAIL_URL chooses the backend:

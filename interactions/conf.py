@@ -165,11 +165,11 @@ class Settings:
     )
     PURGE_SOFT_TIME_LIMIT: Setting[int] = Setting(
         int,
-        default=600,
+        default=240,
         minimum=1,
         meaning="seconds a run of the purge task works before it stops between batches and "
         "re-queues the rest; the worker's soft and hard time limits are 60 and 120 seconds more "
-        "(read when the worker starts).",
+        "(read when the worker starts). Keep the hard limit below CELERY_VISIBILITY_TIMEOUT (600).",
     )
     PURGE_LOCK_TIMEOUT: Setting[int] = Setting(
         int,
@@ -211,6 +211,32 @@ class Settings:
         default=None,
         optional=True,
         meaning="the Celery queue of the e-mail tasks; unset: the default queue.",
+    )
+    EMAIL_REQUEUE_AFTER: Setting[int] = Setting(
+        int,
+        default=120,
+        minimum=1,
+        meaning='seconds an e-mail may wait "in progress" past its due time (queued, or its retry '
+        "due) before the recovery sweep queues its delivery again: the task queue was unreachable "
+        "or lost the task. Delivery claims the entry first, so a late original is never sent twice.",
+    )
+    EMAIL_SENDING_TIMEOUT: Setting[int] = Setting(
+        int,
+        default=300,
+        minimum=1,
+        meaning="seconds a task may take to hand an e-mail it claimed to the mail server; past it "
+        "(its worker died) the e-mail is taken over by a redelivered task or the recovery sweep. "
+        "Longer than the mail server's slowest answer (EMAIL_TIMEOUT).",
+    )
+
+    # --- Recovery (interactions.tasks.recover_queued_work) ---
+    RECOVERY_INTERVAL: Setting[int] = Setting(
+        int,
+        default=60,
+        minimum=1,
+        meaning="seconds between two runs of the recovery sweep (celery beat; also when a worker "
+        "starts), which queues again the e-mails still waiting and takes over stalled purges "
+        "(read when celery beat starts).",
     )
 
 

@@ -8,12 +8,16 @@ queued messages refer to them.
   or the broker went away); services/purge/runs.py.
 - deliver_email, deliver_unrecorded_email: send what the e-mail services recorded, with
   retries and backoff; services/communication/delivery.py.
+- recover_queued_work: the recovery sweep (celery beat, and when a worker starts): queues
+  again the e-mails and purges that wait in the database for a task that never came;
+  services/recovery.py.
 """
 
 import base64
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from . import conf
 
@@ -44,13 +48,15 @@ def purge_canceled_interactions(
     canceled_days_ago: int | None = None,
     user_id: int | None = None,
     deleted_before: int = 0,
+    purge_id: str | None = None,
 ) -> dict[str, Any]:
     """Delete canceled interaction log entries; see the purge service for the parameters.
 
     `filters`: a PurgeFilter as a dict (JSON). `canceled_days_ago`: only entries canceled
     more than that many days ago (the nightly schedule). `user_id`: whose permission the
-    service checks. `deleted_before`: what earlier runs of the same purge deleted (a
-    re-queued run reports the whole purge).
+    service checks. `purge_id`: the purge this run belongs to (its progress row; default:
+    this task's id). `deleted_before`: what a purge without a row had deleted (messages
+    queued by earlier versions).
     Returns {"deleted", "total", "dry_run", "archive_path", "continued_as"}; a run that
     stopped early names the task that goes on in "continued_as".
     """
@@ -65,6 +71,7 @@ def purge_canceled_interactions(
         canceled_days_ago=canceled_days_ago,
         user_id=user_id,
         deleted_before=deleted_before,
+        purge_id=purge_id,
     )
 
 
@@ -97,3 +104,24 @@ def deliver_unrecorded_email(self, message: str) -> str:
     from .services.communication.delivery import deliver_unrecorded
 
     return deliver_unrecorded(task=self, raw=base64.b64decode(message))
+
+
+# --- Recovery ----------------------------------------------------------------------------
+
+RECOVER_TASK = "interactions.tasks.recover_queued_work"
+
+
+@shared_task(name=RECOVER_TASK, ignore_result=True)
+def recover_queued_work() -> dict[str, Any]:
+    """Queue again the e-mails and purges that wait in the database for a task that never
+    came (the broker was down or lost it, a worker died)."""
+    from .services.recovery import recover_queued_work
+
+    return recover_queued_work()
+
+
+@worker_ready.connect
+def recover_when_a_worker_starts(sender, **kwargs) -> None:
+    """A worker that starts (after a crash, a deployment) sweeps once, on a queue it reads."""
+    queues = list(sender.app.amqp.queues.consume_from or ())
+    sender.app.send_task(RECOVER_TASK, ignore_result=True, retry=False, **({"queue": queues[0]} if queues else {}))

@@ -1,6 +1,7 @@
 from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
 from .log import InteractionComment, InteractionLogEntry
+from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
     LoggedSegment,
     SavedSegmentCriteria,
@@ -27,6 +28,8 @@ __all__ = [
     "InteractionTemplateLanguage",
     "InteractionTemplateSetup",
     "LoggedSegment",
+    "PurgeRun",
+    "PurgeRunState",
     "SavedSegmentCriteria",
     "Segment",
     "SegmentAction",

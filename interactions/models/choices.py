@@ -34,5 +34,8 @@ class Evaluation(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     BLANK = "", _("(none)")
+    # Queued: waiting for a task to take it (services/communication/delivery.py).
     IN_PROGRESS = "in_progress", _("In progress")
+    # Claimed by the one task that sends it (a conditional UPDATE from "in progress").
+    SENDING = "sending", _("Sending")
     ERROR = "error", _("Error")

@@ -135,6 +135,9 @@ class InteractionLogEntry(models.Model):
     attempt_failed = models.BooleanField(_("attempt failed"), default=False)
     delivery_status = models.CharField(_("delivery status"), max_length=15, choices=DeliveryStatus.choices, blank=True)
     delivery_error = models.TextField(_("delivery error"), blank=True)
+    # While the e-mail waits ("in progress") or is being sent ("sending"): when that should be
+    # over. Past it (and a grace period), the recovery sweep queues its delivery again.
+    delivery_due_at = models.DateTimeField(_("delivery due at"), null=True, blank=True, editable=False)
     canceled = models.BooleanField(_("canceled"), default=False)
     canceled_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -205,6 +208,12 @@ class InteractionLogEntry(models.Model):
             models.Index(fields=["entry_no"], name="log_canceled_idx", condition=Q(canceled=True)),
             models.Index(fields=["user", "-created_at"], name="log_postponed_idx", condition=Q(postponed=True)),
             models.Index(fields=["attachment"], name="log_attachment_idx", condition=Q(attachment__isnull=False)),
+            # The e-mails waiting for delivery, for the recovery sweep (a handful of rows).
+            models.Index(
+                fields=["delivery_due_at"],
+                name="log_delivery_pending_idx",
+                condition=Q(delivery_status__in=["in_progress", "sending"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

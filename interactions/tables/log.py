@@ -197,7 +197,7 @@ class InteractionLogTable(tables.Table):
             badges.append(format_html('<span class="badge text-bg-warning">{}</span>', _("Failed")))
         if record.delivery_status == DeliveryStatus.ERROR:
             badges.append(format_html('<span class="badge text-bg-danger">{}</span>', _("Delivery error")))
-        elif record.delivery_status == DeliveryStatus.IN_PROGRESS:
+        elif record.delivery_status in (DeliveryStatus.IN_PROGRESS, DeliveryStatus.SENDING):
             badges.append(format_html('<span class="badge text-bg-info">{}</span>', _("Sending")))
         if record.attachment_id:
             badges.append(

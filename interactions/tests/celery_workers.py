@@ -49,7 +49,11 @@ class Workers:
         self.media_root = media_root
         self.processes: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, **environment: str) -> subprocess.Popen:
+    def start(
+        self, *, pool: str = "solo", concurrency: int = 1, arguments: tuple[str, ...] = (), **environment: str
+    ) -> subprocess.Popen:
+        """A worker on the test's queue; `pool` and `concurrency` as Celery's options,
+        `arguments` more of them (such as --beat), `environment` what its settings read."""
         name = f"{self.queue}-{len(self.processes)}"
         log = self.log_dir / f"{name}.log"
         env = {
@@ -64,9 +68,9 @@ class Workers:
         for inherited in ("REQUIRE_SERVICES", "CELERY_RESULT_BACKEND"):
             env.pop(inherited, None)
         command = [
-            sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool=solo", "--concurrency=1",
+            sys.executable, "-m", "celery", "-A", "crm", "worker", f"--pool={pool}", f"--concurrency={concurrency}",
             "-Q", self.queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
-            "--without-heartbeat", "--loglevel=INFO",
+            "--without-heartbeat", "--loglevel=INFO", *arguments,
         ]  # fmt: skip
         with log.open("wb") as output:
             process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)

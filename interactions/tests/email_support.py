@@ -83,3 +83,67 @@ class RefusingSmtpServer:
             self._stopped.set()
             self._thread.join(timeout=5)
             self._socket.close()
+
+
+class SmtpSink:
+    """An SMTP server that accepts every message and keeps it (`messages`: the raw bytes of
+    each), answering the end of each message only after `delay` seconds: a mail server
+    that is slow to confirm, so that two deliveries of the same e-mail would overlap."""
+
+    def __init__(self, *, delay: float = 0.0):
+        self.delay = delay
+        self.messages: list[bytes] = []
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen()
+        self._socket.settimeout(0.1)
+        self._stopped = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def port(self) -> int:
+        return self._socket.getsockname()[1]
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                connection, _address = self._socket.accept()
+            except TimeoutError:
+                continue
+            thread = threading.Thread(target=self._converse, args=(connection,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _converse(self, connection: socket.socket) -> None:
+        with connection, connection.makefile("rb") as lines:
+            connection.sendall(b"220 sink ESMTP\r\n")
+            for line in lines:
+                command = line.strip().upper()
+                if command.startswith((b"EHLO", b"HELO")):
+                    connection.sendall(b"250 sink\r\n")
+                elif command == b"DATA":
+                    connection.sendall(b"354 go ahead\r\n")
+                    body = []
+                    for data_line in lines:
+                        if data_line == b".\r\n":
+                            break
+                        body.append(data_line)
+                    self._stopped.wait(self.delay)  # slow to confirm
+                    self.messages.append(b"".join(body))
+                    connection.sendall(b"250 queued\r\n")
+                elif command == b"QUIT":
+                    connection.sendall(b"221 bye\r\n")
+                    return
+                else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                    connection.sendall(b"250 ok\r\n")
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator["SmtpSink"]:
+        thread = threading.Thread(target=self._serve, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            self._stopped.set()
+            thread.join(timeout=5)
+            self._socket.close()

@@ -27,6 +27,9 @@ NAMES = [
     "EMAIL_MAX_RETRIES",
     "EMAIL_RETRY_BACKOFF",
     "EMAIL_QUEUE",
+    "EMAIL_REQUEUE_AFTER",
+    "EMAIL_SENDING_TIMEOUT",
+    "RECOVERY_INTERVAL",
 ]
 
 
@@ -52,13 +55,18 @@ def test_without_overrides_the_defaults_are_in_force(no_overrides):
     assert conf.settings.PURGE_AFTER_DAYS is None
     assert conf.settings.PURGE_ARCHIVE_DIR is None
     assert conf.settings.PURGE_BATCH_SIZE == 5000
-    assert conf.settings.PURGE_SOFT_TIME_LIMIT == 600
+    # Recovered in minutes: a run re-queues itself after 4 minutes, well within the broker's
+    # visibility timeout (600 s), and a dead worker's purge is taken over after the lock's 5.
+    assert conf.settings.PURGE_SOFT_TIME_LIMIT == 240
     assert conf.settings.PURGE_LOCK_TIMEOUT == 300
     assert conf.settings.PURGE_BATCH_PAUSE == 0.0
     assert conf.settings.PURGE_QUEUE is None
     assert conf.settings.EMAIL_MAX_RETRIES == 3
     assert conf.settings.EMAIL_RETRY_BACKOFF == 60.0
     assert conf.settings.EMAIL_QUEUE is None
+    assert conf.settings.EMAIL_REQUEUE_AFTER == 120
+    assert conf.settings.EMAIL_SENDING_TIMEOUT == 300
+    assert conf.settings.RECOVERY_INTERVAL == 60
     for setting in conf.all_settings():
         assert getattr(conf.settings, setting.name) == setting.default
 

@@ -5,6 +5,7 @@ from the log entry; and nothing recorded, with the reason, without a template.
 Tasks run in this process here (tasks_in_process); test_email_worker.py runs them on a
 real worker with the Redis broker."""
 
+import datetime
 from email.utils import formataddr
 
 import pytest
@@ -13,6 +14,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.celery import app
 from crm.contacts.models import CorrespondenceType
@@ -202,6 +204,49 @@ def test_only_the_sender_and_sales_managers_may_resend(
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.parametrize("status", [DeliveryStatus.IN_PROGRESS, DeliveryStatus.SENDING])
+def test_resend_is_neither_offered_nor_accepted_while_the_email_is_queued_or_being_sent(
+    sales_client, sales_user, status, django_capture_on_commit_callbacks
+):
+    set_up_templates()
+    with django_capture_on_commit_callbacks(execute=False):
+        entry = email_services.send_email(
+            contact=PersonFactory(), subject="S", body="B", attachments=[], user=sales_user
+        ).entry
+    InteractionLogEntry.objects.filter(pk=entry.pk).update(delivery_status=status)
+    resend_url = reverse("interactions:entry-resend", args=[entry.pk])
+
+    assert resend_url not in sales_client.get(entry.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = sales_client.post(resend_url, follow=True)
+
+    assert f"The e-mail of interaction {entry.pk} is on its way" in response.content.decode()
+    assert queued == []  # no second delivery queued
+    assert InteractionLogEntry.objects.get(pk=entry.pk).delivery_status == status
+    assert mail.outbox == []
+
+
+def test_a_task_finds_the_email_claimed_by_another_and_sends_nothing(sales_user, django_capture_on_commit_callbacks):
+    set_up_templates()
+    with django_capture_on_commit_callbacks(execute=False):
+        entry = email_services.send_email(
+            contact=PersonFactory(), subject="S", body="B", attachments=[], user=sales_user
+        ).entry
+    # Another task claimed it a moment ago and is sending it.
+    assert email_services.claim_for_delivery(entry_no=entry.pk)
+
+    assert deliver_email.apply(args=[entry.pk]).get() == "skipped"
+    assert mail.outbox == []
+    # That task's worker died while sending: past INTERACTIONS_EMAIL_SENDING_TIMEOUT its
+    # claim is stale, and the next task (redelivered, or the sweep's) sends it.
+    InteractionLogEntry.objects.filter(pk=entry.pk).update(
+        delivery_due_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert deliver_email.apply(args=[entry.pk]).get() == "sent"
+    assert len(mail.outbox) == 1
+    assert InteractionLogEntry.objects.get(pk=entry.pk).delivery_status == DeliveryStatus.BLANK
+
+
 def test_a_task_delivered_twice_sends_once(sales_user, django_capture_on_commit_callbacks):
     set_up_templates()
     with django_capture_on_commit_callbacks(execute=True):
@@ -247,7 +292,7 @@ def broker_down():
 
 # Committed for real, as in production: the page learns whether the task could be queued.
 @pytest.mark.django_db(transaction=True)
-def test_when_the_broker_is_down_the_entry_waits_for_resend(client, broker_down):
+def test_when_the_broker_is_down_the_entry_waits_to_be_sent_when_it_is_back(client, broker_down):
     set_up_templates()
     # Permissions given directly: earlier transactional tests flushed the groups that a data
     # migration creates.
@@ -263,7 +308,9 @@ def test_when_the_broker_is_down_the_entry_waits_for_resend(client, broker_down)
     entry = InteractionLogEntry.objects.get()
     assert entry.delivery_status == DeliveryStatus.IN_PROGRESS  # kept, not lost
     page = client.get(response["Location"]).content.decode()
-    assert "The task queue cannot be reached" in page and "“Resend”" in page
+    assert "The task queue cannot be reached" in page and "is sent automatically when the queue is back" in page
+    # Not offered: a resend while it waits could deliver it twice.
+    assert reverse("interactions:entry-resend", args=[entry.pk]) not in page
     assert mail.outbox == []
 
 

@@ -16,9 +16,10 @@ from django.urls import reverse
 
 from crm.celery import app
 from interactions.models import DeliveryStatus, InteractionLogEntry
+from interactions.tasks import deliver_email
 
 from .celery_workers import Workers, wait_until
-from .email_support import closed_port, set_up_templates
+from .email_support import SmtpSink, closed_port, set_up_templates
 from .factories import PersonFactory, UserFactory
 
 # Workers see only committed rows, hence transactional tests.
@@ -122,3 +123,77 @@ def test_a_worker_retries_records_the_error_and_resend_delivers(email_workers, t
     wait_until(lambda: delivery_of(entry) == ("", ""), what="the resent e-mail is delivered")
     [sent] = sent_files(mail_dir)
     assert "Subject: Invoice copy" in sent
+
+
+# --- Two processes, one e-mail ------------------------------------------------------------
+
+
+def two_process_worker(email_workers, sink: SmtpSink):
+    """A worker running two processes at once, whose mail server is slow to confirm each
+    message (so two deliveries of one e-mail would overlap)."""
+    return email_workers.start(pool="prefork", concurrency=2, EMAIL_URL=f"smtp://127.0.0.1:{sink.port}")
+
+
+def worker_is_idle(workers: Workers) -> bool:
+    """Every delivery task the worker received has finished (and one at least)."""
+    lines = [line for line in workers.logs().splitlines() if "Task interactions.tasks.deliver_email[" in line]
+    received = sum(line.endswith("] received") for line in lines)
+    succeeded = sum("] succeeded in" in line for line in lines)
+    return succeeded >= 1 and received == succeeded
+
+
+def failed_email(client: Client, subject: str) -> InteractionLogEntry:
+    """An e-mail recorded by the page whose delivery failed (the mail server refused it)."""
+    contact = PersonFactory(email="anna@example.com")
+    with_queue_paused = app.conf.task_always_eager
+    app.conf.task_always_eager = True  # recorded (and sent) in this process, without the worker...
+    try:
+        client.post(
+            f"/interactions/email/new/?contact={contact.number}",
+            {"action": "send", "address": contact.email, "subject": subject, "body": "Dear Anna"},
+        )
+    finally:
+        app.conf.task_always_eager = with_queue_paused
+    entry = InteractionLogEntry.objects.get(subject=subject)
+    # ...then shown as refused by the mail server.
+    InteractionLogEntry.objects.filter(pk=entry.pk).update(
+        delivery_status=DeliveryStatus.ERROR, delivery_error="421 try later"
+    )
+    return entry
+
+
+def test_three_resend_clicks_on_a_two_process_worker_deliver_the_email_once(email_workers, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # this process sends nothing
+    set_up_templates()
+    client = sender_client()
+    entry = failed_email(client, "Invoice copy")
+    mail.outbox.clear()
+    with SmtpSink(delay=1.0).running() as sink:
+        two_process_worker(email_workers, sink)
+        resend_url = reverse("interactions:entry-resend", args=[entry.pk])
+
+        answers = [client.post(resend_url, follow=True).content.decode() for _click in range(3)]
+
+        wait_until(lambda: delivery_of(entry) == ("", ""), what="the resent e-mail is delivered")
+        wait_until(lambda: worker_is_idle(email_workers), what="the worker has finished every task it received")
+        assert len(sink.messages) == 1
+        assert mail.outbox == []
+        assert "is being sent again" in answers[0]
+        assert all("is on its way" in answer for answer in answers[1:])
+
+
+def test_two_tasks_for_one_email_on_a_two_process_worker_deliver_it_once(email_workers):
+    """What a task delivered again, a sweep's and the original in flight at once look like."""
+    set_up_templates()
+    client = sender_client()
+    entry = failed_email(client, "Price list")
+    InteractionLogEntry.objects.filter(pk=entry.pk).update(delivery_status=DeliveryStatus.IN_PROGRESS)
+    with SmtpSink(delay=1.0).running() as sink:
+        two_process_worker(email_workers, sink)
+
+        tasks = [deliver_email.apply_async(args=[entry.pk], queue=email_workers.queue) for _task in range(2)]
+
+        outcomes = sorted(task.get(timeout=60) for task in tasks)
+        assert outcomes == ["sent", "skipped"]
+        assert len(sink.messages) == 1
+        assert delivery_of(entry) == ("", "")

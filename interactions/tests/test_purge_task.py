@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,8 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from interactions.models import InteractionComment, InteractionLogEntry
-from interactions.services.purge.runs import PURGE_LOCK_NAME, purge_progress
+from interactions.models import InteractionComment, InteractionLogEntry, PurgeRun
+from interactions.services.purge.runs import PURGE_LOCK_NAME, RunControl, purge_progress, run_purge
 from interactions.tasks import purge_canceled_interactions as purge_task
 
 from .celery_workers import WAIT_SECONDS, Workers, wait_until
@@ -130,7 +131,10 @@ def test_the_nightly_schedule_exists_only_when_the_setting_is_set():
     assert "'task': 'interactions.tasks.purge_canceled_interactions'" in scheduled
     assert "'kwargs': {'canceled_days_ago': 90}" in scheduled
     assert "<crontab: 30 2 * * * (m/h/dM/MY/d)>" in scheduled
-    assert beat_schedule_in_a_new_process(without) == "None"
+    unscheduled = beat_schedule_in_a_new_process(without)
+    assert "purge-canceled-interactions" not in unscheduled
+    # The recovery sweep is always scheduled.
+    assert "'task': 'interactions.tasks.recover_queued_work'" in unscheduled
 
 
 # --- On real workers -------------------------------------------------------------------------
@@ -289,9 +293,109 @@ def test_a_purge_completes_on_another_worker_when_its_worker_is_killed(workers):
     workers.start(INTERACTIONS_PURGE_LOCK_TIMEOUT="2")
 
     outcome = result.get(timeout=WAIT_SECONDS)
-    # The whole purge is reported, what the dead worker deleted included. Its last report
-    # can lag one batch behind, if it died between a batch's commit and that report.
-    assert 3000 - 50 <= outcome["deleted"] <= 3000
+    # The whole purge is reported, what the dead worker deleted included, exactly: each
+    # batch counted what it deleted in its own transaction.
+    assert outcome["deleted"] == 3000
+    assert purge_progress(result.id).deleted == 3000
     assert canceled_left() == 0
     assert set(InteractionLogEntry.objects.values_list("entry_no", flat=True)) == kept
     assert InteractionComment.objects.count() == kept_comments
+
+
+# --- The count and the state after a crash -------------------------------------------------
+
+
+class WorkerDied(BaseException):
+    """The worker's process ending at that very point (nothing after it runs)."""
+
+
+@pytest.mark.django_db
+@pytest.mark.redis
+def test_a_crash_between_a_batchs_commit_and_its_progress_report_still_counts_exactly(redis_broker, monkeypatch):
+    """The purge task delivered again after its worker died between a batch's commit and the
+    progress report that followed it: the purge's count is what the database deleted."""
+    redis.Redis.from_url(redis_broker).delete(PURGE_LOCK_NAME)
+    canceled, kept = many_entries(110, canceled_every=11)  # 100 canceled
+    batches = []
+    report_after_commit = RunControl.on_batch
+
+    def on_batch(control, deleted, total):
+        batches.append(deleted)
+        if len(batches) == 3:
+            raise WorkerDied  # the third batch has committed; its report never happens
+        report_after_commit(control, deleted, total)
+
+    monkeypatch.setattr(RunControl, "on_batch", on_batch)
+    task_id = str(uuid.uuid4())
+
+    def deliver():
+        """The task as a worker runs it (not eagerly: progress, lock, redelivery)."""
+        purge_task.push_request(id=task_id, is_eager=False, kwargs={"batch_size": 10}, retries=0, delivery_info={})
+        try:
+            return run_purge(task=purge_task, batch_size=10)
+        finally:
+            purge_task.pop_request()
+
+    with pytest.raises(WorkerDied):
+        deliver()
+    assert canceled_left() == 70  # three batches committed
+    outcome = deliver()  # delivered again (acks_late)
+
+    assert canceled_left() == 0
+    assert outcome["deleted"] == 100
+    assert purge_progress(task_id).deleted == 100
+    assert set(InteractionLogEntry.objects.values_list("entry_no", flat=True)) == kept
+
+
+def progress_fragment(client: Client, url: str) -> str:
+    return client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql
+@pytest.mark.redis
+def test_a_dead_workers_purge_shows_stalled_and_is_taken_over_by_the_sweep(workers, settings, tmp_path):
+    """No redelivery here (a visibility timeout of an hour): the page says the purge stalled
+    instead of "running" forever, and the recovery sweep of celery beat takes it over."""
+    environment = {
+        "INTERACTIONS_PURGE_BATCH_SIZE": "10",
+        "INTERACTIONS_PURGE_BATCH_PAUSE": "0.1",
+        "INTERACTIONS_PURGE_LOCK_TIMEOUT": "2",
+        "INTERACTIONS_PURGE_QUEUE": workers.queue,
+        "CELERY_VISIBILITY_TIMEOUT": "3600",
+    }
+    first_worker = workers.start(**environment)
+    settings.INTERACTIONS_PURGE_QUEUE = workers.queue
+    canceled, kept = many_entries(660, canceled_every=11)  # 600 canceled
+    manager = UserFactory()
+    manager.user_permissions.add(Permission.objects.get(codename="purge_interactionlogentry"))
+    client = Client()
+    client.force_login(manager)
+    progress_url = client.post("/interactions/purge/", {})["Location"]
+    wait_until(lambda: canceled_left() <= 550, what="the purge is under way")
+
+    first_worker.kill()  # SIGKILL
+    first_worker.wait(timeout=10)
+    stalled = wait_until(
+        lambda: "stopped answering" in (fragment := progress_fragment(client, progress_url)) and fragment,
+        what="the page shows the purge stalled",
+    )
+    assert "deleted so far" not in stalled and 'hx-trigger="every 1s"' in stalled  # still followed
+    left_by_the_dead_worker = canceled_left()
+    assert 0 < left_by_the_dead_worker < 600
+
+    workers.start(
+        arguments=("--beat", f"--schedule={tmp_path / 'beat-schedule'}"),
+        INTERACTIONS_RECOVERY_INTERVAL="1",
+        INTERACTIONS_EMAIL_QUEUE=workers.queue,
+        **environment,
+    )
+    wait_until(
+        lambda: "600 interaction log entries have been deleted." in progress_fragment(client, progress_url),
+        what="the purge is taken over and completes",
+        seconds=90,
+    )
+    assert canceled_left() == 0
+    assert set(InteractionLogEntry.objects.values_list("entry_no", flat=True)) == kept
+    run = PurgeRun.objects.get()
+    assert (run.state, run.deleted) == ("done", 600) and run.takeovers >= 1

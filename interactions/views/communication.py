@@ -60,10 +60,10 @@ def _queue_unavailable_message(entries) -> str:
             "it cannot be resent: please send it again later."
         )
     return ngettext(
-        "The task queue cannot be reached: the e-mail waits in interaction %(numbers)s, shown as in progress. "
-        "Deliver it later with “Resend” on that interaction.",
-        "The task queue cannot be reached: the e-mails wait in interactions %(numbers)s, shown as in progress. "
-        "Deliver them later with “Resend” on those interactions.",
+        "The task queue cannot be reached: the e-mail waits in interaction %(numbers)s, shown as in progress, "
+        "and is sent automatically when the queue is back.",
+        "The task queue cannot be reached: the e-mails wait in interactions %(numbers)s, shown as in progress, "
+        "and are sent automatically when the queue is back.",
         len(entries),
     ) % {"numbers": numbers}
 
@@ -200,7 +200,7 @@ def _render_email(request, form: EmailForm, *, contact: Contact, reply_to_entry)
 @require_POST
 @permission_required(RECORD, raise_exception=True)
 def entry_resend(request, entry_no: int):
-    """Deliver an interaction's e-mail again (its delivery failed, or never got queued)."""
+    """Deliver an interaction's e-mail again (its delivery failed)."""
     entry = get_object_or_404(InteractionLogEntry, entry_no=entry_no)
     if not may_act_on_entry(user=request.user, entry=entry):
         messages.error(request, _("Only the user who sent this e-mail and sales managers can resend it."))
@@ -209,6 +209,12 @@ def entry_resend(request, entry_no: int):
         ticket = email_services.resend_email(entry=entry, user=request.user)
     except PermissionDenied as refused:
         messages.error(request, str(refused))
+    except email_services.EmailDeliveryUnderWay:
+        messages.info(
+            request,
+            _("The e-mail of interaction %(number)s is on its way; it can be resent only if its delivery fails.")
+            % {"number": entry.entry_no},
+        )
     except email_services.EmailNotResendable:
         messages.info(
             request,

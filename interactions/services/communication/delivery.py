@@ -11,10 +11,12 @@ message through Django's e-mail backend and reports back through the e-mail serv
   is free meanwhile), in-process (no broker) at once, as there is no worker to come back.
 - After the last try, or at once for a permanent refusal (a 5xx answer, nothing to send),
   the entry shows "error" with the reason; "resend" starts over.
-- Only an entry still "in progress" is sent, and every change of its status is one UPDATE
-  conditioned on the status it changes: a task delivered twice (acks_late, its worker
-  died) sends once when it had finished, at least once when it had not, and a late task
-  never overwrites a resend.
+- A task sends only after claiming the entry ("in progress" -> "sending", one conditional
+  UPDATE), and every change of its status is one UPDATE conditioned on the status it
+  changes: of two tasks for one entry (resend clicks, a redelivered task, the recovery
+  sweep's) only one sends; a task whose worker died while sending leaves a claim that goes
+  stale after INTERACTIONS_EMAIL_SENDING_TIMEOUT, so it is sent at least once, never lost,
+  and a late task never overwrites a resend.
 """
 
 import logging
@@ -24,7 +26,7 @@ from typing import Any
 
 from celery.app.task import Task
 from celery.utils.time import get_exponential_backoff_interval
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError
 
 from ... import conf
 from . import emails
@@ -42,9 +44,16 @@ def retry_countdown(retries: int) -> float:
     )
 
 
-def deliver_with_retries(*, task: Task, send: Callable[[], Any], give_up: Callable[[BaseException], None]) -> Any:
+def deliver_with_retries(
+    *,
+    task: Task,
+    send: Callable[[], Any],
+    give_up: Callable[[BaseException], None],
+    before_retry: Callable[[float], None] | None = None,
+) -> Any:
     """`send()`, tried again with exponential backoff while the failure may pass; after
     the last try, or at once for a permanent one, `give_up(failure)` and None.
+    `before_retry(countdown)` is told when the next try is due.
 
     `task` is the bound Celery task that delivers: on a worker a retry is the task's
     (raised as its Retry), in-process it is tried again at once."""
@@ -57,9 +66,21 @@ def deliver_with_retries(*, task: Task, send: Callable[[], Any], give_up: Callab
                 give_up(failure)
                 return None
             if not task.request.is_eager:
-                raise task.retry(exc=failure, countdown=retry_countdown(attempt)) from failure
+                countdown = retry_countdown(attempt)
+                if before_retry is not None:
+                    before_retry(countdown)
+                raise task.retry(exc=failure, countdown=countdown) from failure
             # In-process (no broker) there is no worker to come back later: try again now.
             attempt += 1
+
+
+def _postpone(*, entry_no: int, seconds: float) -> None:
+    """The entry's next try is due in `seconds`; when the database is what failed, the retry
+    goes ahead all the same (the sweep may queue one more task: the claim sends once)."""
+    try:
+        emails.postpone_delivery(entry_no=entry_no, seconds=seconds)
+    except DatabaseError:
+        logger.warning("Could not postpone the e-mail of interaction log entry %s", entry_no, exc_info=True)
 
 
 def deliver_entry_email(*, task: Task, entry_no: int) -> str:
@@ -71,7 +92,11 @@ def deliver_entry_email(*, task: Task, entry_no: int) -> str:
         logger.warning("E-mail of interaction log entry %s not delivered: %s", entry_no, failure)
 
     sent = deliver_with_retries(
-        task=task, send=lambda: emails.deliver_recorded_email(entry_no=entry_no), give_up=give_up
+        task=task,
+        send=lambda: emails.deliver_recorded_email(entry_no=entry_no),
+        give_up=give_up,
+        # The sweep leaves an e-mail waiting for its retry alone until the retry is due.
+        before_retry=lambda countdown: _postpone(entry_no=entry_no, seconds=countdown),
     )
     if sent is None:
         return "error"

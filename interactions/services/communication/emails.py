@@ -4,11 +4,18 @@
 "in progress" and the message as it will go out (an .eml file, the entry's attachment), and
 queues `interactions.tasks.deliver_email` (by its name) when that transaction commits, so a
 worker never looks for an entry that is not there yet. The task (its steps and retries are
-in delivery.py) sends the stored message through Django's e-mail backend; when the backend
-accepts it the status is cleared, when it keeps refusing it the status becomes "error" with
-the reason, and `resend_email` tries again with the very same message. Every change of
-status is one UPDATE conditioned on the status it changes, so a late task, a resend and a
-redelivered task cannot overwrite each other.
+in delivery.py) first claims the entry ("in progress" -> "sending", one conditional UPDATE:
+of two tasks for the same entry only one gets it), then sends the stored message through
+Django's e-mail backend; when the backend accepts it the status is cleared, when it keeps
+refusing it the status becomes "error" with the reason, and `resend_email` (only then)
+tries again with the very same message. Every change of status is one UPDATE conditioned
+on the status it changes, so a late task, a resend and a redelivered task cannot overwrite
+each other.
+
+The database is the queue of record: an entry "in progress" whose delivery is overdue (the
+task queue was unreachable, or lost the task) is queued again by the recovery sweep
+(`requeue_overdue_emails`, run by celery beat and when a worker starts), so nothing waits
+for someone to press a button.
 
 Without a template in the setup the e-mail still goes out, by the same task, and nothing is
 recorded: the caller is told why.
@@ -16,6 +23,7 @@ recorded: the caller is told why.
 
 import base64
 import dataclasses
+import datetime
 import logging
 import mimetypes
 import smtplib
@@ -30,6 +38,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -209,7 +218,8 @@ def store_message(*, raw: bytes, contact: Contact, prefix: str = "email") -> Att
 class DeliveryTicket:
     """Whether a message was handed to the task queue: None until the transaction that
     recorded it commits (the task is queued then), then True, or False when the broker
-    could not be reached (the entry stays "in progress"; "resend" queues it again)."""
+    could not be reached (the entry stays "in progress"; the recovery sweep queues it again
+    when the broker is back)."""
 
     def __init__(self) -> None:
         self.queued: bool | None = None
@@ -238,8 +248,10 @@ def _queue_now(*, entry_no: int | None, raw: bytes | None) -> bool:
                 args=[base64.b64encode(raw).decode("ascii")],
                 queue=conf.settings.EMAIL_QUEUE,
             )
-    except BROKER_UNREACHABLE:
-        logger.exception("The task queue is unreachable; e-mail of entry %s waits for a resend", entry_no)
+    except BROKER_UNREACHABLE as unreachable:
+        logger.warning(
+            "The task queue is unreachable (%s); e-mail of entry %s waits for the sweep", unreachable, entry_no
+        )
         return False
     return True
 
@@ -341,6 +353,7 @@ def send_email(
             subject=subject,
             attachment=attachment,
             delivery_status=DeliveryStatus.IN_PROGRESS,
+            delivery_due_at=timezone.now(),
         )
         entry.save(force_insert=True)
         ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
@@ -351,32 +364,77 @@ class EmailNotResendable(Exception):
     """The entry's e-mail was delivered meanwhile, or the entry records no e-mail."""
 
 
+class EmailDeliveryUnderWay(EmailNotResendable):
+    """The entry's e-mail is queued or being sent: resending now could deliver it twice."""
+
+
+# Waiting for a task, or claimed by one.
+PENDING_STATUSES = (DeliveryStatus.IN_PROGRESS, DeliveryStatus.SENDING)
+
+
 def can_resend(entry: InteractionLogEntry) -> bool:
-    """An e-mail whose delivery failed, or is still under way (its queuing may have failed)."""
-    return (
-        entry.delivery_status in (DeliveryStatus.ERROR, DeliveryStatus.IN_PROGRESS)
-        and entry.attachment_id is not None
-        and not entry.canceled
-    )
+    """An e-mail whose delivery failed. Not one still queued or being sent: that one is on
+    its way (the recovery sweep queues it again if its task was lost)."""
+    return entry.delivery_status == DeliveryStatus.ERROR and entry.attachment_id is not None and not entry.canceled
 
 
 def resend_email(*, entry: InteractionLogEntry, user) -> DeliveryTicket:
-    """Deliver the entry's stored e-mail again. The entry's user and sales managers may;
-    raises EmailNotResendable when there is nothing to resend."""
+    """Deliver the entry's stored e-mail again after its delivery failed. The entry's user
+    and sales managers may; raises EmailDeliveryUnderWay while it is queued or being sent,
+    EmailNotResendable when there is nothing to resend."""
     require_permission(user, RECORD)
     require_may_act_on_entry(user=user, entry=entry)
     with transaction.atomic():
-        # The status condition is part of the UPDATE: an e-mail delivered a moment ago is
-        # not sent a second time.
+        # The status condition is part of the UPDATE: of several clicks only one finds the
+        # e-mail failed, and an e-mail on its way or delivered a moment ago is not sent again.
         changed = InteractionLogEntry.objects.filter(
             entry_no=entry.entry_no,
-            delivery_status__in=[DeliveryStatus.ERROR, DeliveryStatus.IN_PROGRESS],
+            delivery_status=DeliveryStatus.ERROR,
             attachment__content_type=EML_CONTENT_TYPE,
             canceled=False,
-        ).update(delivery_status=DeliveryStatus.IN_PROGRESS, delivery_error="")
+        ).update(delivery_status=DeliveryStatus.IN_PROGRESS, delivery_error="", delivery_due_at=timezone.now())
         if not changed:
-            raise EmailNotResendable(entry.entry_no)
+            pending = InteractionLogEntry.objects.filter(
+                entry_no=entry.entry_no, delivery_status__in=PENDING_STATUSES
+            ).exists()
+            raise (EmailDeliveryUnderWay if pending else EmailNotResendable)(entry.entry_no)
         return queue_delivery_on_commit(entry_no=entry.entry_no)
+
+
+def requeue_overdue_emails(*, now: datetime.datetime | None = None) -> list[int]:
+    """Queue again the delivery of every e-mail still waiting past its due time and the
+    grace period INTERACTIONS_EMAIL_REQUEUE_AFTER: queued while the task queue could not be
+    reached, its task lost, its retry lost, or claimed by a worker that died while sending.
+    Returns the entry numbers queued. Stops at the first failure to queue (the queue is
+    still down: the next sweep tries again). A task that turns up after all finds the entry
+    claimed or delivered and sends nothing."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=conf.settings.EMAIL_REQUEUE_AFTER)
+    overdue = (
+        InteractionLogEntry.objects.filter(delivery_status__in=PENDING_STATUSES, canceled=False)
+        .filter(Q(delivery_due_at__lt=cutoff) | Q(delivery_due_at__isnull=True))
+        .order_by("delivery_due_at", "entry_no")
+        .values_list("entry_no", flat=True)
+    )
+    queued = []
+    for entry_no in list(overdue[:1000]):
+        # Due again now: not queued a second time by the next sweep unless this one is lost
+        # too. A claim that went stale (its worker died) becomes "in progress" again.
+        InteractionLogEntry.objects.filter(
+            Q(delivery_due_at__lt=cutoff) | Q(delivery_due_at__isnull=True),
+            entry_no=entry_no,
+            delivery_status__in=PENDING_STATUSES,
+        ).update(delivery_status=DeliveryStatus.IN_PROGRESS, delivery_due_at=now)
+        if not _queue_now(entry_no=entry_no, raw=None):
+            # Not queued: due as it was, so the next sweep takes it again.
+            InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS).update(
+                delivery_due_at=cutoff - datetime.timedelta(seconds=1)
+            )
+            break
+        queued.append(entry_no)
+    if queued:
+        logger.info("Queued again the delivery of the e-mails of entries %s", queued)
+    return queued
 
 
 # --- Delivery (the task's work; delivery.py runs it with retries) ----------------------
@@ -416,32 +474,75 @@ def send_now(message: EmailMessage) -> None:
             raise UndeliverableEmail(_("The e-mail backend did not accept the message."))
 
 
-def deliver_recorded_email(*, entry_no: int) -> bool:
-    """Send entry `entry_no`'s stored e-mail and clear its delivery status. Returns False
-    when the entry is not waiting for delivery (delivered, failed for good, canceled or
-    deleted meanwhile): a task delivered twice sends once. Raises the backend's error."""
-    entry = (
-        InteractionLogEntry.objects.select_related("attachment")
-        .filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS, canceled=False)
-        .first()
+def claim_for_delivery(*, entry_no: int) -> bool:
+    """Claim entry `entry_no`'s e-mail for the task that calls: one conditional UPDATE from
+    "in progress" to "sending" (or of a claim gone stale: its worker died while sending, past
+    INTERACTIONS_EMAIL_SENDING_TIMEOUT). Committed at once (autocommit), so of two tasks for
+    the same entry, however close together, only one gets it."""
+    now = timezone.now()
+    return bool(
+        InteractionLogEntry.objects.filter(
+            Q(delivery_status=DeliveryStatus.IN_PROGRESS)
+            | Q(delivery_status=DeliveryStatus.SENDING, delivery_due_at__lt=now),
+            entry_no=entry_no,
+            canceled=False,
+        ).update(
+            delivery_status=DeliveryStatus.SENDING,
+            delivery_due_at=now + datetime.timedelta(seconds=conf.settings.EMAIL_SENDING_TIMEOUT),
+        )
     )
-    if entry is None:
+
+
+def release_claim(*, entry_no: int, retry_in: float = 0) -> bool:
+    """Give entry `entry_no`'s claimed e-mail back ("sending" -> "in progress"), due again in
+    `retry_in` seconds (a retry later; the sweep leaves it alone until then)."""
+    return bool(
+        InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.SENDING).update(
+            delivery_status=DeliveryStatus.IN_PROGRESS,
+            delivery_due_at=timezone.now() + datetime.timedelta(seconds=retry_in),
+        )
+    )
+
+
+def postpone_delivery(*, entry_no: int, seconds: float) -> bool:
+    """Entry `entry_no`'s e-mail, waiting for a retry, is due in `seconds`."""
+    return bool(
+        InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS).update(
+            delivery_due_at=timezone.now() + datetime.timedelta(seconds=seconds)
+        )
+    )
+
+
+def deliver_recorded_email(*, entry_no: int) -> bool:
+    """Claim entry `entry_no`'s stored e-mail, send it and clear its delivery status. Returns
+    False when the entry is not waiting for delivery (claimed by another task, delivered,
+    failed for good, canceled or deleted meanwhile): two tasks for one entry send once.
+    Raises the backend's error, the claim given back (a retry claims it again)."""
+    if not claim_for_delivery(entry_no=entry_no):
         return False
-    send_now(message_from_bytes(stored_message_bytes(entry)))
-    # A worker that dies between sending and this UPDATE gets the task again and sends
-    # again: at least once, as e-mail delivery is, never silently lost.
-    InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS).update(
-        delivery_status=DeliveryStatus.BLANK, delivery_error=""
+    try:
+        entry = InteractionLogEntry.objects.select_related("attachment").get(entry_no=entry_no)
+        send_now(message_from_bytes(stored_message_bytes(entry)))
+    except BaseException:
+        release_claim(entry_no=entry_no)
+        raise
+    # A worker that dies between sending and this UPDATE leaves the claim; it goes stale
+    # after INTERACTIONS_EMAIL_SENDING_TIMEOUT and the e-mail is sent again: at least once,
+    # as e-mail delivery is, never silently lost.
+    InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.SENDING).update(
+        delivery_status=DeliveryStatus.BLANK, delivery_error="", delivery_due_at=None
     )
     return True
 
 
 def record_delivery_failure(*, entry_no: int, reason: str) -> bool:
     """Mark entry `entry_no`'s e-mail as not delivered, with the reason. Only an e-mail still
-    in progress: one resent and delivered meanwhile keeps its blank status."""
+    on its way: one resent and delivered meanwhile keeps its blank status."""
     return bool(
-        InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status=DeliveryStatus.IN_PROGRESS).update(
-            delivery_status=DeliveryStatus.ERROR, delivery_error=reason[:DELIVERY_ERROR_MAX_LENGTH]
+        InteractionLogEntry.objects.filter(entry_no=entry_no, delivery_status__in=PENDING_STATUSES).update(
+            delivery_status=DeliveryStatus.ERROR,
+            delivery_error=reason[:DELIVERY_ERROR_MAX_LENGTH],
+            delivery_due_at=None,
         )
     )
 

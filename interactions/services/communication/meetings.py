@@ -220,6 +220,7 @@ def invite_to_meeting(*, contact: Contact, attendees: Sequence[Contact], meeting
                 subject=meeting.subject,
                 attachment=attachment,
                 delivery_status=DeliveryStatus.IN_PROGRESS,
+                delivery_due_at=timezone.now(),
                 # The meeting's salesperson is the organizer's, for every attendee.
                 salesperson=salesperson,
             )

@@ -122,6 +122,7 @@ def purge_canceled_interactions(
     user=None,
     on_batch: Callable[[int, int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    in_batch: Callable[[int], None] | None = None,
 ) -> int:
     """Delete the canceled entries that match `filters`; return how many were deleted.
 
@@ -131,7 +132,9 @@ def purge_canceled_interactions(
     to this JSON Lines file first. `on_batch(deleted_so_far, total)` is called after every
     batch; `should_stop()` is asked before every batch, and a true answer ends the purge
     there (the caller goes on later: a purge is idempotent). `user`: the person asking, whose
-    permission is checked; None for system callers.
+    permission is checked; None for system callers. `in_batch(deleted)` is called inside
+    each batch's transaction with the number of entries its DELETE removed (RETURNING), so
+    what it records commits with the batch or not at all.
     """
     require_permission(user, PURGE)
     filters = filters or PurgeFilter()
@@ -160,7 +163,7 @@ def purge_canceled_interactions(
             if not batch:
                 break
             last_entry_no = batch[-1]
-            deleted += _delete_batch(entry_numbers=batch, archive=archive)
+            deleted += _delete_batch(entry_numbers=batch, archive=archive, in_batch=in_batch)
             if on_batch is not None:
                 on_batch(deleted, total)
             if pause:
@@ -169,7 +172,9 @@ def purge_canceled_interactions(
     return deleted
 
 
-def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) -> int:
+def _delete_batch(
+    *, entry_numbers: list[int], archive: ArchiveWriter | None, in_batch: Callable[[int], None] | None = None
+) -> int:
     """Delete those of `entry_numbers` that are still canceled, in one short transaction."""
     entry_table = connection.ops.quote_name(InteractionLogEntry._meta.db_table)
     comment_table = connection.ops.quote_name(InteractionComment._meta.db_table)
@@ -227,6 +232,8 @@ def _delete_batch(*, entry_numbers: list[int], archive: ArchiveWriter | None) ->
                     archived_rows[entry_no], comments=comments_by_entry.get(entry_no, []), orphaned=orphaned
                 )
             archive.flush()
+        if in_batch is not None:
+            in_batch(len(gone))
     return len(gone)
 
 
