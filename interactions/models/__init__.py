@@ -4,6 +4,7 @@ from .log import InteractionComment, InteractionLogEntry
 from .segments import (
     LoggedSegment,
     SavedSegmentCriteria,
+    SavedSegmentCriteriaStep,
     Segment,
     SegmentAction,
     SegmentCriteriaStep,
@@ -28,6 +29,7 @@ __all__ = [
     "InteractionTemplateSetup",
     "LoggedSegment",
     "SavedSegmentCriteria",
+    "SavedSegmentCriteriaStep",
     "Segment",
     "SegmentAction",
     "SegmentCriteriaStep",
