@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import attachments, communication, log, purge, recording, segment_recipes, segments, setup, statistics
+from .views import (
+    attachments,
+    campaigns,
+    communication,
+    log,
+    purge,
+    recording,
+    segment_recipes,
+    segments,
+    setup,
+    statistics,
+)
 
 app_name = "interactions"
 urlpatterns: list = [
@@ -43,6 +54,11 @@ urlpatterns: list = [
     path("segments/<str:number>/reuse-criteria/", segment_recipes.reuse_criteria, name="segment-reuse-criteria"),
     path("segments/<str:number>/reuse-segment/", segment_recipes.reuse_segment, name="segment-reuse-segment"),
     path("segments/<str:number>/lines/remove/", segments.segment_lines_remove, name="segment-lines-remove"),
+    path(
+        "segments/<str:number>/lines/campaign-flags/",
+        campaigns.segment_lines_campaign_flags,
+        name="segment-lines-campaign-flags",
+    ),
     path("segments/<str:number>/lines/<int:pk>/", segments.segment_line_edit, name="segment-line-edit"),
     path("logged-segments/", segments.logged_segment_list, name="logged-segments"),
     path(
