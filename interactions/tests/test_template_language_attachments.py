@@ -9,9 +9,14 @@ from django.urls import reverse
 from interactions.models import Attachment, InteractionTemplateLanguage
 
 from .factories import InteractionTemplateFactory, InteractionTemplateLanguageFactory
-from .test_template_pages import administrator_client, language_rows, page_text, template_data  # noqa: F401
+from .test_template_pages import client_for, language_rows, page_text, template_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def administrator_client():
+    return client_for("Administrator")
 
 
 def edit_url(code):
