@@ -202,3 +202,28 @@ def test_saving_and_reusing_need_their_permissions(people, client):
                        {"saved": "X"}).status_code == 403  # fmt: skip
     assert client.post(reverse("interactions:segment-reuse-segment", args=[segment.number]),
                        {"logged_segment": "1"}).status_code == 403  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_criteria_saved_before_become_recipes_of_one_step():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("interactions", "0007_act_on_others_permission")],
+        [("interactions", "0008_saved_criteria_are_recipes")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old_apps = executor.loader.project_state(before).apps
+    old_apps.get_model("interactions", "SavedSegmentCriteria").objects.create(
+        code="LONDON", action="refine", criteria={"city": "London"}, options={"whole_companies": True}
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor.loader.build_graph()
+    MigrationExecutor(connection).migrate(executor.loader.graph.leaf_nodes())
+
+    saved = SavedSegmentCriteria.objects.get(code="LONDON")
+    assert list(saved.steps.values_list("step", "action", "criteria", "options")) == [
+        (1, "refine", {"city": "London"}, {"whole_companies": True})
+    ]
