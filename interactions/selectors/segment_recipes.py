@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
-from ..models import LoggedSegment, SavedSegmentCriteria, SavedSegmentCriteriaStep, SegmentAction
+from ..models import SavedSegmentCriteria, SegmentAction
 from .segments import SegmentCriteria, SegmentOptions
 
 
@@ -27,14 +27,5 @@ def describe_step(*, action: str, criteria: dict[str, Any], options: dict[str, A
 
 
 def saved_recipes() -> QuerySet[SavedSegmentCriteria]:
-    """Saved criteria with their number of steps and their steps (two queries in all)."""
-    return (
-        SavedSegmentCriteria.objects.annotate(step_count=Count("steps"))
-        .prefetch_related(Prefetch("steps", queryset=SavedSegmentCriteriaStep.objects.order_by("step")))
-        .order_by("code")
-    )
-
-
-def reusable_logged_segments() -> QuerySet[LoggedSegment]:
-    """Logged segments whose contacts can be reused, newest first."""
-    return LoggedSegment.objects.order_by("-id")
+    """Saved criteria with their number of steps, in one query."""
+    return SavedSegmentCriteria.objects.annotate(step_count=Count("steps")).order_by("code")
