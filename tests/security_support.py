@@ -102,7 +102,10 @@ def build_world(text: str = "") -> World:
         description=f"Segment {label}"[:100], salesperson=salesperson, template=template, campaign=campaign
     )
     line = SegmentLineFactory(segment=segment, contact=person, contact_company=company)
-    logged_segment = LoggedSegmentFactory(description=f"Logged {label}"[:100], segment_number=segment.number)
+    # Logged from a segment of its own: a logged segment's segment is read-only, and the
+    # pages of the world's segment must stay editable.
+    logged_from = SegmentFactory(description=f"Logged {label}"[:100], salesperson=salesperson, template=template)
+    logged_segment = LoggedSegmentFactory(description=f"Logged {label}"[:100], segment_number=logged_from.number)
     InteractionLogEntryFactory(contact=person, template=template, logged_segment=logged_segment, campaign=campaign)
     customer = CustomerFactory(contact=company, name=f"Acme {label}"[:100])
     document = DocumentFactory(customer=customer, date=datetime.date(2026, 3, 10), description=f"Quote {label}"[:100])

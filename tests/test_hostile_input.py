@@ -201,7 +201,7 @@ FORMS: dict[str, Case] = {
                                  named("interactions:segment-lines-remove", lambda w: w.segment.number),
                                  lambda w: {"line": [w.line.pk]}),
     "segment log": Case("sales", "post", named("interactions:segment-log", lambda w: w.segment.number),
-                        lambda w: {"create_follow_up": "on", "log_again": "on"}),
+                        lambda w: {"create_follow_up": "on"}),
     "logged segment cancel": Case("manager", "post",
                                   named("interactions:logged-segment-cancel", lambda w: w.logged_segment.pk),
                                   lambda w: {"canceled": "1", "confirmed": "1"}),

@@ -221,8 +221,12 @@ def _walk(role: str, method: str) -> list[str]:
     client = client_of(role)
     mismatches = []
     # Routes that delete go last, so that they do not take away what the others show, and
-    # logging out the very last.
-    ordered = sorted(TABLE.items(), key=lambda item: (item[0] == "logout", "delete" in item[0]))
+    # logging out the very last; logging the segment just before them (a logged segment is
+    # read-only: its pages would only refuse).
+    ordered = sorted(
+        TABLE.items(),
+        key=lambda item: (item[0] == "logout", "delete" in item[0], item[0] == "interactions:segment-log"),
+    )
     for name, route in ordered:
         expected_by_role = route.get if method == "get" else route.post
         if expected_by_role is None:

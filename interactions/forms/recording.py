@@ -266,6 +266,7 @@ def initial_for_new(query: Mapping[str, str], *, user) -> tuple[dict[str, Any], 
             values["campaign"] = campaign
         else:
             warnings.append(_("No campaign has number “%(value)s”; it was ignored.") % {"value": _clip(number)})
+    segment = None
     if number := text("segment"):
         segment = selectors.segment_by_number(number)
         if segment is not None:
@@ -280,7 +281,53 @@ def initial_for_new(query: Mapping[str, str], *, user) -> tuple[dict[str, Any], 
             values["segment_number"] = number
         else:
             warnings.append(_("No segment has number “%(value)s”; it was ignored.") % {"value": _clip(number)})
-    return values_with_defaults(values, applied={}, user=user), warnings
+    from_line = {}
+    if (pk := text("line")) and segment is not None:
+        line = selectors.segment_line(segment, pk)
+        if line is None:
+            warnings.append(
+                _("Segment %(number)s has no line “%(value)s”; it was ignored.")
+                % {"number": segment.number, "value": _clip(pk)}
+            )
+        else:
+            from_line = _values_of_line(segment, line)
+            values.setdefault("contact", line.contact)
+            values["template"] = from_line.pop("template")
+    result = values_with_defaults(values, applied={}, user=user)
+    if from_line:
+        # The line's own values win over the template's defaults; they count as typed.
+        result.update(from_line)
+        applied = json.loads(result["applied_defaults"])
+        for name in from_line:
+            applied.pop(name, None)
+        result["applied_defaults"] = json.dumps(applied, sort_keys=True)
+    return result, warnings
+
+
+def _values_of_line(segment, line) -> dict[str, Any]:
+    """What an interaction recorded from a segment line starts with: the line's values, the
+    header's where the line leaves them blank (as logging the segment would)."""
+    values: dict[str, Any] = {
+        "template": line.template or segment.template,
+        "salesperson": line.salesperson or segment.salesperson,
+        "campaign": line.campaign or segment.campaign,
+        "description": line.description or segment.description,
+        "subject": line.subject or segment.subject_default,
+        "language": line.language or segment.language_default,
+        "correspondence_type": line.correspondence_type or segment.correspondence_type_default,
+        "information_flow": line.information_flow or segment.information_flow,
+        "initiated_by": line.initiated_by or segment.initiated_by,
+        "contact_via": line.contact_via,
+        "evaluation": line.evaluation,
+        "cost": line.cost,
+        "duration": line.duration,
+        "campaign_target": line.campaign_target,
+        "campaign_response": line.campaign_response,
+    }
+    if line.time is not None:
+        values["time"] = line.time
+    keep = {"template", "campaign_target", "campaign_response", "cost", "duration"}
+    return {name: value for name, value in values.items() if name in keep or value not in (None, "")}
 
 
 def initial_for_resume(entry: InteractionLogEntry, *, user) -> dict[str, Any]:

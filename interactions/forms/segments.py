@@ -20,8 +20,8 @@ from ..models import (
     SegmentLine,
 )
 from ..selectors.segments import CanceledEntries, History, SegmentCriteria, SegmentOptions
-from ..services.segments import LINE_FIELD_OF_DEFAULT, DefaultChange
-from .widgets import DateInput
+from ..services.segments import LINE_FIELD_OF_DEFAULT, DefaultChange, clean_default_value
+from .widgets import DateInput, TimeInput
 
 
 def _any(choices, label=None):
@@ -97,24 +97,26 @@ class UpdateLinesForm(forms.Form):
             }
         )
 
-    def clean_changes(self) -> list[tuple[str, object, object]]:
+    def clean_changes(self) -> list[tuple[str, object]]:
+        """(field, old value) pairs, each old value checked as the header form's field would
+        check it. The new values are not read: the lines get the saved header's values."""
         try:
             payload = json.loads(self.cleaned_data["changes"])
-            result = []
-            for item in payload:
-                field = item["field"]
-                if field not in LINE_FIELD_OF_DEFAULT:
-                    raise ValueError(field)
-                model_field = Segment._meta.get_field(field)
-
-                def value(raw, model_field=model_field):
-                    return None if raw is None else model_field.to_python(raw)
-
-                result.append((field, value(item["old"]), value(item["new"])))
-        except (ValueError, KeyError, TypeError, ValidationError) as unreadable:
+            if not isinstance(payload, list):
+                raise TypeError(type(payload))
+            pairs = [(item["field"], item["old"]) for item in payload]
+        except (ValueError, KeyError, TypeError) as unreadable:
             raise ValidationError(
                 _("The changes could not be read: edit the header again."), code="bad_changes"
             ) from unreadable
+        result, errors = [], []
+        for field, old in pairs:
+            try:
+                result.append((field, clean_default_value(field, old)))
+            except ValidationError as invalid:
+                errors.extend(invalid.messages)
+        if errors:
+            raise ValidationError(errors)
         return result
 
 
@@ -123,6 +125,8 @@ class SegmentLineForm(forms.ModelForm):
         model = SegmentLine
         fields = [
             "template",
+            "salesperson",
+            "time",
             "description",
             "subject",
             "language",
@@ -142,8 +146,14 @@ class SegmentLineForm(forms.ModelForm):
             "subject": _("Blank: the segment's default subject."),
             "language": _("Blank: the segment's default language."),
             "correspondence_type": _("Blank: the segment's default correspondence type."),
-            "template": _("Blank: the segment's template."),
+            "template": _(
+                "Blank: the segment's template. Choosing another template brings its cost, duration, flow, "
+                "initiated by, correspondence type, language and campaign flags for the fields you leave unchanged."
+            ),
+            "salesperson": _("Blank: the segment's salesperson."),
+            "time": _("Blank: no time; the interaction is dated with the segment's date."),
         }
+        widgets = {"time": TimeInput}
 
 
 class CompanyNumberField(forms.CharField):
@@ -228,21 +238,21 @@ class SegmentCriteriaForm(forms.Form):
     # Options
     allow_existing = forms.BooleanField(
         label=_("Allow contacts already in the segment"), required=False,
-        help_text=_("They get a new line with the header's current values."),
+        help_text=_("They get another line with the header's current values; their line stays as it is."),
     )  # fmt: skip
     expand_companies = forms.BooleanField(
-        label=_("Expand companies to their persons"), required=False,
-        help_text=_("Adds the persons of matching companies instead of the companies."),
+        label=_("Expand to entire companies"), required=False,
+        help_text=_("A matching company or person of a company brings the company and all its persons."),
     )  # fmt: skip
     allow_company_with_persons = forms.BooleanField(
         label=_("Allow a company together with its persons"), required=False,
-        help_text=_("Otherwise a company in the segment stands for its persons."),
+        help_text=_("Otherwise a company is left out when some of its persons are added with it."),
     )  # fmt: skip
     ignore_exclusion = forms.BooleanField(
         label=_("Ignore the exclude-from-segments flag"), required=False,
     )  # fmt: skip
     whole_companies = forms.BooleanField(
-        label=_("Whole companies"), required=False,
+        label=_("Entire companies"), required=False,
         help_text=_("Reduce and refine: a company and all its persons go or stay together."),
     )  # fmt: skip
     # Saving
@@ -304,7 +314,6 @@ class LogSegmentForm(forms.Form):
         label=_("Create a follow-up segment"), required=False,
         help_text=_('A new segment "Follow-up on segment …" with the same contacts.'),
     )  # fmt: skip
-    log_again = forms.BooleanField(label=_("Log it again"), required=False)
 
 
 class LineSelectionForm(forms.Form):

@@ -107,13 +107,26 @@ class SegmentLine(models.Model):
     campaign_target = models.BooleanField(_("campaign target"), default=False)
     campaign_response = models.BooleanField(_("campaign response"), default=False)
     contact_via = models.CharField(_("contact via"), max_length=80, blank=True)
+    # Blank: the segment's salesperson.
+    salesperson = models.ForeignKey(
+        Salesperson,
+        verbose_name=_("salesperson"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The time the interaction took place, if known (the original's "time of interaction");
+    # the entry's date is the segment's.
+    time = models.TimeField(_("time of interaction"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("segment line")
         verbose_name_plural = _("segment lines")
         ordering = ["segment", "id"]
+        # A contact can have several lines ("allow existing contacts", as in the original).
+        indexes = [models.Index(fields=["segment", "contact"], name="segment_line_contact")]
         constraints = [
-            models.UniqueConstraint(fields=["segment", "contact"], name="one_line_per_segment_contact"),
             models.CheckConstraint(condition=Q(cost__gte=0), name="segment_line_cost_not_negative"),
         ]
 
@@ -171,6 +184,9 @@ class SegmentCriteriaStep(models.Model):
     options = models.JSONField(_("options"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     # The contacts whose lines this step created: going back deletes their lines.
     added_contact_ids = models.JSONField(_("contacts added"), default=list, blank=True)
+    # The lines this step created (a contact may have had a line before): going back
+    # deletes exactly these.
+    added_line_ids = models.JSONField(_("lines added"), default=list, blank=True)
     # The lines this step deleted, with every value (edited ones too) and their ids, so
     # going back puts them back exactly as they were and where they were.
     removed_lines = models.JSONField(_("lines removed"), default=list, blank=True, encoder=DjangoJSONEncoder)

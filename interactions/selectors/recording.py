@@ -5,7 +5,7 @@ from django.db.models import Case, Q, QuerySet, Value, When
 
 from crm.contacts.models import Contact
 
-from ..models import InteractionLogEntry, InteractionTemplate, Segment
+from ..models import InteractionLogEntry, InteractionTemplate, Segment, SegmentLine
 
 CONTACT_SEARCH_LIMIT = 20
 
@@ -60,6 +60,21 @@ def segment_number_known(number: str) -> bool:
     return (
         Segment.objects.filter(number=number).exists()
         or InteractionLogEntry.objects.filter(segment_number=number).exists()
+    )
+
+
+def segment_line(segment: Segment, pk: str) -> SegmentLine | None:
+    """The segment's line `pk` (as typed in a link), with what prefilling an interaction reads."""
+    try:
+        pk_value = int(pk)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk_value < 2**62:
+        return None
+    return (
+        SegmentLine.objects.select_related("contact", "template", "salesperson", "campaign")
+        .filter(segment=segment, pk=pk_value)
+        .first()
     )
 
 

@@ -145,17 +145,19 @@ class SegmentCriteria:
 
 @dataclasses.dataclass(frozen=True)
 class SegmentOptions:
-    """How a criteria step treats what matches.
+    """How a criteria step treats what matches, with the meaning of the original's options.
 
-    Adding: `allow_existing` gives contacts already in the segment a new line with the
-    header's current values (their line is replaced; there is one line per contact);
-    `expand_companies` adds the persons of matching companies instead of the companies;
-    `allow_company_with_persons` lets a company and its persons be in the segment together
-    (otherwise the company stands for its persons: persons whose company is in the segment
-    are left out, and so is a company some of whose persons are in it); `ignore_exclusion`
-    adds contacts flagged "exclude from segments" too.
-    Reducing and refining: `whole_companies` treats a company and all its persons as one,
-    removing or keeping them together when any of them matches.
+    Adding ("Add Contacts"): `allow_existing` gives contacts already in the segment another
+    line (the line they have stays as it is); `expand_companies` turns each matching
+    contact that belongs to a company (the company itself or one of its persons) into the
+    whole company: the company and all its persons; `allow_company_with_persons` keeps a
+    company together with its persons, otherwise a company is left out when some of its
+    persons are being added (the persons stand for it); `ignore_exclusion` adds contacts
+    flagged "exclude from segments" too (each contact's own flag counts, never its
+    company's).
+    Reducing and refining ("Remove Contacts"): `whole_companies` ("entire companies")
+    treats a company and all its persons as one, removing or keeping all their lines when
+    any of them matches.
     """
 
     allow_existing: bool = False
@@ -175,7 +177,7 @@ class SegmentOptions:
     def describe(self) -> str:
         labels = {
             "allow_existing": _("contacts already in the segment allowed"),
-            "expand_companies": _("companies expanded to their persons"),
+            "expand_companies": _("expanded to entire companies"),
             "allow_company_with_persons": _("a company together with its persons allowed"),
             "ignore_exclusion": _("exclude-from-segments flag ignored"),
             "whole_companies": _("whole companies"),

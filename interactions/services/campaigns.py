@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from ..models import Segment, SegmentLine
 from ..permissions import CHANGE_SEGMENT_LINES, require_permission
+from .segments import _refuse_if_logged
 
 
 def set_line_campaign_flags(
@@ -16,8 +17,10 @@ def set_line_campaign_flags(
     user,
 ) -> int:
     """Set "campaign target" and/or "campaign response" (None: leave it) on the segment's
-    lines `line_ids`; returns how many lines were updated."""
+    lines `line_ids`; returns how many lines were updated. Refused on a logged segment's
+    segment (read-only)."""
     require_permission(user, CHANGE_SEGMENT_LINES)
+    _refuse_if_logged(segment)
     changes = {}
     if campaign_target is not None:
         changes["campaign_target"] = campaign_target

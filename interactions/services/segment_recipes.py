@@ -30,7 +30,15 @@ from ..permissions import ADD_SEGMENT, ADD_SEGMENT_LINES, CHANGE_SEGMENT, SAVE_C
 from ..selectors.segment_recipes import describe_step
 from ..selectors.segments import SegmentCriteria, SegmentOptions
 from . import segments as segment_services
-from .segments import CONTACT_COLUMNS, ID_BATCH, StepResult, _new_line, _template_languages
+from .segments import (
+    CONTACT_COLUMNS,
+    ID_BATCH,
+    StepResult,
+    _ids_of,
+    _new_line,
+    _refuse_if_logged,
+    _template_languages,
+)
 
 
 def _checked_code(code: str) -> str:
@@ -140,10 +148,12 @@ def replay_recipe(*, segment: Segment, saved: SavedSegmentCriteria, user) -> lis
 def reuse_logged_segment(*, segment: Segment, logged_segment: LoggedSegment, user) -> StepResult:
     """Add a line for each contact of the logged segment's entries that the segment does not
     have yet (the original's ReuseLogged), with the header's defaults and the campaign of the
-    contact's entry when it had one; recorded as a step, so "go back" undoes it."""
+    contact's entry when it had one; recorded as a step, so "go back" undoes it. Refused
+    on a segment that has been logged itself (read-only)."""
     require_permission(user, CHANGE_SEGMENT)
     require_permission(user, ADD_SEGMENT_LINES)
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    _refuse_if_logged(segment)  # a logged segment's segment is kept as it was logged
     entries = (
         InteractionLogEntry.objects.filter(logged_segment=logged_segment)
         .exclude(contact__in=SegmentLine.objects.filter(segment=segment).values("contact_id"))
@@ -176,6 +186,7 @@ def reuse_logged_segment(*, segment: Segment, logged_segment: LoggedSegment, use
         criteria={"logged_segment": logged_segment.pk},
         options={},
         added_contact_ids=[line.contact_id for line in lines],
+        added_line_ids=_ids_of(segment, lines),
         removed_lines=[],
         created_by=user,
         created_at=timezone.now(),

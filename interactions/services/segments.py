@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Case, F, Max, Model, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -48,6 +48,7 @@ from .recording import contact_via_for, resolve_correspondence_type, resolve_lan
 # Header defaults and the line field each one fills when contacts are added. Changing one
 # of these on the header offers to update the lines that still carry the old value.
 LINE_FIELD_OF_DEFAULT = {
+    "salesperson": "salesperson",
     "template": "template",
     "language_default": "language",
     "subject_default": "subject",
@@ -77,6 +78,26 @@ TEMPLATE_FIELD_OF_HEADER = {
 
 
 # --- Segments and their header ---------------------------------------------------------
+
+
+def logged_segment_of(segment: Segment) -> LoggedSegment | None:
+    """The (first) logged segment made from `segment`, canceled or not: once logged, a
+    segment is kept as it was logged (the original deletes it; "Reuse segment" or a
+    follow-up segment is how to send again)."""
+    return LoggedSegment.objects.filter(segment_number=segment.number).order_by("pk").first()
+
+
+def _refuse_if_logged(segment: Segment) -> None:
+    logged = logged_segment_of(segment)
+    if logged is not None:
+        raise ValidationError(
+            _(
+                "Segment %(number)s has been logged (logged segment %(logged)s) and can no longer be changed: "
+                "reuse it or create a follow-up segment to send again."
+            ),
+            params={"number": segment.number, "logged": logged.pk},
+            code="segment_logged",
+        )
 
 
 def _copy_template_defaults(segment: Segment, template: InteractionTemplate, *, keep: Iterable[str] = ()) -> None:
@@ -156,6 +177,7 @@ def update_segment_header(*, segment: Segment, changes: dict[str, Any], user) ->
     changed while lines still carry the old value, for the question "update those lines?"."""
     require_permission(user, CHANGE_SEGMENT)
     locked = Segment.objects.select_for_update().get(pk=segment.pk)
+    _refuse_if_logged(locked)
     before = {field: _value(locked, field) for field in LINE_FIELD_OF_DEFAULT}
     for field, value in changes.items():
         setattr(locked, field, value)
@@ -185,16 +207,50 @@ def update_segment_header(*, segment: Segment, changes: dict[str, Any], user) ->
     return result
 
 
-def update_lines_from_header(*, segment: Segment, field: str, old_value, new_value, user) -> int:
-    """Give the lines that still carry the header default's old value its new one, in one
-    UPDATE. `field` is a header default (see LINE_FIELD_OF_DEFAULT); related rows by
-    primary key. Returns the number of lines updated."""
+def clean_default_value(field: str, value) -> Any:
+    """`value` checked as a value of the header default `field` (as the header form's own
+    field would: type, length, choices; a template or campaign by an id that exists).
+    Raises ValidationError naming the field."""
+    if field not in LINE_FIELD_OF_DEFAULT:
+        raise ValidationError(_("%(field)s is not a default of the segment header."), params={"field": field})
+    model_field = Segment._meta.get_field(field)
+    label = capfirst(model_field.verbose_name)
+    try:
+        if model_field.is_relation:
+            if value in (None, ""):
+                return None
+            pk = model_field.target_field.to_python(value)
+            if not model_field.related_model.objects.filter(pk=pk).exists():
+                raise ValidationError("unknown", code="invalid")
+            return pk
+        return model_field.clean(model_field.to_python(value), None)
+    except (ValidationError, TypeError, ValueError, OverflowError) as invalid:
+        raise ValidationError(
+            _("%(field)s: “%(value)s” is not a valid value."),
+            params={"field": label, "value": str(value)[:40]},
+            code="invalid_default",
+        ) from invalid
+
+
+@transaction.atomic
+def update_lines_from_header(*, segment: Segment, field: str, old_value, new_value=None, user) -> int:
+    """Give the lines that still carry the header default's old value the header's current
+    one, in one UPDATE. `field` is a header default (see LINE_FIELD_OF_DEFAULT); related
+    rows by primary key. The new value is read from the saved header, never taken from the
+    caller (`new_value` is ignored: it is what the header said when the question was asked);
+    the old one is checked as a value of the field. Returns the number of lines updated."""
     require_permission(user, CHANGE_SEGMENT_LINES)
     if field not in LINE_FIELD_OF_DEFAULT:
         raise ValueError(f"{field!r} is not a default of the segment header")
+    locked = _lock(segment)
+    _refuse_if_logged(locked)
+    old_value = clean_default_value(field, old_value)
+    new = _value(locked, field)
+    if old_value == new:
+        return 0
     line_field = LINE_FIELD_OF_DEFAULT[field]
     attname = SegmentLine._meta.get_field(line_field).attname
-    return _lines_with_value(segment, line_field, old_value).update(**{attname: new_value})
+    return _lines_with_value(locked, line_field, old_value).update(**{attname: new})
 
 
 @transaction.atomic
@@ -207,17 +263,87 @@ def delete_segment(*, segment: Segment, user) -> None:
 # --- Lines -----------------------------------------------------------------------------
 
 
-def save_line(*, line: SegmentLine, user) -> SegmentLine:
-    """Save a line edited by the user (its own template, language, subject, cost, ...)."""
+# Line fields that a template brings when it is chosen on the line (the original's
+# OnValidate of the line's "Interaction Template Code").
+LINE_TEMPLATE_FIELDS = (
+    "cost",
+    "duration",
+    "information_flow",
+    "initiated_by",
+    "campaign",
+    "campaign_target",
+    "campaign_response",
+    "correspondence_type",
+    "language",
+    "contact_via",
+)
+
+
+def _template_defaults_for_line(segment: Segment, line: SegmentLine) -> dict[str, Any]:
+    """What the line's template brings, by attname. A blank template is the segment's: the
+    line then gets the header's defaults, as a line added now would."""
+    contact = Contact.objects.filter(pk=line.contact_id).values(*CONTACT_COLUMNS).get()
+    template = line.template
+    if template is None:
+        new = _new_line(segment, contact, _template_languages(segment.template_id))
+        return {SegmentLine._meta.get_field(name).attname: getattr(new, SegmentLine._meta.get_field(name).attname)
+                for name in LINE_TEMPLATE_FIELDS}  # fmt: skip
+    correspondence_type = resolve_correspondence_type(
+        contact_type=contact["correspondence_type"],
+        template_type=template.correspondence_type,
+        ignore_contact_type=template.ignore_contact_correspondence_type,
+    )
+    values = {
+        "cost": template.unit_cost,
+        "duration": template.unit_duration,
+        "information_flow": template.information_flow,
+        "initiated_by": template.initiated_by,
+        "campaign_target": template.campaign_target,
+        "campaign_response": template.campaign_response,
+        "correspondence_type": correspondence_type,
+        "language": resolve_language(
+            contact_language=contact["language"],
+            template_languages=_template_languages(template.pk),
+            default_language=template.language_default,
+        ),
+        "contact_via": contact_via_for(correspondence_type=correspondence_type, contact=SimpleNamespace(**contact)),
+    }
+    # The segment's campaign first, else the template's; neither: the line keeps its own.
+    if segment.campaign_id or template.campaign_id:
+        values["campaign_id"] = segment.campaign_id or template.campaign_id
+    return values
+
+
+@transaction.atomic
+def save_line(*, line: SegmentLine, user, typed_fields: Iterable[str] | None = None) -> SegmentLine:
+    """Save a line edited by the user (its own template, language, subject, cost, ...).
+
+    A template chosen in place of another brings its defaults (cost, duration, flow,
+    initiated by, campaign and its flags, correspondence type and where it goes, language)
+    into the fields not in `typed_fields` (those the user typed in the same edit keep what
+    was typed), as the original's line does when its template changes."""
     require_permission(user, CHANGE_SEGMENT_LINES)
+    segment = _lock(line.segment)
+    _refuse_if_logged(segment)
+    if line.pk is not None:
+        saved_template = SegmentLine.objects.filter(pk=line.pk).values_list("template_id", flat=True).first()
+        if saved_template != line.template_id:
+            typed = set(typed_fields or ())
+            for attname, value in _template_defaults_for_line(segment, line).items():
+                name = attname.removesuffix("_id")
+                if name in typed or (name == "contact_via" and "correspondence_type" in typed):
+                    continue
+                setattr(line, attname, value)
     line.full_clean(exclude=["segment", "contact"])
     line.save()
     return line
 
 
+@transaction.atomic
 def remove_lines(*, segment: Segment, line_ids: Iterable[int], user) -> int:
     """Remove the segment's lines `line_ids` in one DELETE; returns how many went."""
     require_permission(user, DELETE_SEGMENT_LINES)
+    _refuse_if_logged(_lock(segment))
     deleted, _by_model = SegmentLine.objects.filter(segment=segment, pk__in=list(line_ids)).delete()
     return deleted
 
@@ -272,6 +398,7 @@ def _new_line(segment: Segment, contact: dict[str, Any], template_languages: set
         campaign_target=segment.campaign_target,
         campaign_response=segment.campaign_response,
         contact_via=contact_via_for(correspondence_type=correspondence_type, contact=SimpleNamespace(**contact)),
+        salesperson_id=segment.salesperson_id,
     )
 
 
@@ -303,8 +430,8 @@ def _snapshot(lines: QuerySet[SegmentLine]) -> list[dict[str, Any]]:
 
 
 def _restore(segment: Segment, snapshot: list[dict[str, Any]]) -> int:
-    """Insert the snapshot's lines again, in bulk, except for contacts that have a line by
-    now or no longer exist; a template or campaign deleted since is left blank."""
+    """Insert the snapshot's lines again, in bulk, except for contacts that no longer exist;
+    a template, campaign or salesperson deleted since is left blank."""
     if not snapshot:
         return 0
     fields = {field.attname: field for field in _SNAPSHOT_FIELDS}
@@ -313,7 +440,6 @@ def _restore(segment: Segment, snapshot: list[dict[str, Any]]) -> int:
         row["contact_company_id"] for row in rows if row["contact_company_id"]
     }
     existing_contacts = set(Contact.objects.filter(pk__in=contact_ids).values_list("pk", flat=True))
-    present = set(SegmentLine.objects.filter(segment=segment).values_list("contact_id", flat=True))
     templates = set(
         InteractionTemplate.objects.filter(
             pk__in={row["template_id"] for row in rows if row["template_id"]}
@@ -324,10 +450,17 @@ def _restore(segment: Segment, snapshot: list[dict[str, Any]]) -> int:
             "pk", flat=True
         )
     )
+    salespeople = set(
+        Salesperson.objects.filter(
+            pk__in={row.get("salesperson_id") for row in rows if row.get("salesperson_id")}
+        ).values_list("pk", flat=True)
+    )
     lines = []
     for row in rows:
-        if row["contact_id"] not in existing_contacts or row["contact_id"] in present:
+        if row["contact_id"] not in existing_contacts:
             continue
+        if row.get("salesperson_id") not in salespeople:
+            row["salesperson_id"] = None
         if row["contact_company_id"] not in existing_contacts:
             row["contact_company_id"] = None
         if row["template_id"] not in templates:
@@ -363,6 +496,7 @@ def _record_step(
     added_contact_ids: list[int],
     removed_lines: list[dict[str, Any]],
     user,
+    added_line_ids: list[int] | None = None,
 ) -> SegmentCriteriaStep:
     last = segment.criteria_steps.aggregate(last=Max("step"))["last"] or 0
     return SegmentCriteriaStep.objects.create(
@@ -372,6 +506,7 @@ def _record_step(
         criteria=criteria.to_dict(),
         options=options.to_dict(),
         added_contact_ids=added_contact_ids,
+        added_line_ids=added_line_ids or [],
         removed_lines=removed_lines,
         created_by=user,
     )
@@ -379,72 +514,92 @@ def _record_step(
 
 @transaction.atomic
 def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: SegmentOptions, user) -> StepResult:
-    """Add the contacts that match, each as a line with the header's defaults (see
-    SegmentOptions for what the options change). Contacts flagged "exclude from segments",
-    or whose company is, are left out unless the options ignore the flag."""
+    """Add the contacts that match, each as a new line with the header's defaults, as the
+    original's report "Add Contacts" does (see SegmentOptions for the options):
+
+    1. the contacts that match the criteria;
+    2. with `expand_companies`, each of them that belongs to a company (a company, or a
+       person of one) brings its whole company: the company and all its persons;
+    3. without `allow_company_with_persons`, a company goes when one of its persons is
+       among them (the persons stand for it);
+    4. without `ignore_exclusion`, contacts flagged "exclude from segments" go (each
+       contact's own flag: a company's flag does not exclude its persons);
+    5. without `allow_existing`, contacts that already have a line go; with it they get
+       another line (the one they have is kept as it is).
+
+    The new lines come in the original's order: by company, the company before its persons."""
     require_permission(user, CHANGE_SEGMENT)
     require_permission(user, ADD_SEGMENT_LINES)
     segment = _lock(segment)
-    matching = contacts_matching(criteria)
-    if options.expand_companies:
-        candidates = Contact.objects.filter(
-            pk__in=matching.exclude(type=Contact.Type.COMPANY).values("pk")
-        ) | Contact.objects.filter(company__in=matching.filter(type=Contact.Type.COMPANY).values("pk"))
-    else:
-        candidates = matching
+    _refuse_if_logged(segment)
+    rows = _contacts_to_add(criteria=criteria, options=options)
     if not options.ignore_exclusion:
-        candidates = candidates.exclude(exclude_from_segments=True).exclude(company__exclude_from_segments=True)
-    rows = {row["id"]: row for row in candidates.order_by("number").values(*CONTACT_COLUMNS)}
-
-    present = {
-        contact_id: (contact_type, company_id)
-        for contact_id, contact_type, company_id in SegmentLine.objects.filter(segment=segment).values_list(
-            "contact_id", "contact__type", "contact__company_id"
-        )
-    }
+        rows = [row for row in rows if not row["exclude_from_segments"]]
     if not options.allow_existing:
-        rows = {pk: row for pk, row in rows.items() if pk not in present}
-    if not options.allow_company_with_persons:
-        rows = _company_stands_for_its_persons(rows, present)
+        present = set(SegmentLine.objects.filter(segment=segment).values_list("contact_id", flat=True))
+        rows = [row for row in rows if row["id"] not in present]
+    rows.sort(key=_original_order)
 
-    replaced_contacts = [pk for pk in rows if pk in present]
-    removed_lines = []
-    for batch in _batches(replaced_contacts):
-        removed_lines += _snapshot(SegmentLine.objects.filter(segment=segment, contact_id__in=batch))
-    _delete_lines(segment, "contact_id", replaced_contacts)
     template_languages = _template_languages(segment.template_id)
-    SegmentLine.objects.bulk_create(
-        [_new_line(segment, row, template_languages) for row in rows.values()], batch_size=1000
-    )
+    lines = [_new_line(segment, row, template_languages) for row in rows]
+    SegmentLine.objects.bulk_create(lines, batch_size=1000)
     step = _record_step(
         segment=segment,
         action=SegmentAction.ADD,
         criteria=criteria,
         options=options,
-        added_contact_ids=list(rows),
-        removed_lines=removed_lines,
+        added_contact_ids=[row["id"] for row in rows],
+        removed_lines=[],
         user=user,
+        added_line_ids=_ids_of(segment, lines),
     )
-    return StepResult(step=step, added=len(rows), removed=len(removed_lines))
+    return StepResult(step=step, added=len(rows), removed=0)
 
 
-def _company_stands_for_its_persons(
-    rows: dict[int, dict[str, Any]], present: dict[int, tuple[str, int | None]]
-) -> dict[int, dict[str, Any]]:
-    """Leave out a company some of whose persons are already in the segment, then persons
-    whose company is in the segment or is being added."""
+def _ids_of(segment: Segment, lines: list[SegmentLine]) -> list[int]:
+    """The ids of lines just created in bulk: returned by the INSERT where the database can
+    (PostgreSQL, recent SQLite), else the segment's newest lines (the segment is locked)."""
+    if all(line.pk is not None for line in lines):
+        return [line.pk for line in lines]
+    newest = SegmentLine.objects.filter(segment=segment).order_by("-id").values_list("id", flat=True)[: len(lines)]
+    return sorted(newest)
+
+
+def _contacts_to_add(*, criteria: SegmentCriteria, options: SegmentOptions) -> list[dict[str, Any]]:
+    """Steps 1 to 3 of add_contacts: rows of CONTACT_COLUMNS (and what the order and the
+    exclusion need), one per contact."""
     company = Contact.Type.COMPANY
-    companies_with_persons_present = {
-        company_id for contact_type, company_id in present.values() if contact_type != company and company_id
-    }
-    rows = {
-        pk: row
-        for pk, row in rows.items()
-        if not (row["type"] == company and pk in companies_with_persons_present and pk not in present)
-    }
-    companies = {pk for pk, (contact_type, _company_id) in present.items() if contact_type == company}
-    companies |= {pk for pk, row in rows.items() if row["type"] == company}
-    return {pk: row for pk, row in rows.items() if row["type"] == company or row["company_id"] not in companies}
+    matching = contacts_matching(criteria)
+    if options.expand_companies:
+        company_keys = (
+            matching.annotate(key=Case(When(type=company, then=F("id")), default=F("company_id")))
+            .filter(key__isnull=False)
+            .values("key")
+        )
+        lone_persons = matching.exclude(type=company).filter(company__isnull=True).values("pk")
+        candidates = Contact.objects.filter(
+            Q(pk__in=lone_persons) | Q(pk__in=company_keys) | Q(company__in=company_keys)
+        )
+    else:
+        candidates = matching
+    rows = list(candidates.values(*CONTACT_COLUMNS, *ORDER_COLUMNS))
+    if not options.allow_company_with_persons:
+        represented = {row["company_id"] for row in rows if row["type"] != company and row["company_id"]}
+        rows = [row for row in rows if not (row["type"] == company and row["id"] in represented)]
+    return rows
+
+
+# What the order of new lines and the exclusion need besides CONTACT_COLUMNS.
+ORDER_COLUMNS = ("name", "number", "company__name", "company__number", "exclude_from_segments")
+
+
+def _original_order(row: dict[str, Any]) -> tuple:
+    """The original's order of new lines: company name, company number, the company before
+    its persons, name (a person without company has a blank company)."""
+    is_company = row["type"] == Contact.Type.COMPANY
+    company_name = row["name"] if is_company else (row["company__name"] or "")
+    company_number = row["number"] if is_company else (row["company__number"] or "")
+    return (company_name.casefold(), company_number, 0 if is_company else 1, row["name"].casefold(), row["id"])
 
 
 def _lines_of(segment: Segment, contacts: QuerySet[Contact], *, whole_companies: bool) -> QuerySet[SegmentLine]:
@@ -465,6 +620,7 @@ def _remove_step(
     require_permission(user, CHANGE_SEGMENT)
     require_permission(user, DELETE_SEGMENT_LINES)
     segment = _lock(segment)
+    _refuse_if_logged(segment)
     matched = _lines_of(segment, contacts_matching(criteria), whole_companies=options.whole_companies)
     if action == SegmentAction.REDUCE:
         removed = matched
@@ -519,7 +675,11 @@ def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
     step = segment.criteria_steps.order_by("-step").first()
     if step is None:
         raise ValidationError(_("There is no step to go back from."), code="no_step")
-    _delete_lines(segment, "contact_id", step.added_contact_ids)
+    _refuse_if_logged(segment)
+    if step.added_line_ids or not step.added_contact_ids:
+        _delete_lines(segment, "id", step.added_line_ids)
+    else:  # a step recorded before steps kept their line ids: one line per contact then
+        _delete_lines(segment, "contact_id", step.added_contact_ids)
     _restore(segment, step.removed_lines)
     step.delete()
     return step
@@ -618,7 +778,6 @@ def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, no
     is as fast as the database can insert, which bulk_create on SQLite is not: it splits
     into one INSERT per few dozen rows there)."""
     entry = InteractionLogEntry
-    local = timezone.localtime(now)
 
     def line(field: str) -> tuple[str, list]:
         return _column("l", SegmentLine, field), []
@@ -629,6 +788,7 @@ def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, no
     company_sql, company_params = _parameter(Contact, "type", Contact.Type.COMPANY)
     template_default_sql, template_default_params = param("template", segment.template_id)
     campaign_default_sql, campaign_default_params = param("campaign", segment.campaign_id)
+    salesperson_default_sql, salesperson_default_params = param("salesperson", segment.salesperson_id)
     values = {
         "contact": line("contact"),
         # The contact's company as it is now, not as when the line was added.
@@ -639,9 +799,10 @@ def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, no
             ),
             company_params,
         ),
-        # Logged today, now, as in the original (the segment's date is when it was planned).
-        "date": param("date", local.date()),
-        "time": param("time", local.time().replace(microsecond=0)),
+        # The segment's date, as in the original (a back-dated or planned mailing lands on
+        # its day), and the line's time of interaction if it has one.
+        "date": param("date", segment.date),
+        "time": line("time"),
         "created_at": param("created_at", now),
         "description": _line_or_default("description", entry, "description", segment.description),
         "subject": _line_or_default("subject", entry, "subject", segment.subject_default),
@@ -656,7 +817,10 @@ def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, no
         "cost": line("cost"),
         "duration": line("duration"),
         "user": param("user", user.pk if user is not None else None),
-        "salesperson": param("salesperson", segment.salesperson_id),
+        "salesperson": (
+            f"COALESCE({_column('l', SegmentLine, 'salesperson')}, {salesperson_default_sql})",
+            salesperson_default_params,
+        ),
         "campaign": (
             f"COALESCE({_column('l', SegmentLine, 'campaign')}, {campaign_default_sql})",
             campaign_default_params,
@@ -728,30 +892,77 @@ class LogResult:
     follow_up: Segment | None
 
 
+def _lines_without(segment: Segment, field: str) -> list[str]:
+    """The lines (as "contact number name") that have no `field` while the header has none."""
+    if getattr(segment, Segment._meta.get_field(field).attname) is not None:
+        return []
+    lines = (
+        SegmentLine.objects.filter(segment=segment, **{f"{field}__isnull": True})
+        .order_by("id")
+        .values_list("contact__number", "contact__name")
+    )
+    return [f"{number} {name}" for number, name in lines[: MISSING_LINES_NAMED + 1]]
+
+
+# How many lines a refusal names before "and more".
+MISSING_LINES_NAMED = 10
+
+
+def _missing_error(lines: list[str], message: str, code: str) -> ValidationError:
+    named = ", ".join(lines[:MISSING_LINES_NAMED])
+    if len(lines) > MISSING_LINES_NAMED:
+        named = _("%(lines)s and more") % {"lines": named}
+    return ValidationError(message, params={"lines": named}, code=code)
+
+
 @transaction.atomic
 def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_again: bool = False) -> LogResult:
     """Log the segment: one logged segment and one interaction log entry per line (the
-    line's values, the header's defaults where the line has none), all in one transaction
-    and a fixed number of statements however many lines. Optionally creates the follow-up
-    segment with the same contacts.
+    line's values, the header's defaults where the line has none), dated with the
+    segment's date (and the line's time, if it has one), all in one transaction and a fixed
+    number of statements however many lines. Optionally creates the follow-up segment with
+    the same contacts.
 
-    Refuses, with a clear message, a segment without description or without lines, and one
-    logged before (not canceled) unless `log_again`: a second click must not send twice."""
+    Refuses, with a clear message, as the original does: a segment without description or
+    without lines; one without interaction template or salesperson on the header and on
+    some lines (the message names those lines); and a segment logged before, whether its
+    logged segment was canceled or not (`log_again` is no longer honoured and kept only for
+    callers: "Reuse segment" or a follow-up segment is how to send again)."""
     require_permission(user, LOG_SEGMENT)
     segment = _lock(segment)
     errors = []
+    logged_before = logged_segment_of(segment)
+    if logged_before is not None:
+        errors.append(
+            ValidationError(
+                _(
+                    "Segment %(number)s has already been logged (logged segment %(logged)s): it cannot be logged "
+                    "again. Reuse it or create a follow-up segment to send again."
+                ),
+                params={"number": segment.number, "logged": logged_before.pk},
+                code="already_logged",
+            )
+        )
     if not segment.description.strip():
         errors.append(
             ValidationError(_("Enter a description for the segment before logging it."), code="no_description")
         )
     if not SegmentLine.objects.filter(segment=segment).exists():
         errors.append(ValidationError(_("The segment has no lines: add contacts before logging it."), code="no_lines"))
-    if not log_again and LoggedSegment.objects.filter(segment_number=segment.number, canceled=False).exists():
+    if lines := _lines_without(segment, "template"):
         errors.append(
-            ValidationError(
-                _("Segment %(number)s has already been logged. Confirm that it is to be logged again."),
-                params={"number": segment.number},
-                code="already_logged",
+            _missing_error(
+                lines,
+                _("Choose an interaction template on the segment or on every line: these lines have none: %(lines)s."),
+                "no_template",
+            )
+        )
+    if lines := _lines_without(segment, "salesperson"):
+        errors.append(
+            _missing_error(
+                lines,
+                _("Choose a salesperson on the segment or on every line: these lines have none: %(lines)s."),
+                "no_salesperson",
             )
         )
     if errors:

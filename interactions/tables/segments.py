@@ -85,6 +85,8 @@ class SegmentLineTable(tables.Table):
     campaign = tables.Column(verbose_name=_("Campaign"), accessor="campaign__number", default="")
     # "Make phone call" per line: the number to dial, then the call recorded for the line.
     call = tables.Column(verbose_name="", accessor="pk", orderable=False)
+    # "Record interaction" per line: the new-interaction page, prefilled from the line.
+    record = tables.Column(verbose_name="", accessor="pk", orderable=False)
     edit = tables.Column(verbose_name="", accessor="pk", orderable=False)
 
     class Meta:
@@ -92,7 +94,8 @@ class SegmentLineTable(tables.Table):
         fields: list[str] = []
         sequence = (
             "selection", "contact_number", "contact", "company", "template", "language", "correspondence_type",
-            "contact_via", "subject", "evaluation", "cost", "duration", "campaign", "call", "edit",
+            "contact_via", "subject", "evaluation", "cost", "duration", "campaign", "call", "record",
+            "edit",
         )  # fmt: skip
         attrs = {"class": "table table-sm table-hover align-middle", "id": "segment-lines"}
 
@@ -124,6 +127,17 @@ class SegmentLineTable(tables.Table):
             url,
             _("Make phone call"),
             _("Make phone call to %(contact)s") % {"contact": record.contact.name},
+        )
+
+    def render_record(self, value, record):
+        query = urlencode({"contact": record.contact.number, "segment": self.segment.number, "line": record.pk})
+        return format_html(
+            '<a class="btn btn-outline-primary btn-sm" href="{}?{}" title="{}" aria-label="{}">'
+            '<i class="bi bi-journal-plus" aria-hidden="true"></i></a>',
+            reverse("interactions:new"),
+            query,
+            _("Record interaction"),
+            _("Record an interaction with %(contact)s") % {"contact": record.contact.name},
         )
 
     def render_edit(self, value, record):

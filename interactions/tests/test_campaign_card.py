@@ -109,3 +109,17 @@ def test_selected_lines_are_marked_as_campaign_targets_and_responses_in_one_go(s
     assert flags == {first.pk: (True, False), second.pk: (True, True), third.pk: (False, False)}
     page = sales_client.get(reverse("interactions:segment-detail", args=[segment.number])).content.decode()
     assert 'value="target-on"' in page
+
+
+def test_campaign_flags_of_a_logged_segments_lines_stay_as_logged(sales_client, sales_user):
+    segment = SegmentFactory(campaign=CampaignFactory())
+    line = SegmentLine.objects.create(segment=segment, contact=PersonFactory())
+    services.log_segment(segment=segment, user=sales_user)
+    response = sales_client.post(
+        reverse("interactions:segment-lines-campaign-flags", args=[segment.number]),
+        {"line": [line.pk], "flags": "target-on"},
+        follow=True,
+    )
+    assert "can no longer be changed" in response.content.decode()
+    line.refresh_from_db()
+    assert line.campaign_target is False

@@ -138,5 +138,5 @@ def test_the_segment_criteria_find_the_company(sales_client, anna, typed):
         {"action": "add", "company": typed(anna.company.number), "history_canceled": "no"},
     )
 
-    # The company stands for its persons (the default of adding contacts).
-    assert list(SegmentLine.objects.filter(segment=segment).values_list("contact", flat=True)) == [anna.company_id]
+    # Its persons stand for the company (the default of adding contacts, as in NAV 2017).
+    assert list(SegmentLine.objects.filter(segment=segment).values_list("contact", flat=True)) == [anna.pk]

@@ -173,7 +173,7 @@ def build_world(me) -> World:
     template = InteractionTemplateFactory(code="LETTER", group=group)
     InteractionTemplateFactory(code="UNUSED", group=group)
     email_template = set_up_templates()["emails"]
-    segment = SegmentFactory(salesperson=salesperson, template=template, subject_default="Old")
+    segment = SegmentFactory(salesperson=salesperson, template=template, subject_default="New")
     line = SegmentLineFactory(segment=segment, contact=person, contact_company=company, subject="Old")
     # A criteria step, for "go back".
     segments.add_contacts(

@@ -65,14 +65,15 @@ def test_the_page_shows_why_a_segment_cannot_be_logged(sales_client):
     assert not LoggedSegment.objects.exists()
 
 
-def test_a_logged_segment_is_logged_again_only_when_confirmed(sales_user):
+def test_a_logged_segment_is_never_logged_again_even_after_its_logged_segment_is_canceled(sales_user, manager_user):
     line = SegmentLineFactory()
-    services.log_segment(segment=line.segment, user=sales_user)
+    first = services.log_segment(segment=line.segment, user=sales_user).logged_segment
+    with pytest.raises(ValidationError, match="has already been logged .* it cannot be logged again"):
+        services.log_segment(segment=line.segment, user=sales_user, log_again=True)
+    services.set_logged_segment_canceled(logged_segment=first, canceled=True, user=manager_user)
     with pytest.raises(ValidationError, match="has already been logged"):
         services.log_segment(segment=line.segment, user=sales_user)
-    assert InteractionLogEntry.objects.count() == 1
-    services.log_segment(segment=line.segment, user=sales_user, log_again=True)
-    assert InteractionLogEntry.objects.count() == 2
+    assert InteractionLogEntry.objects.count() == 1 and LoggedSegment.objects.count() == 1
 
 
 def test_logging_needs_the_permission(client):
@@ -141,7 +142,7 @@ def test_each_line_becomes_an_entry_with_its_values_and_the_header_defaults(sale
     )  # fmt: skip
     assert (second.campaign, second.campaign_target, second.campaign_response) == (other_campaign, True, True)
     for entry in (first, second):
-        assert entry.date == timezone.localdate() and entry.time is not None
+        assert entry.date == segment.date and entry.time is None  # the segment's date; the lines have no time
         assert (entry.user, entry.salesperson, entry.segment_number) == (sales_user, salesperson, segment.number)
         assert not entry.canceled and not entry.postponed
     assert list(logged.entries.order_by("entry_no")) == [first, second]
@@ -229,7 +230,8 @@ def test_logging_from_the_page_redirects_to_its_entries_in_the_log(sales_client)
     assert "Anna Smith" in page and "Bob Jones" in page
 
     detail = sales_client.get(reverse("interactions:segment-detail", args=[segment.number])).content.decode()
-    assert "Logged" in detail and "Log it again" in detail
+    assert "Logged" in detail and "Log it again" not in detail and 'id="log-segment"' not in detail
+    assert f"logged segment {logged.pk}</a> and can no longer be changed or logged again" in detail
 
 
 # --- The demo scenario ------------------------------------------------------------------
@@ -276,8 +278,7 @@ def test_demo_salesperson_builds_logs_and_finds_a_segment_of_london_persons_with
         person.pk
         for person in london
         if person.pk not in had_meeting
-        and not person.exclude_from_segments
-        and not person.company.exclude_from_segments
+        and not person.exclude_from_segments  # each contact's own flag, as in the original
     }
     assert met.pk not in expected and expected
     assert set(SegmentLine.objects.filter(segment=segment).values_list("contact_id", flat=True)) == expected
@@ -292,3 +293,75 @@ def test_demo_salesperson_builds_logs_and_finds_a_segment_of_london_persons_with
     for name in Contact.objects.filter(pk__in=expected).values_list("name", flat=True):
         assert name in page
     assert all(entry.salesperson.code == "OI" for entry in entries.select_related("salesperson"))
+
+
+# --- The segment's date, template and salesperson ---------------------------------------
+
+
+def test_entries_carry_the_segments_date_and_the_lines_time(sales_user):
+    planned = timezone.localdate() + datetime.timedelta(days=10)
+    back_dated = timezone.localdate() - datetime.timedelta(days=40)
+    for date in (planned, back_dated):
+        segment = SegmentFactory(date=date)
+        timed = SegmentLineFactory(segment=segment, time=datetime.time(9, 30))
+        untimed = SegmentLineFactory(segment=segment)
+        services.log_segment(segment=segment, user=sales_user)
+        entries = {
+            entry.contact_id: entry for entry in InteractionLogEntry.objects.filter(segment_number=segment.number)
+        }
+        assert (entries[timed.contact_id].date, entries[timed.contact_id].time) == (date, datetime.time(9, 30))
+        assert (entries[untimed.contact_id].date, entries[untimed.contact_id].time) == (date, None)
+
+
+def test_a_segment_without_template_or_salesperson_is_refused_naming_the_lines_that_lack_them(sales_user):
+    segment = SegmentFactory(template=None, salesperson=None, description="Mailing")
+    template, salesperson = InteractionTemplateFactory(), SalespersonFactory()
+    complete = SegmentLineFactory(segment=segment, template=template, salesperson=salesperson)
+    no_template = SegmentLineFactory(segment=segment, salesperson=salesperson, contact=PersonFactory(name="Ann Lee"))
+    no_salesperson = SegmentLineFactory(segment=segment, template=template, contact=PersonFactory(name="Bob Ray"))
+    with pytest.raises(ValidationError) as refused:
+        services.log_segment(segment=segment, user=sales_user)
+    assert refused.value.messages == [
+        "Choose an interaction template on the segment or on every line: these lines have none: "
+        f"{no_template.contact.number} Ann Lee.",
+        "Choose a salesperson on the segment or on every line: these lines have none: "
+        f"{no_salesperson.contact.number} Bob Ray.",
+    ]
+    assert not LoggedSegment.objects.exists() and not InteractionLogEntry.objects.exists()
+
+    SegmentLine.objects.filter(pk=no_template.pk).update(template=template)
+    SegmentLine.objects.filter(pk=no_salesperson.pk).update(salesperson=salesperson)
+    services.log_segment(segment=segment, user=sales_user)  # every line has both: logged
+    entries = InteractionLogEntry.objects.filter(segment_number=segment.number)
+    assert {(entry.template_id, entry.salesperson_id) for entry in entries} == {(template.pk, salesperson.pk)}
+    assert entries.count() == 3 and complete.contact_id in {entry.contact_id for entry in entries}
+
+
+def test_a_lines_salesperson_wins_over_the_headers(sales_user):
+    segment = SegmentFactory()
+    own = SalespersonFactory()
+    mine = SegmentLineFactory(segment=segment, salesperson=own)
+    header = SegmentLineFactory(segment=segment)
+    services.log_segment(segment=segment, user=sales_user)
+    by_contact = dict(
+        InteractionLogEntry.objects.filter(segment_number=segment.number).values_list("contact_id", "salesperson_id")
+    )
+    assert by_contact == {mine.contact_id: own.pk, header.contact_id: segment.salesperson_id}
+
+
+def test_the_page_names_the_lines_without_template(sales_client):
+    segment = SegmentFactory(template=None, description="Mailing")
+    SegmentLineFactory(segment=segment, contact=PersonFactory(name="Ann Lee"))
+    response = sales_client.post(reverse("interactions:segment-log", args=[segment.number]), follow=True)
+    assert "these lines have none:" in response.content.decode() and "Ann Lee" in response.content.decode()
+    assert not LoggedSegment.objects.exists()
+
+
+def _queries_to_log_small(count: int, user) -> int:
+    segment = _segment_with_lines(count, prefix=f"Q{count}-")
+    SegmentLine.objects.filter(segment=segment).update(time=datetime.time(10, 0))
+    return _queries_to_log(segment, user)
+
+
+def test_logging_10_or_200_lines_runs_the_same_queries_with_the_new_checks(sales_user):
+    assert _queries_to_log_small(10, sales_user) == _queries_to_log_small(200, sales_user)

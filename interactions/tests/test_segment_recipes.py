@@ -211,8 +211,8 @@ def test_criteria_saved_before_become_recipes_of_one_step():
     from django.db.migrations.executor import MigrationExecutor
 
     before, after = (
-        [("interactions", "0007_act_on_others_permission")],
-        [("interactions", "0008_saved_criteria_are_recipes")],
+        [("interactions", "0008_segment_lines_repeat_contacts_salesperson_time")],
+        [("interactions", "0009_saved_criteria_are_recipes")],
     )
     executor = MigrationExecutor(connection)
     executor.migrate(before)
@@ -229,3 +229,23 @@ def test_criteria_saved_before_become_recipes_of_one_step():
     assert list(saved.steps.values_list("step", "action", "criteria", "options")) == [
         (1, "refine", {"city": "London"}, {"whole_companies": True})
     ]
+
+
+def test_a_logged_segments_segment_is_not_changed_by_reuse_and_offers_reuse_in_a_new_segment(
+    people, sales_client, sales_user
+):
+    source = _logged_source(people, sales_user)
+    logged = services.log_segment(segment=source, user=sales_user).logged_segment
+    before = list(SegmentLine.objects.filter(segment=source).order_by("id").values_list("id", flat=True))
+
+    with pytest.raises(ValidationError, match="can no longer be changed"):
+        recipes.reuse_logged_segment(segment=source, logged_segment=logged, user=sales_user)
+    response = sales_client.post(
+        reverse("interactions:segment-reuse-segment", args=[source.number]), {"logged_segment": logged.pk}
+    )
+    assert response.status_code == 302
+    assert list(SegmentLine.objects.filter(segment=source).order_by("id").values_list("id", flat=True)) == before
+
+    page = sales_client.get(reverse("interactions:segment-detail", args=[source.number])).content.decode()
+    assert f"Reuse logged segment {logged.pk} in a new segment" in page
+    assert 'id="reuse-criteria"' not in page and 'id="reuse-segment"' not in page

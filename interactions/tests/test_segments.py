@@ -228,20 +228,6 @@ def test_adding_inserts_lines_in_bulk(sales_user, django_assert_max_num_queries)
     assert result.added == 30
 
 
-def test_contacts_excluded_from_segments_are_skipped_unless_the_flag_is_ignored(sales_user):
-    segment = SegmentFactory()
-    flagged_company = CompanyFactory(exclude_from_segments=True)
-    of_flagged_company = PersonFactory(company=flagged_company)
-    flagged_person = PersonFactory(exclude_from_segments=True)
-    welcome = PersonFactory()
-    add(segment, sales_user, contact_type="person")
-    assert line_contacts(segment) == ids(welcome)
-
-    other = SegmentFactory()
-    add(other, sales_user, SegmentOptions(ignore_exclusion=True), contact_type="person")
-    assert line_contacts(other) == ids(of_flagged_company, flagged_person, welcome)
-
-
 def test_contacts_already_in_the_segment_are_not_added_again(sales_user):
     segment = SegmentFactory(subject_default="Default")
     first = PersonFactory()
@@ -251,54 +237,6 @@ def test_contacts_already_in_the_segment_are_not_added_again(sales_user):
     result = add(segment, sales_user, contact_type="person")
     assert result.added == 1 and result.step.added_contact_ids == [second.pk]
     assert SegmentLine.objects.get(segment=segment, contact=first).subject == "Edited"
-
-
-def test_allowing_existing_contacts_gives_them_a_fresh_line_and_go_back_restores_the_old_one(sales_user):
-    segment = SegmentFactory(subject_default="Default")
-    person = PersonFactory()
-    add(segment, sales_user, contact_type="person")
-    old_line = SegmentLine.objects.get(segment=segment, contact=person)
-    SegmentLine.objects.filter(pk=old_line.pk).update(subject="Edited")
-
-    result = add(segment, sales_user, SegmentOptions(allow_existing=True), contact_type="person")
-    assert (result.added, result.removed) == (1, 1)
-    assert SegmentLine.objects.get(segment=segment, contact=person).subject == "Default"
-
-    services.go_back(segment=segment, user=sales_user)
-    restored = SegmentLine.objects.get(segment=segment, contact=person)
-    assert (restored.pk, restored.subject) == (old_line.pk, "Edited")
-
-
-def test_expanding_companies_adds_their_persons_instead(sales_user):
-    segment = SegmentFactory()
-    company = CompanyFactory(city="Leeds")
-    persons = PersonFactory.create_batch(2, company=company, city="Somewhere")
-    CompanyFactory(city="Leeds")  # a company without persons adds nobody
-    add(segment, sales_user, SegmentOptions(expand_companies=True), contact_type="company", city="Leeds")
-    assert line_contacts(segment) == ids(*persons)
-
-
-def test_a_company_stands_for_its_persons_unless_both_are_allowed(sales_user):
-    company = CompanyFactory()
-    persons = PersonFactory.create_batch(2, company=company)
-    segment = SegmentFactory()
-    add(segment, sales_user, company=company.number)  # the company and its persons match
-    assert line_contacts(segment) == ids(company)
-    add(segment, sales_user, contact_type="person", company=company.number)
-    assert line_contacts(segment) == ids(company)
-
-    together = SegmentFactory()
-    add(together, sales_user, SegmentOptions(allow_company_with_persons=True), company=company.number)
-    assert line_contacts(together) == ids(company, *persons)
-
-
-def test_a_company_is_not_added_when_its_persons_are_in_the_segment(sales_user):
-    company = CompanyFactory()
-    person = PersonFactory(company=company)
-    segment = SegmentFactory()
-    add(segment, sales_user, contact_type="person", company=company.number)
-    add(segment, sales_user, contact_type="company", company=company.number)
-    assert line_contacts(segment) == ids(person)
 
 
 # --- Reducing and refining --------------------------------------------------------------

@@ -4,6 +4,7 @@ their panels (templatetags/interactions_campaign.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -33,7 +34,14 @@ def segment_lines_campaign_flags(request, number: str):
             for error in errors:
                 messages.error(request, error)
         return redirect("interactions:segment-detail", number=segment.number)
-    updated = set_line_campaign_flags(segment=segment, line_ids=form.cleaned_data["line"], user=request.user, **flags)
+    try:
+        updated = set_line_campaign_flags(
+            segment=segment, line_ids=form.cleaned_data["line"], user=request.user, **flags
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("interactions:segment-detail", number=segment.number)
     messages.success(
         request,
         ngettext(

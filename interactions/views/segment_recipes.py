@@ -15,6 +15,7 @@ from ..forms.segment_recipes import ReuseCriteriaForm, ReuseSegmentForm, SaveRec
 from ..models import LoggedSegment, Segment, SegmentCriteriaStep
 from ..permissions import ADD_SEGMENT, CHANGE_SEGMENT, SAVE_CRITERIA
 from ..services import segment_recipes as services
+from ..services import segments as segment_services
 
 
 def _segment(number: str) -> Segment:
@@ -25,6 +26,18 @@ def _form_errors(request, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
+
+
+def _refused_as_logged(request, segment: Segment) -> bool:
+    """Reusing on a logged segment's segment (read-only) is refused before any question,
+    by the service's own rule."""
+    try:
+        segment_services._refuse_if_logged(segment)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return True
+    return False
 
 
 def _step_count(segment: Segment) -> int:
@@ -75,6 +88,8 @@ def reuse_criteria(request, number: str):
         _form_errors(request, form)
         return redirect("interactions:segment-detail", number=segment.number)
     saved = form.cleaned_data["saved"]
+    if _refused_as_logged(request, segment):
+        return redirect("interactions:segment-detail", number=segment.number)
     step_count = _step_count(segment)
     if step_count and not form.cleaned_data["confirmed"]:
         return _confirm(request, segment, form, what=_("the saved criteria %(code)s") % {"code": saved.code},
@@ -107,12 +122,19 @@ def reuse_segment(request, number: str):
         _form_errors(request, form)
         return redirect("interactions:segment-detail", number=segment.number)
     logged_segment = form.cleaned_data["logged_segment"]
+    if _refused_as_logged(request, segment):
+        return redirect("interactions:segment-detail", number=segment.number)
     step_count = _step_count(segment)
     if step_count and not form.cleaned_data["confirmed"]:
         return _confirm(request, segment, form, what=_("logged segment %(number)s") % {"number": logged_segment.pk},
                         step_count=step_count)  # fmt: skip
-    result = services.reuse_logged_segment(segment=segment, logged_segment=logged_segment, user=request.user)
-    messages.success(request, _added_message(result.added, logged_segment))
+    try:
+        result = services.reuse_logged_segment(segment=segment, logged_segment=logged_segment, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _added_message(result.added, logged_segment))
     return redirect("interactions:segment-detail", number=segment.number)
 
 

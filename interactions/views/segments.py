@@ -58,6 +58,22 @@ def _error_messages(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _refused_as_logged(request, segment: Segment) -> bool:
+    """A logged segment's pages that change it answer with the refusal and the segment."""
+    logged = services.logged_segment_of(segment)
+    if logged is None:
+        return False
+    messages.error(
+        request,
+        _(
+            "Segment %(number)s has been logged (logged segment %(logged)s) and can no longer be changed: "
+            "reuse it or create a follow-up segment to send again."
+        )
+        % {"number": segment.number, "logged": logged.pk},
+    )
+    return True
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required(VIEW_SEGMENTS, raise_exception=True)
 def segment_list(request):
@@ -86,7 +102,10 @@ def segment_detail(request, number: str):
     if not request.user.has_perm(CHANGE_SEGMENT_LINES):
         lines.exclude = (*lines.exclude, "edit")
     if not request.user.has_perm(RECORD):
-        lines.exclude = (*lines.exclude, "call")
+        lines.exclude = (*lines.exclude, "call", "record")
+    read_only = services.logged_segment_of(segment)
+    if read_only is not None:
+        lines.exclude = (*lines.exclude, "selection", "edit")
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(lines)
     logged = list(selectors.segment_logged_segments(segment))
     steps = list(segment.criteria_steps.select_related("created_by").order_by("step"))
@@ -101,6 +120,7 @@ def segment_detail(request, number: str):
             "last_step": _describe_step(steps[-1]) if steps else None,
             "logged_segments": logged,
             "is_logged": any(not logged_segment.canceled for logged_segment in logged),
+            "read_only": read_only,
             "log_form": LogSegmentForm(),
             "segment_log_url": log_url(segment=segment.number),
             "saved_recipes": saved_recipes(),
@@ -123,6 +143,8 @@ def _describe_step(step) -> dict:
 @permission_required(CHANGE_SEGMENT, raise_exception=True)
 def segment_edit(request, number: str):
     segment = _segment(number)
+    if _refused_as_logged(request, segment):
+        return redirect("interactions:segment-detail", number=segment.number)
     form = SegmentHeaderForm(request.POST or None, instance=_segment(number))
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,11 +176,15 @@ def segment_update_lines(request, number: str):
         return redirect("interactions:segment-detail", number=segment.number)
     chosen = set(form.cleaned_data["update"])
     updated = 0
-    for field, old_value, new_value in form.cleaned_data["changes"]:
-        if field in chosen:
-            updated += services.update_lines_from_header(
-                segment=segment, field=field, old_value=old_value, new_value=new_value, user=request.user
-            )
+    try:
+        for field, old_value in form.cleaned_data["changes"]:
+            if field in chosen:
+                updated += services.update_lines_from_header(
+                    segment=segment, field=field, old_value=old_value, user=request.user
+                )
+    except ValidationError as error:
+        _error_messages(request, error)
+        return redirect("interactions:segment-detail", number=segment.number)
     if updated:
         messages.success(
             request,
@@ -190,9 +216,15 @@ def segment_delete(request, number: str):
 def segment_line_edit(request, number: str, pk: int):
     segment = _segment(number)
     line = get_object_or_404(SegmentLine.objects.select_related("contact", "contact_company"), segment=segment, pk=pk)
+    if _refused_as_logged(request, segment):
+        return redirect("interactions:segment-detail", number=segment.number)
     form = SegmentLineForm(request.POST or None, instance=line)
     if request.method == "POST" and form.is_valid():
-        services.save_line(line=form.instance, user=request.user)
+        try:
+            services.save_line(line=form.instance, user=request.user, typed_fields=form.changed_data)
+        except ValidationError as error:
+            _error_messages(request, error)
+            return redirect("interactions:segment-detail", number=segment.number)
         messages.success(request, _("The line of %(contact)s has been saved.") % {"contact": line.contact.name})
         return redirect("interactions:segment-detail", number=segment.number)
     return render(request, "interactions/segments/line_form.html", {"segment": segment, "line": line, "form": form})
@@ -208,7 +240,11 @@ def segment_lines_remove(request, number: str):
             for error in errors:
                 messages.error(request, error)
     else:
-        removed = services.remove_lines(segment=segment, line_ids=form.cleaned_data["line"], user=request.user)
+        try:
+            removed = services.remove_lines(segment=segment, line_ids=form.cleaned_data["line"], user=request.user)
+        except ValidationError as error:
+            _error_messages(request, error)
+            return redirect("interactions:segment-detail", number=segment.number)
         messages.success(
             request,
             ngettext("%(count)d line has been removed.", "%(count)d lines have been removed.", removed)
@@ -243,6 +279,8 @@ def segment_criteria(request, number: str):
     """Add, reduce or refine the contacts by criteria; save the criteria (saved criteria are
     replayed from the segment page, views/segment_recipes.py)."""
     segment = _segment(number)
+    if _refused_as_logged(request, segment):
+        return redirect("interactions:segment-detail", number=segment.number)
     if request.method == "POST":
         form = SegmentCriteriaForm(request.POST)
         if form.is_valid():
@@ -255,9 +293,13 @@ def segment_criteria(request, number: str):
                 raise PermissionDenied
             if action == SegmentAction.ADD and not request.user.has_perm(ADD_SEGMENT_LINES):
                 raise PermissionDenied
-            result = services.apply_criteria(
-                segment=segment, action=action, criteria=form.criteria(), options=form.options(), user=request.user
-            )
+            try:
+                result = services.apply_criteria(
+                    segment=segment, action=action, criteria=form.criteria(), options=form.options(), user=request.user
+                )
+            except ValidationError as error:
+                _error_messages(request, error)
+                return redirect("interactions:segment-detail", number=segment.number)
             messages.success(request, STEP_MESSAGES[action](result))
             return redirect("interactions:segment-detail", number=segment.number)
         messages.error(request, _("Nothing was changed: please correct the errors below."))
@@ -330,7 +372,6 @@ def segment_log(request, number: str):
             segment=segment,
             user=request.user,
             create_follow_up=form.cleaned_data.get("create_follow_up", False),
-            log_again=form.cleaned_data.get("log_again", False),
         )
     except ValidationError as error:
         _error_messages(request, error)

@@ -31,7 +31,7 @@ def recipes_keep_their_first_step(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interactions', '0007_act_on_others_permission'),
+        ('interactions', '0008_segment_lines_repeat_contacts_salesperson_time'),
     ]
 
     operations = [
