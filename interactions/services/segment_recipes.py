@@ -177,7 +177,7 @@ def reuse_logged_segment(*, segment: Segment, logged_segment: LoggedSegment, use
         if campaign_id is not None:
             line.campaign_id = campaign_id
         lines.append(line)
-    SegmentLine.objects.bulk_create(lines, batch_size=1000)
+    SegmentLine.objects.bulk_create(lines)  # one INSERT on PostgreSQL, as add_contacts
     last = SegmentCriteriaStep.objects.filter(segment=segment).aggregate(last=Max("step"))["last"] or 0
     step = SegmentCriteriaStep.objects.create(
         segment=segment,

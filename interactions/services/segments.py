@@ -542,7 +542,9 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
 
     template_languages = _template_languages(segment.template_id)
     lines = [_new_line(segment, row, template_languages) for row in rows]
-    SegmentLine.objects.bulk_create(lines, batch_size=1000)
+    # The backend's own batches: one INSERT on PostgreSQL however many lines (the query
+    # count of a step does not grow with them), SQLite's parameter limit there.
+    SegmentLine.objects.bulk_create(lines)
     step = _record_step(
         segment=segment,
         action=SegmentAction.ADD,

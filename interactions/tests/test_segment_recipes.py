@@ -177,8 +177,8 @@ def test_reusing_on_a_segment_that_has_steps_asks_first(people, sales_client, sa
 
 
 def test_replay_runs_no_query_per_contact(sales_user):
-    # (The add and remove steps write in batches of 1,000 lines, for SQLite's limit on the
-    # parameters of a statement: bench/segment_recipe.py counts the queries at 10,000.)
+    # (On SQLite an INSERT holds as many lines as its limit on parameters allows; on
+    # PostgreSQL one INSERT holds them all: bench/segment_recipe.py counts 1,000 and 10,000.)
     def queries_for(persons: int) -> int:
         for _index in range(persons):
             PersonFactory(city="Oslo")
