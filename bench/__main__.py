@@ -6,7 +6,7 @@ within 15 minutes on two cores. Results: printed, and appended to bench/results/
 import argparse
 import time
 
-BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "purge", "search"]
+BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "segment_recipe", "purge", "search"]
 
 
 def main() -> None:
@@ -59,6 +59,10 @@ def main() -> None:
             existing_entries=max(sizes),
             repeat=min(arguments.repeat, 3),
         )
+    if "segment_recipe" in wanted:
+        from . import segment_recipe
+
+        segment_recipe.main(repeat=min(arguments.repeat, 3))
     if "purge" in wanted:
         from . import purge
 

@@ -29,6 +29,7 @@ from .models import (
     InteractionTemplateSetup,
     LoggedSegment,
     SavedSegmentCriteria,
+    SavedSegmentCriteriaStep,
     Segment,
     SegmentLine,
 )
@@ -279,13 +280,24 @@ class AttachmentAdmin(ReadOnlyAdmin):
         return attachment.file_name
 
 
+class SavedSegmentCriteriaStepInline(admin.TabularInline):
+    model = SavedSegmentCriteriaStep
+    fields = ["step", "action", "criteria", "options"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SavedSegmentCriteria)
 class SavedSegmentCriteriaAdmin(admin.ModelAdmin):
     """Saved criteria are created from a segment's page; here they are reviewed and removed."""
 
-    list_display = ["code", "description", "action"]
+    list_display = ["code", "description", "created_by", "created_at"]
     search_fields = ["code", "description"]
-    readonly_fields = ["action", "criteria", "options"]
+    inlines = [SavedSegmentCriteriaStepInline]
 
     def has_add_permission(self, request):
         return False

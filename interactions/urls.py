@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import attachments, communication, log, purge, recording, segments, setup, statistics
+from .views import (
+    attachments,
+    campaigns,
+    communication,
+    log,
+    purge,
+    recording,
+    segment_recipes,
+    segments,
+    setup,
+    statistics,
+)
 
 app_name = "interactions"
 urlpatterns: list = [
@@ -39,7 +50,15 @@ urlpatterns: list = [
     path("segments/<str:number>/contacts/", segments.segment_criteria, name="segment-criteria"),
     path("segments/<str:number>/go-back/", segments.segment_go_back, name="segment-go-back"),
     path("segments/<str:number>/log/", segments.segment_log, name="segment-log"),
+    path("segments/<str:number>/save-criteria/", segment_recipes.save_recipe, name="segment-save-criteria"),
+    path("segments/<str:number>/reuse-criteria/", segment_recipes.reuse_criteria, name="segment-reuse-criteria"),
+    path("segments/<str:number>/reuse-segment/", segment_recipes.reuse_segment, name="segment-reuse-segment"),
     path("segments/<str:number>/lines/remove/", segments.segment_lines_remove, name="segment-lines-remove"),
+    path(
+        "segments/<str:number>/lines/campaign-flags/",
+        campaigns.segment_lines_campaign_flags,
+        name="segment-lines-campaign-flags",
+    ),
     path("segments/<str:number>/lines/<int:pk>/", segments.segment_line_edit, name="segment-line-edit"),
     path("logged-segments/", segments.logged_segment_list, name="logged-segments"),
     path(
@@ -48,4 +67,5 @@ urlpatterns: list = [
         name="logged-segments-delete-canceled",
     ),
     path("logged-segments/<int:pk>/canceled/", segments.logged_segment_cancel, name="logged-segment-cancel"),
+    path("logged-segments/<int:pk>/reuse/", segment_recipes.logged_segment_reuse, name="logged-segment-reuse"),
 ]

@@ -7,7 +7,13 @@ import datetime
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from crm.contacts.tests.factories import CompanyFactory, PersonFactory, SalespersonFactory, UserFactory
+from crm.contacts.tests.factories import (
+    CampaignFactory,
+    CompanyFactory,
+    PersonFactory,
+    SalespersonFactory,
+    UserFactory,
+)
 from crm.documents.services import archive_document
 from crm.documents.tests.factories import CustomerFactory, DocumentFactory, grant_document_permissions_to_groups
 from interactions.models import Attachment, InteractionTemplateLanguage
@@ -58,6 +64,7 @@ class World:
     logged_segment: object
     document: object
     version: object
+    campaign: object
 
 
 def build_world(text: str = "") -> World:
@@ -90,13 +97,16 @@ def build_world(text: str = "") -> World:
     postponed = InteractionLogEntryFactory(
         contact=person, template=template, postponed=True, user=owner, description=f"Draft {label}"[:100]
     )
-    segment = SegmentFactory(description=f"Segment {label}"[:100], salesperson=salesperson, template=template)
+    campaign = CampaignFactory(description=f"Campaign {label}"[:100], salesperson=salesperson)
+    segment = SegmentFactory(
+        description=f"Segment {label}"[:100], salesperson=salesperson, template=template, campaign=campaign
+    )
     line = SegmentLineFactory(segment=segment, contact=person, contact_company=company)
     # Logged from a segment of its own: a logged segment's segment is read-only, and the
     # pages of the world's segment must stay editable.
     logged_from = SegmentFactory(description=f"Logged {label}"[:100], salesperson=salesperson, template=template)
     logged_segment = LoggedSegmentFactory(description=f"Logged {label}"[:100], segment_number=logged_from.number)
-    InteractionLogEntryFactory(contact=person, template=template, logged_segment=logged_segment)
+    InteractionLogEntryFactory(contact=person, template=template, logged_segment=logged_segment, campaign=campaign)
     customer = CustomerFactory(contact=company, name=f"Acme {label}"[:100])
     document = DocumentFactory(customer=customer, date=datetime.date(2026, 3, 10), description=f"Quote {label}"[:100])
     version = archive_document(document=document, user=None)
@@ -115,4 +125,5 @@ def build_world(text: str = "") -> World:
         logged_segment=logged_segment,
         document=document,
         version=version,
+        campaign=campaign,
     )

@@ -63,6 +63,8 @@ PAGES = [
     ("print dialog", lambda w: reverse("documents:print", args=[w.document.pk])),
     ("printed", lambda w: reverse("documents:printed", args=[w.document.pk]) + "?language=en"),
     ("printout", lambda w: reverse("documents:printout", args=[w.document.pk]) + "?language=en"),
+    ("campaigns", lambda w: reverse("contacts:campaigns")),
+    ("campaign", lambda w: reverse("contacts:campaign-detail", args=[w.campaign.number])),
     ("admin entries", lambda w: reverse("admin:interactions_interactionlogentry_changelist")),
     ("admin contacts", lambda w: reverse("admin:contacts_contact_changelist")),
 ]
@@ -89,6 +91,7 @@ def test_pages_show_user_text_escaped(world, name, url):
         ("search results", lambda w: reverse("search:results") + "?q=Anna"),
         ("log", lambda w: reverse("interactions:log")),
         ("segment", lambda w: reverse("interactions:segment-detail", args=[w.segment.number])),
+        ("campaign", lambda w: reverse("contacts:campaign-detail", args=[w.campaign.number])),
         ("document", lambda w: reverse("documents:detail", args=[w.document.pk])),
         ("printout", lambda w: reverse("documents:printout", args=[w.document.pk]) + "?language=en"),
     ],

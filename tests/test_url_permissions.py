@@ -77,6 +77,8 @@ TABLE: dict[str, Route] = {
     # --- contacts ------------------------------------------------------------------------
     "contacts:list": Route(named("contacts:list"), get=every(200)),
     "contacts:detail": Route(named("contacts:detail", lambda w: w.person.number), get=every(200)),
+    "contacts:campaigns": Route(named("contacts:campaigns"), get=every(200)),
+    "contacts:campaign-detail": Route(named("contacts:campaign-detail", lambda w: w.campaign.number), get=every(200)),
     # --- documents -----------------------------------------------------------------------
     "documents:list": Route(named("documents:list"), get=every(200)),
     "documents:show": Route(named("documents:show"), get=every(400)),
@@ -165,7 +167,22 @@ TABLE: dict[str, Route] = {
         post=every(200)),
     "interactions:segment-delete": Route(named("interactions:segment-delete", lambda w: w.segment.number),
                                          get=every(200), post=every(ANY_REDIRECT)),
+    "interactions:segment-save-criteria": Route(
+        named("interactions:segment-save-criteria", lambda w: w.segment.number), get=every(405),
+        post=every(ANY_REDIRECT)),
+    "interactions:segment-reuse-criteria": Route(
+        named("interactions:segment-reuse-criteria", lambda w: w.segment.number), get=every(405),
+        post=every(ANY_REDIRECT)),
+    "interactions:segment-reuse-segment": Route(
+        named("interactions:segment-reuse-segment", lambda w: w.segment.number), get=every(405),
+        post=every(ANY_REDIRECT)),
+    "interactions:segment-lines-campaign-flags": Route(
+        named("interactions:segment-lines-campaign-flags", lambda w: w.segment.number), get=every(405),
+        post=every(ANY_REDIRECT)),
     "interactions:logged-segments": Route(named("interactions:logged-segments"), get=every(200)),
+    "interactions:logged-segment-reuse": Route(
+        named("interactions:logged-segment-reuse", lambda w: w.logged_segment.pk), get=every(405),
+        post=every(ANY_REDIRECT)),
     "interactions:logged-segment-cancel": Route(
         named("interactions:logged-segment-cancel", lambda w: w.logged_segment.pk), get=roles(405, 405, 405),
         post=roles(403, 200, 200)),

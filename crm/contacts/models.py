@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -218,6 +219,20 @@ class Campaign(Numbered):
 
     def __str__(self):
         return f"{self.number} {self.description}"
+
+    def get_absolute_url(self):
+        return reverse("contacts:campaign-detail", args=[self.number])
+
+    @property
+    def status(self) -> str:
+        """Planned, active or ended, by its dates and today's (the original has a status
+        code chosen by hand; here the dates say it)."""
+        today = timezone.localdate()
+        if self.starting_date and today < self.starting_date:
+            return str(_("Planned"))
+        if self.ending_date and today > self.ending_date:
+            return str(_("Ended"))
+        return str(_("Active"))
 
 
 class Contact(Numbered):

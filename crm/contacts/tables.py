@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from .models import Contact
+from .models import Campaign, Contact
 
 
 class ContactTable(tables.Table):
@@ -20,3 +20,19 @@ class ContactTable(tables.Table):
         sequence = ("number", "name", "type", "company", "city", "phone", "email", "salesperson")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "contacts"}
         empty_text = _("No contacts match the search.")
+
+
+class CampaignTable(tables.Table):
+    number = tables.Column(verbose_name=_("No."), linkify=True)
+    description = tables.Column(verbose_name=_("Description"), linkify=True)
+    starting_date = tables.DateColumn(verbose_name=_("Starting date"), short=True)
+    ending_date = tables.DateColumn(verbose_name=_("Ending date"), short=True)
+    salesperson = tables.Column(verbose_name=_("Salesperson"), accessor="salesperson__code", default="")
+    status = tables.Column(verbose_name=_("Status"), accessor="status", orderable=False)
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []
+        sequence = ("number", "description", "starting_date", "ending_date", "salesperson", "status")
+        attrs = {"class": "table table-sm table-hover align-middle", "id": "campaigns"}
+        empty_text = _("No campaigns yet.")

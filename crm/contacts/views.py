@@ -7,9 +7,9 @@ from django_tables2 import RequestConfig
 from crm.paging import SafePaginator
 
 from .filters import ContactFilter
-from .models import Contact
+from .models import Campaign, Contact
 from .selectors import contact_by_number
-from .tables import ContactTable
+from .tables import CampaignTable, ContactTable
 
 
 @permission_required("contacts.view_contact", raise_exception=True)
@@ -32,3 +32,20 @@ def contact_detail(request, number: str):
         raise Http404(_("There is no such contact."))
     persons = contact.persons.select_related("salesperson").order_by("name") if contact.is_company else []
     return render(request, "contacts/contact_detail.html", {"contact": contact, "persons": persons})
+
+
+@permission_required("contacts.view_campaign", raise_exception=True)
+def campaign_list(request):
+    table = CampaignTable(Campaign.objects.select_related("salesperson").order_by("number"))
+    RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": 50}).configure(table)
+    return render(request, "contacts/campaign_list.html", {"table": table})
+
+
+@permission_required("contacts.view_campaign", raise_exception=True)
+def campaign_detail(request, number: str):
+    """The campaign card. Panels of other modules (its segments, interactions and their
+    statistics) fill the slots of the project's template, which extends this app's one."""
+    campaign = Campaign.objects.select_related("salesperson").filter(number=number.strip().upper()).first()
+    if campaign is None:
+        raise Http404(_("There is no such campaign."))
+    return render(request, "contacts/campaign_detail.html", {"campaign": campaign})

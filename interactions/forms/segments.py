@@ -15,7 +15,6 @@ from ..models import (
     Evaluation,
     InteractionGroup,
     InteractionTemplate,
-    SavedSegmentCriteria,
     Segment,
     SegmentAction,
     SegmentLine,
@@ -308,26 +307,6 @@ class SegmentCriteriaForm(forms.Form):
         return SegmentOptions(
             **{name: bool(self.cleaned_data.get(name)) for name in self.ADD_OPTIONS + self.REMOVE_OPTIONS}
         )
-
-    @staticmethod
-    def initial_from(criteria: SegmentCriteria, options: SegmentOptions) -> dict:
-        """Initial values that show saved criteria and options in the form."""
-        initial = {
-            name: value.isoformat() if hasattr(value, "isoformat") else value
-            for name, value in criteria.to_dict().items()
-        }
-        initial.setdefault("history_canceled", criteria.history_canceled)
-        initial.update(options.to_dict())
-        return initial
-
-
-class SavedCriteriaChoiceForm(forms.Form):
-    saved = forms.ModelChoiceField(
-        label=_("Saved criteria"),
-        queryset=SavedSegmentCriteria.objects.order_by("code"),
-        to_field_name="code",
-        empty_label=_("(choose)"),
-    )
 
 
 class LogSegmentForm(forms.Form):

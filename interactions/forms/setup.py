@@ -81,15 +81,61 @@ class InteractionTemplateLanguageForm(ValidatesOnly, forms.ModelForm):
         help_text=_("Replaces the current attachment."),
     )
     remove_attachment = forms.BooleanField(label=_("Remove attachment"), required=False)
+    create_attachment = forms.BooleanField(
+        label=_("Create attachment"),
+        required=False,
+        help_text=_("A new text attachment with the text below; left empty, a blank one."),
+    )
+    attachment_text = forms.CharField(
+        label=_("Text of the new attachment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    copy_from = forms.TypedChoiceField(
+        label=_("Copy attachment from"), required=False, coerce=int, empty_value=None, choices=[]
+    )
 
     class Meta:
         model = InteractionTemplateLanguage
         fields = ["language", "description", "merge_body"]
         widgets = {"merge_body": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, copy_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["copy_from"].choices = [("", _("(none)")), *copy_choices]
+
+    def clean(self):
+        data = super().clean()
+        chosen = [name for name in ("upload", "copy_from", "create_attachment", "remove_attachment") if data.get(name)]
+        if len(chosen) > 1:
+            raise ValidationError(
+                _("Import, copy, create or remove the attachment: one of them at a time."), code="attachment_actions"
+            )
+        return data
+
 
 class BaseInteractionTemplateLanguageFormSet(ValidatesOnly, forms.BaseInlineFormSet):
     """Keeps the template's rules that span its rows: the default language must have a row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._copy_choices = None
+
+    def copy_choices(self) -> list[tuple[int, str]]:
+        """The language rows with an attachment, of every template, to copy from (one query
+        for all the rows of the form)."""
+        if self._copy_choices is None:
+            self._copy_choices = [
+                (
+                    row.pk,
+                    f"{row.template.code} · {row.get_language_display() or row.language} · {row.attachment.file_name}",
+                )
+                for row in InteractionTemplateLanguage.objects.filter(attachment__isnull=False)
+                .select_related("template", "attachment")
+                .order_by("template__code", "language")
+            ]
+        return self._copy_choices
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "copy_choices": self.copy_choices()}
 
     def clean(self):
         super().clean()
@@ -122,6 +168,8 @@ class BaseInteractionTemplateLanguageFormSet(ValidatesOnly, forms.BaseInlineForm
                         merge_body=data.get("merge_body", ""),
                         upload=data.get("upload") or None,
                         remove_attachment=bool(data.get("remove_attachment")),
+                        create_text=data.get("attachment_text", "") if data.get("create_attachment") else None,
+                        copy_from=data.get("copy_from"),
                     )
                 )
         return changes

@@ -5,6 +5,7 @@ from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
     LoggedSegment,
     SavedSegmentCriteria,
+    SavedSegmentCriteriaStep,
     Segment,
     SegmentAction,
     SegmentCriteriaStep,
@@ -31,6 +32,7 @@ __all__ = [
     "PurgeRun",
     "PurgeRunState",
     "SavedSegmentCriteria",
+    "SavedSegmentCriteriaStep",
     "Segment",
     "SegmentAction",
     "SegmentCriteriaStep",

@@ -166,6 +166,8 @@ class SegmentAction(models.TextChoices):
     ADD = "add", _("Add contacts")
     REDUCE = "reduce", _("Reduce contacts")
     REFINE = "refine", _("Refine contacts")
+    # The contacts of a logged segment ("Reuse segment"); its criteria name the logged segment.
+    REUSE_LOGGED = "reuse_logged", _("Reuse segment")
 
 
 class SegmentCriteriaStep(models.Model):
@@ -177,7 +179,7 @@ class SegmentCriteriaStep(models.Model):
         Segment, verbose_name=_("segment"), on_delete=models.CASCADE, related_name="criteria_steps"
     )
     step = models.PositiveIntegerField(_("step"))
-    action = models.CharField(_("action"), max_length=10, choices=SegmentAction.choices)
+    action = models.CharField(_("action"), max_length=20, choices=SegmentAction.choices)
     criteria = models.JSONField(_("criteria"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     options = models.JSONField(_("options"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     # The contacts whose lines this step created: going back deletes their lines.
@@ -209,13 +211,12 @@ class SegmentCriteriaStep(models.Model):
 
 
 class SavedSegmentCriteria(models.Model):
-    """Criteria saved under a code, to be applied again to any segment."""
+    """A segment's criteria saved under a code: the whole recipe, every step (add, reduce,
+    refine, reuse segment) with its criteria and options, in order (its `steps`), to be
+    replayed on any segment ("Reuse criteria")."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     description = models.CharField(_("description"), max_length=100, blank=True)
-    action = models.CharField(_("action"), max_length=10, choices=SegmentAction.choices)
-    criteria = models.JSONField(_("criteria"), default=dict, blank=True, encoder=DjangoJSONEncoder)
-    options = models.JSONField(_("options"), default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -234,3 +235,27 @@ class SavedSegmentCriteria(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.description}".strip()
+
+
+class SavedSegmentCriteriaStep(models.Model):
+    """One step of saved criteria (the original's "Saved Segment Criteria Line" of type
+    action, with the filters that follow it folded into `criteria`)."""
+
+    saved_criteria = models.ForeignKey(
+        SavedSegmentCriteria, verbose_name=_("saved criteria"), on_delete=models.CASCADE, related_name="steps"
+    )
+    step = models.PositiveIntegerField(_("step"))
+    action = models.CharField(_("action"), max_length=20, choices=SegmentAction.choices)
+    criteria = models.JSONField(_("criteria"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    options = models.JSONField(_("options"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("saved segment criteria step")
+        verbose_name_plural = _("saved segment criteria steps")
+        ordering = ["saved_criteria", "step"]
+        constraints = [
+            models.UniqueConstraint(fields=["saved_criteria", "step"], name="one_saved_criteria_step_number")
+        ]
+
+    def __str__(self):
+        return f"{self.saved_criteria.code} #{self.step} {self.get_action_display()}"

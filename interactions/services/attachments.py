@@ -127,6 +127,14 @@ def store_attachment(*, content: bytes, file_name: str, content_type: str | None
     )
 
 
+def copy_attachment(*, attachment: Attachment) -> Attachment:
+    """A new attachment with the same content, name and type as `attachment` (the
+    original's "Copy from" of a template's language row)."""
+    with attachment.file.open("rb") as source:
+        content = source.read()
+    return store_attachment(content=content, file_name=attachment.file_name, content_type=attachment.content_type)
+
+
 def store_upload(upload: File) -> Attachment:
     """A new attachment for an uploaded file, keeping the user's file name; its type is
     guessed from the name, never taken from the browser. Refuses (ValidationError) a file

@@ -542,7 +542,9 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
 
     template_languages = _template_languages(segment.template_id)
     lines = [_new_line(segment, row, template_languages) for row in rows]
-    SegmentLine.objects.bulk_create(lines, batch_size=1000)
+    # The backend's own batches: one INSERT on PostgreSQL however many lines (the query
+    # count of a step does not grow with them), SQLite's parameter limit there.
+    SegmentLine.objects.bulk_create(lines)
     step = _record_step(
         segment=segment,
         action=SegmentAction.ADD,
@@ -692,7 +694,8 @@ def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
 def save_criteria(
     *, code: str, description: str, action: str, criteria: SegmentCriteria, options: SegmentOptions, user
 ) -> SavedSegmentCriteria:
-    """Save criteria under `code`, to be applied again to any segment. A code is used once."""
+    """Save criteria under `code` as a recipe of one step, to be replayed on any segment. A
+    code is used once."""
     require_permission(user, SAVE_CRITERIA)
     code = code.strip().upper()
     if not code:
@@ -705,14 +708,10 @@ def save_criteria(
             params={"code": code},
             code="duplicate_code",
         )
-    return SavedSegmentCriteria.objects.create(
-        code=code,
-        description=description.strip(),
-        action=action,
-        criteria=criteria.to_dict(),
-        options=options.to_dict(),
-        created_by=user,
-    )
+    saved = SavedSegmentCriteria.objects.create(code=code, description=description.strip(), created_by=user)
+    # A recipe of one step; a segment's whole recipe is saved by segment_recipes.save_recipe.
+    saved.steps.create(step=1, action=action, criteria=criteria.to_dict(), options=options.to_dict())
+    return saved
 
 
 # --- Logging a segment -----------------------------------------------------------------

@@ -40,7 +40,13 @@ from ..permissions import (
     require_permission,
 )
 from ..selectors.setup import setup_events_recorded_by
-from .attachments import atomic_with_files, delete_unused_attachments, store_upload
+from .attachments import (
+    atomic_with_files,
+    copy_attachment,
+    delete_unused_attachments,
+    store_attachment,
+    store_upload,
+)
 
 
 class TemplateInUse(ValidationError):
@@ -93,6 +99,7 @@ class TemplateValues:
 class TemplateLanguageChange:
     """A change to one language row of a template: a new row (`id` None), a changed row, or
     (`delete`) a row to delete. `upload` replaces the row's attachment; without one,
+    `copy_from` copies another row's, `create_text` creates a text attachment, and
     `remove_attachment` removes it. Rows that no change names stay as they are."""
 
     id: int | None = None
@@ -102,6 +109,10 @@ class TemplateLanguageChange:
     upload: File | None = None
     remove_attachment: bool = False
     delete: bool = False
+    # "Create": a new text attachment with this text ("" a blank one), instead of an upload.
+    create_text: str | None = None
+    # "Copy from": a copy of the attachment of this language row (of any template).
+    copy_from: int | None = None
 
 
 def save_template(
@@ -160,6 +171,14 @@ def _save_languages(*, template: InteractionTemplate, changes: Sequence[Template
         row.language, row.description, row.merge_body = change.language, change.description, change.merge_body
         if change.upload is not None:
             row.attachment = store_upload(change.upload)
+        elif change.copy_from is not None:
+            row.attachment = _copied_attachment(change.copy_from)
+        elif change.create_text is not None:
+            row.attachment = store_attachment(
+                content=change.create_text.encode(),
+                file_name=f"{template.code}-{change.language or 'default'}.txt",
+                content_type="text/plain; charset=utf-8",
+            )
         elif change.remove_attachment:
             row.attachment = None
         # The field rules and "no language rows on a template of the setup"; the database
@@ -169,6 +188,17 @@ def _save_languages(*, template: InteractionTemplate, changes: Sequence[Template
         if previous and previous != row.attachment_id:
             released.add(previous)
     return released
+
+
+def _copied_attachment(row_id: int):
+    source = (
+        InteractionTemplateLanguage.objects.select_related("attachment", "template")
+        .filter(pk=row_id, attachment__isnull=False)
+        .first()
+    )
+    if source is None:
+        raise ValidationError(_("The language row to copy from has no attachment."), code="no_attachment_to_copy")
+    return copy_attachment(attachment=source.attachment)
 
 
 def template_deletion_blockers(template: InteractionTemplate) -> list[str]:

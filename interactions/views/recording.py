@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_tables2 import RequestConfig
@@ -95,6 +96,12 @@ def interaction_form_page(request, *, entry: InteractionLogEntry | None):
                     _("The interaction with %(contact)s has been saved for later; resume it from this list.")
                     % {"contact": saved.contact.name},
                 )
+                # "Finish later" asked on leaving the form by a link: then the link is followed.
+                next_url = request.POST.get("next", "")
+                if next_url and url_has_allowed_host_and_scheme(
+                    next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    return redirect(next_url)
                 return redirect("interactions:postponed")
             messages.success(
                 request,

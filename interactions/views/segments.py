@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,14 +18,13 @@ from crm.paging import SafePaginator
 from ..forms.segments import (
     LineSelectionForm,
     LogSegmentForm,
-    SavedCriteriaChoiceForm,
     SegmentCreateForm,
     SegmentCriteriaForm,
     SegmentHeaderForm,
     SegmentLineForm,
     UpdateLinesForm,
 )
-from ..models import LoggedSegment, SavedSegmentCriteria, Segment, SegmentAction, SegmentLine
+from ..models import LoggedSegment, Segment, SegmentAction, SegmentLine
 from ..permissions import (
     ADD_SEGMENT,
     ADD_SEGMENT_LINES,
@@ -43,7 +41,7 @@ from ..permissions import (
     VIEW_SEGMENTS,
 )
 from ..selectors import segments as selectors
-from ..selectors.segments import SegmentCriteria, SegmentOptions
+from ..selectors.segment_recipes import describe_step, saved_recipes
 from ..services import segments as services
 from ..services.purge.service import delete_canceled_logged_segments
 from ..tables.segments import LoggedSegmentTable, SegmentLineTable, SegmentTable, log_url
@@ -125,18 +123,15 @@ def segment_detail(request, number: str):
             "read_only": read_only,
             "log_form": LogSegmentForm(),
             "segment_log_url": log_url(segment=segment.number),
+            "saved_recipes": saved_recipes(),
         },
     )
 
 
 def _describe_step(step) -> dict:
-    criteria = SegmentCriteria.from_dict(step.criteria)
-    options = SegmentOptions.from_dict(step.options)
     return {
         "number": step.step,
-        "action": step.get_action_display(),
-        "criteria": criteria.describe(),
-        "options": options.describe(),
+        **describe_step(action=step.action, criteria=step.criteria, options=step.options),
         "added": len(step.added_contact_ids),
         "removed": len(step.removed_lines),
         "created_by": step.created_by,
@@ -281,12 +276,11 @@ STEP_MESSAGES = {
 @require_http_methods(["GET", "POST"])
 @permission_required(CHANGE_SEGMENT, raise_exception=True)
 def segment_criteria(request, number: str):
-    """Add, reduce or refine the contacts by criteria; save the criteria; start from saved ones."""
+    """Add, reduce or refine the contacts by criteria; save the criteria (saved criteria are
+    replayed from the segment page, views/segment_recipes.py)."""
     segment = _segment(number)
     if _refused_as_logged(request, segment):
         return redirect("interactions:segment-detail", number=segment.number)
-    chooser = SavedCriteriaChoiceForm(request.GET if "saved" in request.GET else None)
-    saved = None
     if request.method == "POST":
         form = SegmentCriteriaForm(request.POST)
         if form.is_valid():
@@ -309,13 +303,6 @@ def segment_criteria(request, number: str):
             messages.success(request, STEP_MESSAGES[action](result))
             return redirect("interactions:segment-detail", number=segment.number)
         messages.error(request, _("Nothing was changed: please correct the errors below."))
-    elif chooser.is_valid():
-        saved = chooser.cleaned_data["saved"]
-        form = SegmentCriteriaForm(
-            initial=SegmentCriteriaForm.initial_from(
-                SegmentCriteria.from_dict(saved.criteria), SegmentOptions.from_dict(saved.options)
-            )
-        )
     else:
         form = SegmentCriteriaForm()
     return render(
@@ -324,9 +311,6 @@ def segment_criteria(request, number: str):
         {
             "segment": segment,
             "form": form,
-            "chooser": chooser,
-            "saved": saved,
-            "has_saved_criteria": SavedSegmentCriteria.objects.exists(),
             "line_count": SegmentLine.objects.filter(segment=segment).count(),
         },
     )
@@ -354,14 +338,11 @@ def _save_criteria(request, segment: Segment, form: SegmentCriteriaForm):
             {
                 "segment": segment,
                 "form": form,
-                "chooser": SavedCriteriaChoiceForm(),
-                "saved": None,
-                "has_saved_criteria": SavedSegmentCriteria.objects.exists(),
                 "line_count": SegmentLine.objects.filter(segment=segment).count(),
             },
         )
     messages.success(request, _("The criteria have been saved as %(code)s.") % {"code": saved.code})
-    return redirect(f"{reverse('interactions:segment-criteria', args=[segment.number])}?saved={saved.code}")
+    return redirect("interactions:segment-criteria", number=segment.number)
 
 
 @require_POST
@@ -413,7 +394,7 @@ def segment_log(request, number: str):
 @permission_required(VIEW_LOGGED_SEGMENTS, raise_exception=True)
 def logged_segment_list(request):
     table = LoggedSegmentTable(selectors.logged_segments())
-    if not request.user.has_perm(CANCEL_LOGGED_SEGMENT):
+    if not request.user.has_perm(CANCEL_LOGGED_SEGMENT) and not request.user.has_perm(ADD_SEGMENT):
         table.exclude = ("actions",)
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(table)
     return render(
