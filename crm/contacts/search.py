@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import search
 
-from .models import Contact
+from .models import Campaign, Contact
 
 VIEW_CONTACTS = "contacts.view_contact"
+VIEW_CAMPAIGNS = "contacts.view_campaign"
 SUBSTRING_MIN_LENGTH = 3
 # Characters phone numbers are written with, besides digits: dropped before comparing.
 PHONE_PUNCTUATION = " -()+./"
@@ -97,6 +98,22 @@ def find_contacts(query: search.Query, *, user, limit: int) -> list[search.Resul
     ]
 
 
+def find_campaigns(query: search.Query, *, user, limit: int) -> list[search.Result]:
+    """Campaigns by number or description: a short table, searched as typed."""
+    if not user.has_perm(VIEW_CAMPAIGNS):
+        return []
+    matches = Q(number__iexact=query.text)
+    if len(query.text) >= SUBSTRING_MIN_LENGTH:
+        matches |= Q(number__icontains=query.text) | Q(description__icontains=query.text)
+    campaigns = Campaign.objects.filter(matches).order_by("number").only("number", "description")[:limit]
+    return [
+        search.Result(
+            kind="campaigns", title=campaign.description, url=campaign.get_absolute_url(), detail=campaign.number
+        )
+        for campaign in campaigns
+    ]
+
+
 def register() -> None:
     search.register_page(
         "contacts:list",
@@ -106,3 +123,11 @@ def register() -> None:
         order=10,
     )
     search.register_records("contacts", label=_("Contacts"), find=find_contacts, order=10)
+    search.register_page(
+        "contacts:campaigns",
+        name=_("Campaigns"),
+        permissions=[VIEW_CAMPAIGNS],
+        keywords=["Campaigns", "Campaign List", "Кампании", "Список кампаний", "Кампания"],
+        order=15,
+    )
+    search.register_records("campaigns", label=_("Campaigns"), find=find_campaigns, order=15)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from crm.contacts.tests.factories import CompanyFactory, PersonFactory, UserFactory
+from crm.contacts.tests.factories import CampaignFactory, CompanyFactory, PersonFactory, UserFactory
 from crm.documents.tests.factories import DocumentFactory
 from crm.search import MAX_LENGTH, Query, match_score, normalize
 
@@ -282,3 +282,25 @@ def test_documents_are_searched_through_their_trigram_index_on_postgresql(postgr
     user = UserFactory(username="planner", groups=["Sales staff"])
     DocumentFactory()
     assert "document_number_trgm" in plans_of(find_documents, "INV0", user)
+
+
+# --- Campaigns -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["campaigns", "Кампании", "список кампаний"])
+def test_the_campaign_list_is_found_by_its_english_and_russian_names(sales_client, text):
+    assert reverse("contacts:campaigns") in urls(found(sales_client, text))
+
+
+def test_a_campaign_is_found_by_its_number_in_any_case_and_a_part_of_its_description(sales_client):
+    campaign = CampaignFactory(description="Spring fair 2027")
+    CampaignFactory(description="Autumn mailing")
+    for text in (campaign.number.lower(), "spring", "FAIR 20"):
+        assert urls(found(sales_client, text)) == [campaign.get_absolute_url()], text
+
+
+def test_a_user_without_groups_finds_no_campaigns(client):
+    CampaignFactory(description="Secret launch")
+    client.force_login(UserFactory(username="outsider"))
+    assert found(client, "Secret launch") == []
+    assert found(client, "campaigns") == []
