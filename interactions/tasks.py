@@ -8,6 +8,7 @@ queued messages refer to them.
   or the broker went away); services/purge/runs.py.
 - deliver_email, deliver_unrecorded_email: send what the e-mail services recorded, with
   retries and backoff; services/communication/delivery.py.
+- deliver_webhook: post one webhook delivery, retried with backoff; services/webhooks.py.
 """
 
 import base64
@@ -97,3 +98,30 @@ def deliver_unrecorded_email(self, message: str) -> str:
     from .services.communication.delivery import deliver_unrecorded
 
     return deliver_unrecorded(task=self, raw=base64.b64decode(message))
+
+
+# --- Webhooks ----------------------------------------------------------------------------
+# The services announce an event by writing a delivery per subscription and queue this when
+# their transaction commits; the webhook service posts, logs the attempt and says when to
+# try again.
+
+
+@shared_task(
+    bind=True,
+    name="interactions.tasks.deliver_webhook",
+    # Acknowledged when done: a task whose worker died is delivered again (at least once;
+    # the payload's id lets the receiver ignore a repeat).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Retries are counted against the setting by the webhook service itself.
+    max_retries=None,
+)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """Deliver webhook delivery `delivery_id` (one attempt), retried with backoff while it
+    fails. Returns its status: "succeeded", "retrying", "failed" or "abandoned"."""
+    from .services.webhooks import attempt_delivery
+
+    outcome = attempt_delivery(delivery_id=delivery_id, can_retry=not self.request.is_eager)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status

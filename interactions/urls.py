@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, communication, log, purge, recording, segments, setup, statistics
+from .views import attachments, communication, log, purge, recording, segments, setup, statistics, webhooks
 
 app_name = "interactions"
 urlpatterns: list = [
@@ -48,4 +48,10 @@ urlpatterns: list = [
         name="logged-segments-delete-canceled",
     ),
     path("logged-segments/<int:pk>/canceled/", segments.logged_segment_cancel, name="logged-segment-cancel"),
+    path("webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("webhooks/new/", webhooks.webhook_create, name="webhook-create"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("webhooks/<int:pk>/edit/", webhooks.webhook_edit, name="webhook-edit"),
+    path("webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("webhooks/<int:pk>/rotate/", webhooks.webhook_rotate, name="webhook-rotate"),
 ]

@@ -27,6 +27,11 @@ NAMES = [
     "EMAIL_MAX_RETRIES",
     "EMAIL_RETRY_BACKOFF",
     "EMAIL_QUEUE",
+    "WEBHOOK_TIMEOUT",
+    "WEBHOOK_MAX_RETRIES",
+    "WEBHOOK_RETRY_BACKOFF",
+    "WEBHOOK_DISABLE_AFTER",
+    "WEBHOOK_QUEUE",
 ]
 
 
@@ -59,6 +64,11 @@ def test_without_overrides_the_defaults_are_in_force(no_overrides):
     assert conf.settings.EMAIL_MAX_RETRIES == 3
     assert conf.settings.EMAIL_RETRY_BACKOFF == 60.0
     assert conf.settings.EMAIL_QUEUE is None
+    assert conf.settings.WEBHOOK_TIMEOUT == 5.0
+    assert conf.settings.WEBHOOK_MAX_RETRIES == 6
+    assert conf.settings.WEBHOOK_RETRY_BACKOFF == 60.0
+    assert conf.settings.WEBHOOK_DISABLE_AFTER == 20
+    assert conf.settings.WEBHOOK_QUEUE is None
     for setting in conf.all_settings():
         assert getattr(conf.settings, setting.name) == setting.default
 
