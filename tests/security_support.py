@@ -10,7 +10,7 @@ from django.test import Client
 from crm.contacts.tests.factories import CompanyFactory, PersonFactory, SalespersonFactory, UserFactory
 from crm.documents.services import archive_document
 from crm.documents.tests.factories import CustomerFactory, DocumentFactory, grant_document_permissions_to_groups
-from interactions.models import Attachment, InteractionTemplateLanguage
+from interactions.models import Attachment, InteractionTemplateLanguage, WebhookSubscription
 from interactions.tests.factories import (
     InteractionCommentFactory,
     InteractionGroupFactory,
@@ -58,6 +58,7 @@ class World:
     logged_segment: object
     document: object
     version: object
+    webhook: object
 
 
 def build_world(text: str = "") -> World:
@@ -100,6 +101,14 @@ def build_world(text: str = "") -> World:
     customer = CustomerFactory(contact=company, name=f"Acme {label}"[:100])
     document = DocumentFactory(customer=customer, date=datetime.date(2026, 3, 10), description=f"Quote {label}"[:100])
     version = archive_document(document=document, user=None)
+    # Disabled, and nothing listens at its address: a test event sent by a test fails at once.
+    webhook = WebhookSubscription.objects.create(
+        description=f"Hook {label}"[:100],
+        url="http://127.0.0.1:9/hooks",
+        events=["entry.created"],
+        secret="whsec_x",
+        active=False,
+    )
     return World(
         company=company,
         person=person,
@@ -115,4 +124,5 @@ def build_world(text: str = "") -> World:
         logged_segment=logged_segment,
         document=document,
         version=version,
+        webhook=webhook,
     )

@@ -55,17 +55,6 @@ language_query = "language=en"
 TASK_ID = uuid.UUID("00000000-0000-4000-8000-000000000000")
 
 
-def webhook(world: World):
-    """The webhook subscription the pages are about (made on first use; nothing listens at its
-    address, so a test event sent by the walk fails at once)."""
-    from interactions.models import WebhookSubscription
-
-    return WebhookSubscription.objects.first() or WebhookSubscription.objects.create(
-        description=f"Hook of {world.person.name}", url="http://127.0.0.1:9/hooks", events=["entry.created"],
-        secret="whsec_walk",
-    )  # fmt: skip
-
-
 TABLE: dict[str, Route] = {
     # --- django.contrib.auth, i18n, home -------------------------------------------------
     "set_language": Route(named("set_language"), get=every(ANY_REDIRECT, anonymous=ANY_REDIRECT),
@@ -184,13 +173,13 @@ TABLE: dict[str, Route] = {
     "interactions:webhooks": Route(named("interactions:webhooks"), get=roles(403, 403, 200)),
     "interactions:webhook-create": Route(named("interactions:webhook-create"), get=roles(403, 403, 200),
                                          post=roles(403, 403, 200)),
-    "interactions:webhook-detail": Route(named("interactions:webhook-detail", lambda w: webhook(w).pk),
+    "interactions:webhook-detail": Route(named("interactions:webhook-detail", lambda w: w.webhook.pk),
                                          get=roles(403, 403, 200)),
-    "interactions:webhook-edit": Route(named("interactions:webhook-edit", lambda w: webhook(w).pk),
+    "interactions:webhook-edit": Route(named("interactions:webhook-edit", lambda w: w.webhook.pk),
                                        get=roles(403, 403, 200), post=roles(403, 403, 200)),
-    "interactions:webhook-test": Route(named("interactions:webhook-test", lambda w: webhook(w).pk),
+    "interactions:webhook-test": Route(named("interactions:webhook-test", lambda w: w.webhook.pk),
                                        get=roles(403, 403, 405), post=roles(403, 403, ANY_REDIRECT)),
-    "interactions:webhook-rotate": Route(named("interactions:webhook-rotate", lambda w: webhook(w).pk),
+    "interactions:webhook-rotate": Route(named("interactions:webhook-rotate", lambda w: w.webhook.pk),
                                          get=roles(403, 403, 405), post=roles(403, 403, ANY_REDIRECT)),
 }  # fmt: skip
 

@@ -5,13 +5,15 @@ Subscriptions (administrators, MANAGE_WEBHOOKS): `subscribe`, `update_subscripti
 (models.WebhookEvent) and a secret made here, shown once.
 
 Events: the services that cause them call `announce(event, payload)` (or
-`announce_entries(event, entry_numbers)`), one line each. Inside the caller's transaction,
-and only when an active subscription wants the event, it writes one delivery row per
-subscription (the body is built then); the deliveries are queued when that transaction
-commits, so a rolled-back change announces nothing, and the request that caused the event
+`announce_entries`, `announce_purged`, `announce_logged_segment`), one line each. When the
+caller's transaction commits (`transaction.on_commit`), and only when an active subscription
+wants the event, one delivery row per subscription is written (the body is built then, from
+the committed rows) and queued. So a rolled-back change announces nothing, the caller's
+transaction holds no lock and runs no query for it, and the request that caused the event
 never waits for a receiver: with a broker a worker delivers; without one (development) the
-task runs in-process, one attempt, after the commit. Nothing here ever fails the caller:
-a failure to announce or to queue is logged (an unqueued delivery stays "pending").
+task runs in-process, one attempt, after the commit. Nothing here ever fails the caller: a
+failure to announce or to queue is logged (a delivery that could not be queued stays
+"pending").
 
 Delivery (the task interactions.tasks.deliver_webhook, `attempt_delivery`): a POST of the
 JSON body with a short timeout (INTERACTIONS_WEBHOOK_TIMEOUT), redirects not followed; a 2xx
@@ -26,6 +28,7 @@ The body: {"id": <uuid, the same at every attempt>, "event": "entry.created", "o
 v1 = HMAC-SHA256(secret, "<t>." + body); docs/webhook_receiver.py verifies it.
 """
 
+import functools
 import hashlib
 import hmac
 import http.client
@@ -180,10 +183,15 @@ def send_test_event(*, subscription: WebhookSubscription, user) -> WebhookDelive
 
 
 def announce(event: str, payload: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
-    """Tell the subscriptions that want `event` (a WebhookEvent value) about it, once the
-    current transaction commits. `payload`: the event's "data", or a function that makes it
-    (called only when someone is subscribed). Never raises: a webhook must not fail the
-    change that caused it."""
+    """Tell the subscriptions that want `event` (a WebhookEvent value) about it once the
+    current transaction commits (at once outside one); nothing when it rolls back.
+    `payload`: the event's "data", or a function that makes it, called after the commit and
+    only when someone is subscribed. Costs the caller's transaction nothing, and never
+    raises: a webhook must not slow down or fail the change that caused it."""
+    transaction.on_commit(functools.partial(_announce_committed, event, payload), robust=True)
+
+
+def _announce_committed(event: str, payload: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
     try:
         subscriptions = [
             subscription
@@ -192,7 +200,6 @@ def announce(event: str, payload: dict[str, Any] | Callable[[], dict[str, Any]])
         ]
         if not subscriptions:
             return
-        # A savepoint: a failure here leaves the caller's transaction usable.
         with transaction.atomic():
             data = payload() if callable(payload) else payload
             _create_deliveries(event=event, data=data, subscriptions=subscriptions)
@@ -202,8 +209,7 @@ def announce(event: str, payload: dict[str, Any] | Callable[[], dict[str, Any]])
 
 def announce_entries(event: str, entry_numbers: Iterable[int]) -> None:
     """Announce `event` for log entries: "data" is {"entries": [...]}, each entry as
-    `entry_data` shows it (read in the caller's transaction), at most ENTRIES_PER_EVENT to
-    an event."""
+    `entry_data` shows it (as committed), at most ENTRIES_PER_EVENT to an event."""
     numbers = sorted(set(entry_numbers))
     for start in range(0, len(numbers), ENTRIES_PER_EVENT):
         chunk = numbers[start : start + ENTRIES_PER_EVENT]

@@ -13,8 +13,9 @@ import uuid
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -260,11 +261,14 @@ def test_a_rolled_back_change_announces_nothing(subscribe, receiver):
 
 def test_nothing_is_sent_before_the_transaction_commits(subscribe, receiver, django_capture_on_commit_callbacks):
     subscribe(WebhookEvent.ENTRY_CREATED)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, CaptureQueriesContext(connection) as queries:
         record()
-    assert receiver.received == [] and WebhookDelivery.objects.get().status == Status.PENDING
-    for callback in callbacks:
-        callback()
+    # Nothing in the transaction: not even a query for the subscriptions.
+    assert receiver.received == [] and not WebhookDelivery.objects.exists()
+    assert not any("webhook" in query["sql"] for query in queries.captured_queries)
+    with django_capture_on_commit_callbacks(execute=True):  # the commit
+        for callback in callbacks:
+            callback()
     receiver.wait_for(1)
     assert WebhookDelivery.objects.get().status == Status.SUCCEEDED
 
