@@ -447,7 +447,10 @@ def _count_failure(*, subscription: WebhookSubscription, error: str) -> bool:
     the limit. Returns whether it is still active."""
     rows = WebhookSubscription.objects.filter(pk=subscription.pk)
     rows.update(consecutive_failures=F("consecutive_failures") + 1)
-    failures, active = rows.values_list("consecutive_failures", "active").get()
+    counted = rows.values_list("consecutive_failures", "active").first()
+    if counted is None:  # deleted meanwhile
+        return False
+    failures, active = counted
     if active and failures >= conf.settings.WEBHOOK_DISABLE_AFTER:
         # Conditioned on `active`: of two workers failing at once, one disables and writes.
         if rows.filter(active=True).update(active=False, disabled_at=timezone.now()):
