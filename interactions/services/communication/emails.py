@@ -344,8 +344,8 @@ def send_email(
             delivery_status=DeliveryStatus.IN_PROGRESS,
         )
         entry.save(force_insert=True)
-        webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
         ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
+        webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return SendResult(entry=entry, ticket=ticket)
 
 
