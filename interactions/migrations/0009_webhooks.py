@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interactions', '0007_act_on_others_permission'),
+        ('interactions', '0008_segment_lines_repeat_contacts_salesperson_time'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
