@@ -204,6 +204,11 @@ for _name, _read in {
     "INTERACTIONS_EMAIL_REQUEUE_AFTER": env.int,
     "INTERACTIONS_EMAIL_SENDING_TIMEOUT": env.int,
     "INTERACTIONS_RECOVERY_INTERVAL": env.int,
+    "INTERACTIONS_WEBHOOK_TIMEOUT": env.float,
+    "INTERACTIONS_WEBHOOK_MAX_RETRIES": env.int,
+    "INTERACTIONS_WEBHOOK_RETRY_BACKOFF": env.float,
+    "INTERACTIONS_WEBHOOK_DISABLE_AFTER": env.int,
+    "INTERACTIONS_WEBHOOK_QUEUE": env.str,
 }.items():
     if _name in env.ENVIRON:
         globals()[_name] = _read(_name)

@@ -18,6 +18,7 @@ from .forms.setup import (
     InteractionTemplateLanguageForm,
     InteractionTemplateSetupForm,
 )
+from .forms.webhooks import WebhookSubscriptionAdminForm
 from .models import (
     SETUP_SECTIONS,
     Attachment,
@@ -32,9 +33,12 @@ from .models import (
     SavedSegmentCriteriaStep,
     Segment,
     SegmentLine,
+    WebhookAttempt,
+    WebhookSubscription,
 )
 from .selectors import statistics as selectors
 from .services import setup as setup_services
+from .services import webhooks as webhook_services
 
 
 def _totals_html(totals: selectors.InteractionTotals):
@@ -301,3 +305,63 @@ class SavedSegmentCriteriaAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Webhooks: saved through the webhook service; the secret is shown once, in a message --
+
+
+def _show_secret(request, subscription: WebhookSubscription, secret: str) -> None:
+    messages.warning(
+        request,
+        _("The signing secret of “%(description)s”: %(secret)s. Copy it now: it is not shown again.")
+        % {"description": subscription.description, "secret": secret},
+    )
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = WebhookSubscriptionAdminForm
+    list_display = ["description", "url", "active", "consecutive_failures", "disabled_at"]
+    list_filter = ["active"]
+    search_fields = ["description", "url"]
+    readonly_fields = ["consecutive_failures", "disabled_at", "created_by", "created_at", "secret_rotated_at"]
+    actions = ["send_test_event", "rotate_secret"]
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in ("description", "url", "events")}
+        if change:
+            webhook_services.update_subscription(
+                subscription=WebhookSubscription.objects.get(pk=obj.pk),
+                active=form.cleaned_data["active"],
+                user=request.user,
+                **values,
+            )
+            return
+        created = webhook_services.subscribe(user=request.user, **values)
+        if not form.cleaned_data["active"]:
+            webhook_services.disable_subscription(subscription=created, user=request.user)
+        obj.pk = created.pk
+        obj._state.adding = False
+        _show_secret(request, created, created.secret)
+
+    @admin.action(description=_("Send a test event"))
+    def send_test_event(self, request, queryset):
+        for subscription in queryset:
+            webhook_services.send_test_event(subscription=subscription, user=request.user)
+        self.message_user(request, _("Test events sent; the delivery log shows their outcome."), messages.SUCCESS)
+
+    @admin.action(description=_("Rotate the secret"))
+    def rotate_secret(self, request, queryset):
+        for subscription in queryset:
+            _show_secret(
+                request, subscription, webhook_services.rotate_secret(subscription=subscription, user=request.user)
+            )
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["attempted_at", "subscription", "event", "payload_id", "number", "succeeded", "response_code",
+                    "duration_ms", "error"]  # fmt: skip
+    list_filter = ["succeeded", "event", "subscription"]
+    search_fields = ["payload_id"]
+    list_select_related = ["subscription"]

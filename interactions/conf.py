@@ -239,6 +239,43 @@ class Settings:
         "(read when celery beat starts).",
     )
 
+    # --- Webhooks (interactions.tasks.deliver_webhook) ---
+    WEBHOOK_TIMEOUT: Setting[float] = Setting(
+        float,
+        default=5.0,
+        minimum=0.1,
+        maximum=60,
+        meaning="seconds a webhook receiver has to connect and to answer each read; a slower one "
+        "counts as a failed attempt.",
+    )
+    WEBHOOK_MAX_RETRIES: Setting[int] = Setting(
+        int,
+        default=6,
+        minimum=0,
+        meaning="how many times a webhook delivery that failed (no answer, or not a 2xx answer) "
+        "is tried again by the worker before it is given up.",
+    )
+    WEBHOOK_RETRY_BACKOFF: Setting[float] = Setting(
+        float,
+        default=60.0,
+        minimum=0,
+        meaning="seconds before the first retry of a webhook delivery, doubling with every "
+        "further retry (at most an hour apart).",
+    )
+    WEBHOOK_DISABLE_AFTER: Setting[int] = Setting(
+        int,
+        default=20,
+        minimum=1,
+        meaning="consecutive failed attempts after which a webhook subscription is disabled and "
+        "the administrators are told by e-mail.",
+    )
+    WEBHOOK_QUEUE: Setting[str | None] = Setting(
+        str,
+        default=None,
+        optional=True,
+        meaning="the Celery queue of the webhook deliveries; unset: the default queue.",
+    )
+
 
 settings = Settings()
 

@@ -61,6 +61,11 @@ VIEW_LOGGED_SEGMENTS = "interactions.view_loggedsegment"
 CANCEL_LOGGED_SEGMENT = "interactions.cancel_loggedsegment"  # cancel and restore, with its entries
 DELETE_LOGGED_SEGMENTS = "interactions.delete_loggedsegment"  # the canceled ones
 
+# --- Webhooks -------------------------------------------------------------------------
+# Subscribe other systems to the module's events (administrators): the page
+# /interactions/webhooks/ and its actions (create, edit, send a test event, rotate the secret).
+MANAGE_WEBHOOKS = "interactions.change_webhooksubscription"
+
 # --- The host's permissions that the module's pages check ------------------------------
 VIEW_CONTACTS = "contacts.view_contact"
 VIEW_SALESPEOPLE = "contacts.view_salesperson"

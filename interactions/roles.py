@@ -52,7 +52,8 @@ roles.declare(
     {
         roles.SALES_STAFF: SALES_STAFF,
         roles.SALES_MANAGER: SALES_MANAGER,
-        # Administrators get every permission of the module.
+        # Administrators get every permission of the module, webhook subscriptions
+        # (permissions.MANAGE_WEBHOOKS) included: only they manage webhooks.
         roles.ADMINISTRATOR: roles.ALL_PERMISSIONS,
     },
 )

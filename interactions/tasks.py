@@ -11,6 +11,7 @@ queued messages refer to them.
 - recover_queued_work: the recovery sweep (celery beat, and when a worker starts): queues
   again the e-mails and purges that wait in the database for a task that never came;
   services/recovery.py.
+- deliver_webhook: post one webhook delivery, retried with backoff; services/webhooks.py.
 """
 
 import base64
@@ -125,3 +126,30 @@ def recover_when_a_worker_starts(sender, **kwargs) -> None:
     """A worker that starts (after a crash, a deployment) sweeps once, on a queue it reads."""
     queues = list(sender.app.amqp.queues.consume_from or ())
     sender.app.send_task(RECOVER_TASK, ignore_result=True, retry=False, **({"queue": queues[0]} if queues else {}))
+
+
+# --- Webhooks ----------------------------------------------------------------------------
+# The services announce an event by writing a delivery per subscription and queue this when
+# their transaction commits; the webhook service posts, logs the attempt and says when to
+# try again.
+
+
+@shared_task(
+    bind=True,
+    name="interactions.tasks.deliver_webhook",
+    # Acknowledged when done: a task whose worker died is delivered again (at least once;
+    # the payload's id lets the receiver ignore a repeat).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Retries are counted against the setting by the webhook service itself.
+    max_retries=None,
+)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """Deliver webhook delivery `delivery_id` (one attempt), retried with backoff while it
+    fails. Returns its status: "succeeded", "retrying", "failed" or "abandoned"."""
+    from .services.webhooks import attempt_delivery
+
+    outcome = attempt_delivery(delivery_id=delivery_id, can_retry=not self.request.is_eager)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status

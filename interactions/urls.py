@@ -11,6 +11,7 @@ from .views import (
     segments,
     setup,
     statistics,
+    webhooks,
 )
 
 app_name = "interactions"
@@ -68,4 +69,10 @@ urlpatterns: list = [
     ),
     path("logged-segments/<int:pk>/canceled/", segments.logged_segment_cancel, name="logged-segment-cancel"),
     path("logged-segments/<int:pk>/reuse/", segment_recipes.logged_segment_reuse, name="logged-segment-reuse"),
+    path("webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("webhooks/new/", webhooks.webhook_create, name="webhook-create"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("webhooks/<int:pk>/edit/", webhooks.webhook_edit, name="webhook-edit"),
+    path("webhooks/<int:pk>/test/", webhooks.webhook_test, name="webhook-test"),
+    path("webhooks/<int:pk>/rotate/", webhooks.webhook_rotate, name="webhook-rotate"),
 ]

@@ -16,7 +16,7 @@ from crm.contacts.tests.factories import (
 )
 from crm.documents.services import archive_document
 from crm.documents.tests.factories import CustomerFactory, DocumentFactory, grant_document_permissions_to_groups
-from interactions.models import Attachment, InteractionTemplateLanguage
+from interactions.models import Attachment, InteractionTemplateLanguage, WebhookSubscription
 from interactions.tests.factories import (
     InteractionCommentFactory,
     InteractionGroupFactory,
@@ -65,6 +65,7 @@ class World:
     document: object
     version: object
     campaign: object
+    webhook: object
 
 
 def build_world(text: str = "") -> World:
@@ -110,6 +111,14 @@ def build_world(text: str = "") -> World:
     customer = CustomerFactory(contact=company, name=f"Acme {label}"[:100])
     document = DocumentFactory(customer=customer, date=datetime.date(2026, 3, 10), description=f"Quote {label}"[:100])
     version = archive_document(document=document, user=None)
+    # Disabled, and nothing listens at its address: a test event sent by a test fails at once.
+    webhook = WebhookSubscription.objects.create(
+        description=f"Hook {label}"[:100],
+        url="http://127.0.0.1:9/hooks",
+        events=["entry.created"],
+        secret="whsec_x",
+        active=False,
+    )
     return World(
         company=company,
         person=person,
@@ -126,4 +135,5 @@ def build_world(text: str = "") -> World:
         document=document,
         version=version,
         campaign=campaign,
+        webhook=webhook,
     )

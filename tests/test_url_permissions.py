@@ -54,6 +54,7 @@ contact_query = lambda w: f"contact={w.person.number}"  # noqa: E731
 language_query = "language=en"
 TASK_ID = uuid.UUID("00000000-0000-4000-8000-000000000000")
 
+
 TABLE: dict[str, Route] = {
     # --- django.contrib.auth, i18n, home -------------------------------------------------
     "set_language": Route(named("set_language"), get=every(ANY_REDIRECT, anonymous=ANY_REDIRECT),
@@ -188,6 +189,18 @@ TABLE: dict[str, Route] = {
         post=roles(403, 200, 200)),
     "interactions:logged-segments-delete-canceled": Route(
         named("interactions:logged-segments-delete-canceled"), get=every(405), post=roles(403, 200, 200)),
+    # --- interactions: webhooks (administrators) -------------------------------------------
+    "interactions:webhooks": Route(named("interactions:webhooks"), get=roles(403, 403, 200)),
+    "interactions:webhook-create": Route(named("interactions:webhook-create"), get=roles(403, 403, 200),
+                                         post=roles(403, 403, 200)),
+    "interactions:webhook-detail": Route(named("interactions:webhook-detail", lambda w: w.webhook.pk),
+                                         get=roles(403, 403, 200)),
+    "interactions:webhook-edit": Route(named("interactions:webhook-edit", lambda w: w.webhook.pk),
+                                       get=roles(403, 403, 200), post=roles(403, 403, 200)),
+    "interactions:webhook-test": Route(named("interactions:webhook-test", lambda w: w.webhook.pk),
+                                       get=roles(403, 403, 405), post=roles(403, 403, ANY_REDIRECT)),
+    "interactions:webhook-rotate": Route(named("interactions:webhook-rotate", lambda w: w.webhook.pk),
+                                         get=roles(403, 403, 405), post=roles(403, 403, ANY_REDIRECT)),
 }  # fmt: skip
 
 

@@ -13,10 +13,12 @@ from .segments import (
 )
 from .setup import SETUP_EVENTS, SETUP_SECTIONS, InteractionTemplateSetup
 from .templates import InteractionGroup, InteractionTemplate, InteractionTemplateLanguage
+from .webhooks import TEST_EVENT, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "SETUP_EVENTS",
     "SETUP_SECTIONS",
+    "TEST_EVENT",
     "Attachment",
     "DeliveryStatus",
     "Evaluation",
@@ -37,5 +39,9 @@ __all__ = [
     "SegmentAction",
     "SegmentCriteriaStep",
     "SegmentLine",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "WizardAction",
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Evaluation, InteractionComment, InteractionLogEntry
 from ..permissions import CANCEL, COMMENT, EVALUATE, require_permission
+from . import webhooks
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def cancel_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=True, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
+    webhooks.announce_entries(webhooks.ENTRY_CANCELED, changed)
     return CancelResult(changed=sorted(changed), postponed=_postponed(numbers))
 
 
@@ -59,6 +61,7 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
+    webhooks.announce_entries(webhooks.ENTRY_RESTORED, changed)
     return CancelResult(changed=changed, refused=refused, postponed=_postponed(numbers))
 
 

@@ -28,6 +28,7 @@ from crm.documents.types import DocumentType, document_types_of_kind, kind_of_do
 
 from ..models import SETUP_EVENTS, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
 from ..permissions import RECORD, require_permission
+from . import webhooks
 from .attachments import atomic_with_files, store_attachment
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,7 @@ def log_printed_document(
             document_occurrence=document.occurrence,
             document_version=document_version,
         )
+        webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return PrintLogResult(entry=entry)
 
 

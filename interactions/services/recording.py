@@ -42,6 +42,7 @@ from ..models import (
     WizardAction,
 )
 from ..permissions import ADD_ATTACHMENTS, RECORD, owner_lookups, require_may_act_on_entry, require_permission
+from . import webhooks
 from .attachments import atomic_with_files, delete_unused_attachments, store_attachment, store_upload
 from .log_entries import add_comment
 
@@ -394,6 +395,8 @@ def record_interaction(*, details: InteractionDetails, user, postpone: bool = Fa
             **values, attachment=attachment, user=user if user is not None and user.is_authenticated else None
         )
         _add_first_comment(entry=entry, details=details, user=user)
+        if not postpone:
+            webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return entry
 
 
@@ -441,6 +444,8 @@ def _save_postponed(*, entry: InteractionLogEntry, details: InteractionDetails, 
             delete_unused_attachments(attachment_ids={previous.pk})
         updated = InteractionLogEntry.objects.select_related("contact", "attachment").get(pk=locked.entry_no)
         _add_first_comment(entry=updated, details=details, user=user)
+        if not postponed:
+            webhooks.announce_entries(webhooks.ENTRY_CREATED, [updated.entry_no])
     return updated
 
 

@@ -43,6 +43,7 @@ from ..permissions import (
     require_permission,
 )
 from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
+from . import webhooks
 from .recording import contact_via_for, resolve_correspondence_type, resolve_language
 
 # Header defaults and the line field each one fills when contacts are added. Changing one
@@ -976,6 +977,7 @@ def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_a
     )
     count = _insert_entries(segment=segment, logged_segment=logged, user=user, now=now)
     follow_up = _create_follow_up(segment=segment, user=user) if create_follow_up else None
+    webhooks.announce_logged_segment(logged, entry_count=count)
     return LogResult(logged_segment=logged, entry_count=count, follow_up=follow_up)
 
 

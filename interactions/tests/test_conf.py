@@ -30,6 +30,11 @@ NAMES = [
     "EMAIL_REQUEUE_AFTER",
     "EMAIL_SENDING_TIMEOUT",
     "RECOVERY_INTERVAL",
+    "WEBHOOK_TIMEOUT",
+    "WEBHOOK_MAX_RETRIES",
+    "WEBHOOK_RETRY_BACKOFF",
+    "WEBHOOK_DISABLE_AFTER",
+    "WEBHOOK_QUEUE",
 ]
 
 
@@ -67,6 +72,11 @@ def test_without_overrides_the_defaults_are_in_force(no_overrides):
     assert conf.settings.EMAIL_REQUEUE_AFTER == 120
     assert conf.settings.EMAIL_SENDING_TIMEOUT == 300
     assert conf.settings.RECOVERY_INTERVAL == 60
+    assert conf.settings.WEBHOOK_TIMEOUT == 5.0
+    assert conf.settings.WEBHOOK_MAX_RETRIES == 6
+    assert conf.settings.WEBHOOK_RETRY_BACKOFF == 60.0
+    assert conf.settings.WEBHOOK_DISABLE_AFTER == 20
+    assert conf.settings.WEBHOOK_QUEUE is None
     for setting in conf.all_settings():
         assert getattr(conf.settings, setting.name) == setting.default
 

@@ -13,6 +13,7 @@ from crm.contacts.models import Contact
 
 from ...models import Evaluation
 from ...permissions import RECORD, require_permission
+from .. import webhooks
 from .automatic_entries import (
     OUTGOING_CALLS_EVENT,
     RecordingOutcome,
@@ -107,4 +108,5 @@ def record_phone_call(
         segment_number=segment_number.strip(),
     )
     entry.save(force_insert=True)
+    webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return RecordingOutcome(entries=(entry,))

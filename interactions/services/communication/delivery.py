@@ -29,6 +29,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import DatabaseError, InterfaceError, OperationalError
 
 from ... import conf
+from .. import webhooks
 from . import emails
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,8 @@ def deliver_entry_email(*, task: Task, entry_no: int) -> str:
     waiting for delivery any more) or "error" (given up; the entry says why)."""
 
     def give_up(failure: BaseException) -> None:
-        emails.record_delivery_failure(entry_no=entry_no, reason=emails.failure_reason(failure))
+        if emails.record_delivery_failure(entry_no=entry_no, reason=emails.failure_reason(failure)):
+            webhooks.announce_entries(webhooks.EMAIL_DELIVERY_FAILED, [entry_no])
         logger.warning("E-mail of interaction log entry %s not delivered: %s", entry_no, failure)
 
     sent = deliver_with_retries(

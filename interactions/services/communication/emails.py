@@ -48,6 +48,7 @@ from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 from ... import conf
 from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
 from ...permissions import RECORD, require_may_act_on_entry, require_permission
+from .. import webhooks
 from ..attachments import atomic_with_files, store_attachment, validate_attachment_upload
 from ..recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
 from ..task_queue import BROKER_UNREACHABLE, queue_task
@@ -357,6 +358,7 @@ def send_email(
         )
         entry.save(force_insert=True)
         ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
+        webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return SendResult(entry=entry, ticket=ticket)
 
 

@@ -20,6 +20,7 @@ from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ...models import DeliveryStatus, InteractionLogEntry
 from ...permissions import RECORD, require_permission
+from .. import webhooks
 from ..attachments import atomic_with_files
 from ..recording import default_salesperson
 from .automatic_entries import (
@@ -227,6 +228,7 @@ def invite_to_meeting(*, contact: Contact, attendees: Sequence[Contact], meeting
             entry.save(force_insert=True)
             entries.append(entry)
             tickets.append(queue_delivery_on_commit(entry_no=entry.entry_no))
+        webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no for entry in entries])
     return InvitationResult(entries=tuple(entries), tickets=tuple(tickets), uid=uid)
 
 

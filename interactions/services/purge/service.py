@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 from ... import conf
 from ...models import InteractionComment, InteractionLogEntry, LoggedSegment
 from ...permissions import DELETE_LOGGED_SEGMENTS, PURGE, require_permission
+from .. import webhooks
 from ..attachments import delete_unused_attachments
 from ..printing import delete_orphaned_document_versions
 from ..sql import in_list
@@ -214,6 +215,7 @@ def _delete_batch(
             if not gone:
                 return 0
             gone_numbers = sorted(entry["entry_no"] for entry in gone)
+            webhooks.announce_purged(gone_numbers)
             # Comments cascade in Django only, not in the database: delete them here, in
             # the same transaction (the foreign key is checked at commit).
             comments_by_entry: dict[int, list[InteractionComment]] = {}
