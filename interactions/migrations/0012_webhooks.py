@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
+                ('due_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='due at')),
                 ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='interactions.webhooksubscription', verbose_name='subscription')),
             ],
             options={

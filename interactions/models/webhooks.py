@@ -93,6 +93,9 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # When its next attempt should have been made: the recovery sweep queues again a
+    # delivery still waiting well past it (its task never reached the queue, or was lost).
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook delivery")

@@ -8,6 +8,8 @@ INTERACTIONS_RECOVERY_INTERVAL seconds (celery beat) and when a worker starts.
   finds the entry claimed or delivered: one delivery.
 - Purges whose next sign of life is overdue (stalled): a new run takes over
   (purge/runs.py), counting on from what the database deleted.
+- Webhook deliveries still waiting past their due time and the same grace period: queued
+  again (webhooks.py).
 
 Safe to run at any time and in several processes at once: every takeover is a conditional
 UPDATE, and what it queues is harmless twice.
@@ -18,10 +20,16 @@ from typing import Any
 
 from .communication.emails import requeue_overdue_emails
 from .purge.runs import take_over_stalled_purges
+from .webhooks import requeue_overdue_deliveries
 
 logger = logging.getLogger(__name__)
 
 
 def recover_queued_work() -> dict[str, Any]:
-    """Queue again what is overdue. Returns {"emails": [entry numbers], "purges": [ids]}."""
-    return {"emails": requeue_overdue_emails(), "purges": take_over_stalled_purges()}
+    """Queue again what is overdue. Returns {"emails": [entry numbers], "purges": [ids],
+    "webhooks": [delivery ids]}."""
+    return {
+        "emails": requeue_overdue_emails(),
+        "purges": take_over_stalled_purges(),
+        "webhooks": requeue_overdue_deliveries(),
+    }

@@ -28,6 +28,7 @@ The body: {"id": <uuid, the same at every attempt>, "event": "entry.created", "o
 v1 = HMAC-SHA256(secret, "<t>." + body); docs/webhook_receiver.py verifies it.
 """
 
+import datetime
 import functools
 import hashlib
 import hmac
@@ -310,7 +311,12 @@ def _create_deliveries(
     deliveries = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
-                subscription_id=subscription.pk, payload_id=payload_id, event=event, body=body, created_at=now
+                subscription_id=subscription.pk,
+                payload_id=payload_id,
+                event=event,
+                body=body,
+                created_at=now,
+                due_at=now,
             )
             for subscription in subscriptions
         ]
@@ -337,6 +343,32 @@ def queue_deliveries(delivery_ids: Iterable[int]) -> int:
             logger.exception("Webhook delivery %s failed", delivery_id)
         queued += 1
     return queued
+
+
+def requeue_overdue_deliveries(*, now: datetime.datetime | None = None) -> list[int]:
+    """Queue again every delivery still waiting INTERACTIONS_EMAIL_REQUEUE_AFTER seconds past
+    its due time (queued while the task queue could not be reached, or its task or retry
+    lost with a worker). Returns their ids. Stops at the first failure to queue: the next
+    sweep tries again. Deliveries are at least once: a task that turns up after all posts
+    the same payload id again, which receivers are told to ignore."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=conf.settings.EMAIL_REQUEUE_AFTER)
+    overdue = list(
+        WebhookDelivery.objects.filter(status__in=(Status.PENDING, Status.RETRYING), due_at__lt=cutoff)
+        .order_by("due_at", "pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    requeued = []
+    for delivery_id in overdue:
+        # Due again now: the next sweep leaves it alone unless this queueing is lost too.
+        WebhookDelivery.objects.filter(pk=delivery_id, due_at__lt=cutoff).update(due_at=now)
+        if queue_deliveries([delivery_id]) == 0:
+            WebhookDelivery.objects.filter(pk=delivery_id).update(due_at=cutoff - datetime.timedelta(seconds=1))
+            break
+        requeued.append(delivery_id)
+    if requeued:
+        logger.info("Queued again webhook deliveries %s", requeued)
+    return requeued
 
 
 # --- Delivering ----------------------------------------------------------------------------
@@ -429,8 +461,11 @@ def attempt_delivery(*, delivery_id: int, can_retry: bool) -> AttemptOutcome:
 
     still_active = _count_failure(subscription=subscription, error=error)
     if can_retry and not is_test and still_active and number <= conf.settings.WEBHOOK_MAX_RETRIES:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=Status.RETRYING, attempts=number)
-        return AttemptOutcome(Status.RETRYING, retry_in=retry_countdown(number - 1))
+        retry_in = retry_countdown(number - 1)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=Status.RETRYING, attempts=number, due_at=timezone.now() + datetime.timedelta(seconds=retry_in)
+        )
+        return AttemptOutcome(Status.RETRYING, retry_in=retry_in)
     _finish(delivery, Status.FAILED, attempts=number)
     return AttemptOutcome(Status.FAILED)
 

@@ -467,3 +467,28 @@ def test_a_failure_to_announce_does_not_fail_the_change(subscribe, receiver, mon
     assert cancel_on_the_page(entry).status_code == 302
     assert InteractionLogEntry.objects.get(pk=entry.pk).canceled
     assert not WebhookDelivery.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_left_pending_by_a_dead_queue_is_sent_by_the_recovery_sweep(subscribe, receiver, broker_down):
+    from crm.celery import app
+    from interactions.services.recovery import recover_queued_work
+
+    subscribe(WebhookEvent.ENTRY_CANCELED)
+    entry = InteractionLogEntryFactory()
+    assert cancel_on_the_page(entry).status_code == 302
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == Status.PENDING
+
+    # Not yet overdue: the sweep leaves it to the task that may still come.
+    assert recover_queued_work()["webhooks"] == []
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    # Still down: it stays pending, and due, for the next sweep.
+    assert webhooks.requeue_overdue_deliveries(now=later) == []
+    assert WebhookDelivery.objects.get().status == Status.PENDING
+
+    app.conf.task_always_eager = True  # the queue is back (tasks run here)
+    assert webhooks.requeue_overdue_deliveries(now=later) == [delivery.pk]
+
+    assert WebhookDelivery.objects.get().status == Status.SUCCEEDED
+    assert [request.json["event"] for request in receiver.received] == ["entry.canceled"]
