@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import Evaluation, InteractionComment, InteractionLogEntry
+from ..models import Evaluation, InteractionComment, InteractionLogEntry, LoggedSegment
 from ..permissions import CANCEL, COMMENT, EVALUATE, require_may_see_entry, require_permission
 from ..selectors.log import hidden_entry_numbers
 
@@ -71,13 +71,23 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
     require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
     require_may_see_entries(entry_numbers=numbers, user=user)
-    rows = list(
-        InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True, postponed=False)
-        .select_for_update(of=("self",))
-        .values_list("entry_no", "logged_segment__canceled")
+    candidates = InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True, postponed=False)
+    # The logged segments' rows first, locked as canceling or restoring a logged segment
+    # locks them (and in the same order, segment before entries): a segment's cancel that
+    # has not committed yet is waited for and then seen, and one that starts now waits for
+    # this restore to commit and then cancels the restored entries too. Read without the
+    # lock, the segment's state could change before this restore commits, leaving an entry
+    # restored inside a canceled segment.
+    segment_ids = sorted(set(candidates.filter(logged_segment__isnull=False).values_list("logged_segment", flat=True)))
+    segment_canceled = dict(
+        LoggedSegment.objects.select_for_update()
+        .filter(pk__in=segment_ids)
+        .order_by("pk")
+        .values_list("pk", "canceled")
     )
-    refused = sorted(number for number, segment_canceled in rows if segment_canceled)
-    changed = sorted(number for number, segment_canceled in rows if not segment_canceled)
+    rows = list(candidates.select_for_update().values_list("entry_no", "logged_segment"))
+    refused = sorted(number for number, segment in rows if segment_canceled.get(segment, False))
+    changed = sorted(number for number, segment in rows if not segment_canceled.get(segment, False))
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
