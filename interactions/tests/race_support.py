@@ -110,11 +110,11 @@ class Racer:
         return bool(row) and row[0] == "Lock"
 
     def wait_blocked_or_done(self) -> bool:
-        """Wait until the call has finished or waits for a lock another transaction holds;
-        True when it waits."""
+        """Wait until the call's transaction has ended or waits for a lock another
+        transaction holds; True when it waits."""
         wait_until(
-            lambda: self.called.is_set() or self.is_waiting_for_a_lock(),
+            lambda: self.done.is_set() or self.is_waiting_for_a_lock(),
             what="the call has finished or waits for a lock",
             seconds=DEADLINE_SECONDS,
         )
-        return not self.called.is_set()
+        return not self.done.is_set()

@@ -21,7 +21,7 @@ from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 from ...models import DeliveryStatus, InteractionLogEntry
 from ...permissions import RECORD, require_permission
 from ..attachments import atomic_with_files
-from ..recording import default_salesperson
+from ..recording import default_salesperson, lock_template_for_recording
 from .automatic_entries import (
     MEETING_INVITATIONS_EVENT,
     automatic_entry,
@@ -208,6 +208,7 @@ def invite_to_meeting(*, contact: Contact, attendees: Sequence[Contact], meeting
         )
 
     with atomic_with_files():
+        lock_template_for_recording(template, field=None)
         entries, tickets = [], []
         for attendee, raw in messages:
             attachment = store_message(raw=raw, contact=attendee, prefix="meeting")
