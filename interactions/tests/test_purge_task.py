@@ -277,7 +277,7 @@ def test_a_purge_completes_on_another_worker_when_its_worker_is_killed(workers):
     result = purge_task.apply_async(kwargs={"batch_size": 50}, queue=workers.queue)
     wait_until(lambda: canceled_left() <= 2700, what="the first worker has deleted a few batches")
     first_worker.kill()  # SIGKILL: no clean-up, the task is neither finished nor acknowledged
-    first_worker.wait(timeout=10)
+    first_worker.wait(timeout=WAIT_SECONDS)
     left_by_the_dead_worker = canceled_left()
     assert 0 < left_by_the_dead_worker < 3000
 
