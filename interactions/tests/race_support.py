@@ -49,6 +49,21 @@ def racers():
         each.end()
 
 
+def second_connection():
+    """A PostgreSQL connection of its own (psycopg, outside Django), as another user's
+    request or a database client would have; the caller closes it."""
+    import psycopg
+
+    params = connection.settings_dict
+    return psycopg.connect(
+        dbname=params["NAME"],
+        user=params["USER"] or None,
+        password=params["PASSWORD"] or None,
+        host=params["HOST"] or None,
+        port=params["PORT"] or None,
+    )
+
+
 class Racer:
     def __init__(self, call: Callable[[], object], *, hold: bool = False):
         self.call = call
