@@ -14,11 +14,18 @@ e-mail to resend): it is the user's own; acting on someone else's needs ACT_ON_O
 permission of its own rather than one of the manager's other permissions standing in for
 "manager". `user=None` is a system caller (a task, a command, a signal receiver) and may
 do everything.
+
+The same rule decides who reads a postponed interaction: it is not in the log yet, it is
+its user's draft, so only its user and those who may act on others' entries see it, by
+any path (its page, its comments, its attachment, the log's actions, an e-mail answering
+it); everyone else is refused (403), as for resuming or deleting it. Entries in the log
+are read by everyone who may read the log.
 """
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 # --- The interaction log ---------------------------------------------------------------
@@ -104,6 +111,33 @@ def require_may_act_on_entry(*, user, entry) -> None:
             _("Interaction %(number)s belongs to another user: only that user and sales managers may do this.")
             % {"number": entry.entry_no}
         )
+
+
+def may_see_entry(*, user, entry) -> bool:
+    """The owner rule for reading: a postponed entry is seen only by those who may act on
+    it; every other entry by everyone who may read the log."""
+    return not entry.postponed or may_act_on_entry(user=user, entry=entry)
+
+
+def require_may_see_entry(*, user, entry) -> None:
+    """Refuse (PermissionDenied) another user's postponed interaction."""
+    if not may_see_entry(user=user, entry=entry):
+        raise PermissionDenied(
+            _(
+                "Interaction %(number)s is another user's postponed interaction: "
+                "only that user and sales managers see it."
+            )
+            % {"number": entry.entry_no}
+        )
+
+
+def visible_entries(user) -> Q:
+    """`may_see_entry` as a condition on the log's rows (`.filter(visible_entries(user))`):
+    everything for those who may act on others' entries, else every entry that is not
+    postponed and the user's own postponed ones."""
+    if may_act_on_others(user):
+        return Q()
+    return Q(postponed=False) | Q(user=user.pk)
 
 
 def owner_lookups(user) -> dict[str, Any]:

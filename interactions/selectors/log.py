@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Salesperson
 
-from ..models import InteractionComment, InteractionGroup, InteractionLogEntry, InteractionTemplate
+from ..models import Attachment, InteractionComment, InteractionGroup, InteractionLogEntry, InteractionTemplate
+from ..permissions import may_act_on_others, visible_entries
 
 
 def log_entries() -> QuerySet[InteractionLogEntry]:
@@ -16,6 +17,32 @@ def log_entries() -> QuerySet[InteractionLogEntry]:
     without joins: the page reads the entry numbers of one page from an index first and then
     loads just those rows with `log_rows`."""
     return InteractionLogEntry.objects.filter(postponed=False)
+
+
+def hidden_entry_numbers(entry_numbers, *, user) -> list[int]:
+    """Which of `entry_numbers` the user may not see: other users' postponed interactions
+    (the owner rule, `permissions.may_see_entry`). None for those who act on others'."""
+    if may_act_on_others(user):
+        return []
+    numbers = sorted({int(number) for number in entry_numbers})
+    hidden = InteractionLogEntry.objects.filter(entry_no__in=numbers).exclude(visible_entries(user))
+    return sorted(hidden.values_list("entry_no", flat=True))
+
+
+def attachment_is_visible(attachment: Attachment, *, user) -> bool:
+    """Whether the user may open `attachment`: unless the only things that use it are log
+    entries the user may not see (another user's postponed interaction). A file that a
+    template or an entry of the log also uses is readable there anyway."""
+    if may_act_on_others(user):
+        return True
+    entries = InteractionLogEntry.objects.filter(attachment=attachment)
+    if not entries.exclude(visible_entries(user)).exists() or entries.filter(visible_entries(user)).exists():
+        return True
+    return any(
+        relation.related_model._base_manager.filter(**{relation.field.name: attachment}).exists()
+        for relation in Attachment._meta.related_objects
+        if relation.related_model is not InteractionLogEntry
+    )
 
 
 def log_rows(entry_numbers: list[int]) -> list[InteractionLogEntry]:

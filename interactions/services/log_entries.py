@@ -4,12 +4,15 @@ Entries are never edited away; each change here is one UPDATE or INSERT statemen
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from ..models import Evaluation, InteractionComment, InteractionLogEntry
-from ..permissions import CANCEL, COMMENT, EVALUATE, require_permission
+from ..models import Evaluation, InteractionComment, InteractionLogEntry, LoggedSegment
+from ..permissions import CANCEL, COMMENT, EVALUATE, require_may_see_entry, require_permission
+from ..selectors.log import hidden_entry_numbers
 from . import webhooks
 
 
@@ -30,12 +33,30 @@ def _postponed(numbers: list[int]) -> list[int]:
     return sorted(InteractionLogEntry.objects.filter(entry_no__in=numbers, postponed=True).values_list("pk", flat=True))
 
 
+def require_may_see_entries(*, entry_numbers, user) -> None:
+    """Refuse (PermissionDenied) a selection that holds another user's postponed
+    interaction (the owner rule, `permissions.may_see_entry`): nothing of it is done."""
+    hidden = hidden_entry_numbers(entry_numbers, user=user)
+    if hidden:
+        raise PermissionDenied(
+            ngettext(
+                "Interaction %(numbers)s is another user's postponed interaction: "
+                "only that user and sales managers see it.",
+                "Interactions %(numbers)s are other users' postponed interactions: "
+                "only their users and sales managers see them.",
+                len(hidden),
+            )
+            % {"numbers": ", ".join(str(number) for number in hidden)}
+        )
+
+
 @transaction.atomic
 def cancel_entries(*, entry_numbers, user) -> CancelResult:
     """Switch canceled on; records who did it and when. Already canceled entries stay as they
     are; postponed ones are refused (`postponed`)."""
     require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
+    require_may_see_entries(entry_numbers=numbers, user=user)
     entries = InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=False, postponed=False)
     changed = list(entries.select_for_update().values_list("entry_no", flat=True))
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
@@ -51,13 +72,24 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
     postponed ones (`postponed`)."""
     require_permission(user, CANCEL)
     numbers = _entry_numbers(entry_numbers)
-    rows = list(
-        InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True, postponed=False)
-        .select_for_update(of=("self",))
-        .values_list("entry_no", "logged_segment__canceled")
+    require_may_see_entries(entry_numbers=numbers, user=user)
+    candidates = InteractionLogEntry.objects.filter(entry_no__in=numbers, canceled=True, postponed=False)
+    # The logged segments' rows first, locked as canceling or restoring a logged segment
+    # locks them (and in the same order, segment before entries): a segment's cancel that
+    # has not committed yet is waited for and then seen, and one that starts now waits for
+    # this restore to commit and then cancels the restored entries too. Read without the
+    # lock, the segment's state could change before this restore commits, leaving an entry
+    # restored inside a canceled segment.
+    segment_ids = sorted(set(candidates.filter(logged_segment__isnull=False).values_list("logged_segment", flat=True)))
+    segment_canceled = dict(
+        LoggedSegment.objects.select_for_update()
+        .filter(pk__in=segment_ids)
+        .order_by("pk")
+        .values_list("pk", "canceled")
     )
-    refused = sorted(number for number, segment_canceled in rows if segment_canceled)
-    changed = sorted(number for number, segment_canceled in rows if not segment_canceled)
+    rows = list(candidates.select_for_update().values_list("entry_no", "logged_segment"))
+    refused = sorted(number for number, segment in rows if segment_canceled.get(segment, False))
+    changed = sorted(number for number, segment in rows if not segment_canceled.get(segment, False))
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
@@ -66,17 +98,21 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
 
 
 def evaluate_entries(*, entry_numbers, evaluation: str, user) -> int:
-    """Set the evaluation of the entries; returns how many were changed."""
+    """Set the evaluation of the entries; returns how many were changed. Refuses a selection
+    with another user's postponed interaction (PermissionDenied)."""
     require_permission(user, EVALUATE)
     if evaluation not in Evaluation.values:
         raise ValueError(f"unknown evaluation {evaluation!r}")
-    return InteractionLogEntry.objects.filter(entry_no__in=_entry_numbers(entry_numbers)).update(evaluation=evaluation)
+    numbers = _entry_numbers(entry_numbers)
+    require_may_see_entries(entry_numbers=numbers, user=user)
+    return InteractionLogEntry.objects.filter(entry_no__in=numbers).update(evaluation=evaluation)
 
 
 def add_comment(
     *, entry: InteractionLogEntry, text: str, user, date: datetime.date | None = None
 ) -> InteractionComment:
     require_permission(user, COMMENT)
+    require_may_see_entry(user=user, entry=entry)
     text = text.strip()
     if not text:
         raise ValueError(_("A comment cannot be empty."))

@@ -30,6 +30,7 @@ from ..models import SETUP_EVENTS, InteractionLogEntry, InteractionTemplate, Int
 from ..permissions import RECORD, require_permission
 from . import webhooks
 from .attachments import atomic_with_files, store_attachment
+from .sql import first_locked_for_key_share
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +43,18 @@ class PrintLogResult:
     reason: str = ""
 
 
-def template_for_printed_document(document_type: str) -> InteractionTemplate | None:
+def template_for_printed_document(document_type: str, *, lock: bool = False) -> InteractionTemplate | None:
     """The template the setup chooses for `document_type`, in one query (the setup row's
-    choice as a subquery), or None when the event records nothing."""
+    choice as a subquery), or None when the event records nothing. `lock`: held until the
+    print's transaction ends, as `recording.lock_template_for_recording` holds it, so the
+    template cannot be deleted under the entry being logged with it."""
     if document_type not in SETUP_EVENTS:
         raise ValueError(f"document type {document_type!r} is not an event of the interaction template setup")
     chosen = InteractionTemplateSetup.objects.filter(id=InteractionTemplateSetup.SINGLETON_ID).values(
         f"{document_type}_id"
     )
-    return InteractionTemplate.objects.filter(id=Subquery(chosen)).first()
+    templates = InteractionTemplate.objects.filter(id=Subquery(chosen))
+    return first_locked_for_key_share(templates) if lock else templates.first()
 
 
 def _event_name(document_type: str) -> str:
@@ -126,7 +130,7 @@ def log_printed_document(
     contact, reason = contact_for_printed_document(document)
     if contact is None:
         return PrintLogResult(reason=reason)
-    template = template_for_printed_document(document_type)
+    template = template_for_printed_document(document_type, lock=True)
     if template is None:
         return PrintLogResult(reason=no_template_reason(document_type))
     now = timezone.localtime()

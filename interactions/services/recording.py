@@ -45,6 +45,7 @@ from ..permissions import ADD_ATTACHMENTS, RECORD, owner_lookups, require_may_ac
 from . import webhooks
 from .attachments import atomic_with_files, delete_unused_attachments, store_attachment, store_upload
 from .log_entries import add_comment
+from .sql import lock_for_key_share
 
 logger = logging.getLogger(__name__)
 
@@ -368,6 +369,21 @@ def _entry_values(*, details: InteractionDetails, postponed: bool) -> dict[str, 
     }
 
 
+def lock_template_for_recording(template: InteractionTemplate, *, field: str | None = "template") -> None:
+    """Hold `template` until the entry recorded with it commits (`sql.lock_for_key_share`):
+    deleting the template meanwhile waits for the entry and is then refused (the template
+    is in use), and a deletion that came first makes the recording refuse with a clear
+    message (ValidationError, on `field`) instead of the entry failing at its commit (the
+    log's foreign key to the template is checked at commit). Call it inside the
+    recording's transaction, before the entry is written."""
+    if not lock_for_key_share(InteractionTemplate, template.pk):
+        message = _(
+            "Interaction template %(code)s has just been deleted, so nothing was recorded with it: "
+            "choose another template."
+        ) % {"code": template.code}
+        raise ValidationError({field: message} if field else message, code="template_deleted")
+
+
 def _add_first_comment(*, entry: InteractionLogEntry, details: InteractionDetails, user) -> None:
     if details.first_comment.strip():
         add_comment(entry=entry, text=details.first_comment, user=user, date=entry.date)
@@ -382,6 +398,7 @@ def record_interaction(*, details: InteractionDetails, user, postpone: bool = Fa
     if not postpone:
         _check_complete(details)
     with atomic_with_files():
+        lock_template_for_recording(details.template)
         values = _entry_values(details=details, postponed=postpone)
         attachment = _content_attachment(
             details=details,
@@ -424,6 +441,7 @@ def _save_postponed(*, entry: InteractionLogEntry, details: InteractionDetails, 
         _check_complete(details)
     with atomic_with_files():
         locked = _lock_postponed(entry=entry, user=user)
+        lock_template_for_recording(details.template)
         values = _entry_values(details=details, postponed=postponed)
         previous = locked.attachment
         attachment = _content_attachment(

@@ -240,10 +240,19 @@ def template_deletion_blockers(template: InteractionTemplate) -> list[str]:
 @transaction.atomic
 def delete_template(*, template: InteractionTemplate, user) -> None:
     """Delete a template and its language rows, and their attachments when nothing else
-    uses them; refuses (TemplateInUse) while anything uses the template. The foreign keys
-    are PROTECT, so a use that appears between the check and the DELETE is refused by the
-    database too, with the same exception."""
+    uses them; refuses (TemplateInUse) while anything uses the template.
+
+    The template's row is locked first (FOR UPDATE), so the check holds until the DELETE
+    commits: an interaction being recorded with the template holds it too
+    (`recording.lock_template_for_recording`), so this waits for that entry to commit and
+    then counts it, and a recording that starts now waits for this deletion and then
+    refuses. (The log's foreign key is checked at commit, so without the lock an entry
+    committed between the check and the DELETE would fail the deletion at its commit, and
+    an entry begun before the DELETE would fail the recording at its.) The foreign keys are
+    PROTECT, so a use the check missed is refused with the same exception."""
     require_permission(user, DELETE_TEMPLATE)
+    if not list(InteractionTemplate.objects.select_for_update().filter(pk=template.pk).values_list("pk", flat=True)):
+        return  # deleted meanwhile
     reasons = template_deletion_blockers(template)
     if reasons:
         raise TemplateInUse(reasons, code="template_in_use")

@@ -4,6 +4,7 @@ size) and XLSX (capped)."""
 import csv
 import datetime
 import io
+import re
 
 import django_tables2 as tables
 from django.http import HttpResponse, StreamingHttpResponse
@@ -217,12 +218,24 @@ class InteractionLogTable(tables.Table):
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A separator a spreadsheet may split a CSV line at (the list separator is "," or ";" by
+# the reader's locale, tab when it guesses, line ends inside a quoted field when the quote
+# is not at the start of what it took for the field), followed, after any spaces and
+# quotes, by a formula character: whatever comes after it may be read as a cell of its own.
+FORMULA_AFTER_SEPARATOR = re.compile(r'(?<=[,;\t\r\n])(?=[ "]*[=+\-@\t\r])')
 
 
 def neutralize(value):
-    """Spreadsheets run cell text that starts with = + - @ as a formula: prefix it with an
-    apostrophe so user-entered text can never become a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Spreadsheets run cell text that starts with = + - @ (or tab, CR) as a formula: an
+    apostrophe before it keeps user-entered text from ever becoming one (CSV/formula
+    injection). At the start of the text, and after every separator inside it that is
+    followed by a formula character: a spreadsheet that splits the line at another
+    separator than the file's (Excel with ";" as list separator, say) would otherwise
+    start a cell there, `x;=cmd|' /C calc'!A0` running `=cmd|...`."""
+    if not isinstance(value, str):
+        return value
+    value = FORMULA_AFTER_SEPARATOR.sub("'", value)
+    if value.lstrip(' "').startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

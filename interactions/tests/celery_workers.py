@@ -15,8 +15,10 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-# Every wait is bounded: a broken worker fails the test instead of hanging it.
-WAIT_SECONDS = 30
+# Every wait is for a condition, bounded: a broken worker fails the test instead of hanging
+# it. Generous, for a machine whose cores other work shares (a worker takes seconds to start
+# there, and a purge of a few thousand entries tens of seconds).
+WAIT_SECONDS = 60
 
 
 def wait_until(condition: Callable[[], object], *, what: str, seconds: float = WAIT_SECONDS, every: float = 0.05):
@@ -91,10 +93,10 @@ class Workers:
         if process.poll() is None:
             process.terminate()
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=WAIT_SECONDS)  # a warm shutdown finishes the task at hand
             except subprocess.TimeoutExpired:
                 process.kill()
-                process.wait(timeout=10)
+                process.wait(timeout=WAIT_SECONDS)
 
     def stop_all(self) -> None:
         for process, _log in self.processes:

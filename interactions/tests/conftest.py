@@ -1,6 +1,7 @@
 import pytest
 
 from .factories import UserFactory
+from .race_support import racers  # noqa: F401 - a fixture of the tests of races
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ class RefusingSmtpServer:
             yield self
         finally:
             self._stopped.set()
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=30)
             self._socket.close()
 
 

@@ -47,7 +47,7 @@ def smtp_backend(settings, port: int, *, retries: int = 2) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
-    settings.EMAIL_TIMEOUT = 5
+    settings.EMAIL_TIMEOUT = 30  # the refusing server answers at once; generous on a busy machine
     settings.INTERACTIONS_EMAIL_MAX_RETRIES = retries
 
 

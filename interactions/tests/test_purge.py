@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -767,22 +768,39 @@ def test_an_entry_restored_while_its_batch_is_being_deleted_survives(postgresql,
     # The restore has changed the row but not committed yet: the purge's batch must wait
     # for it, then see that the entry is no longer canceled.
     other.execute(RESTORE_SQL, [restored])
-    committed = threading.Event()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        purge_pid = cursor.fetchone()[0]
+    purge_waited = threading.Event()
 
-    def commit():
-        other.commit()
-        committed.set()
+    def commit_once_the_purge_waits_for_it():
+        # Commit when the purge's batch is seen waiting for the restore's row lock (not after
+        # a fixed delay, which a busy machine may take before the purge even starts); after
+        # a generous deadline anyway, so that the purge cannot hang: the test then fails.
+        try:
+            with second_connection() as watcher:
+                watcher.autocommit = True
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and not purge_waited.is_set():
+                    row = watcher.execute(
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [purge_pid]
+                    ).fetchone()
+                    if row and row[0] == "Lock":
+                        purge_waited.set()
+                    else:
+                        time.sleep(0.05)
+        finally:
+            other.commit()
 
-    timer = threading.Timer(1.0, commit)
-    timer.start()
+    committer = threading.Thread(target=commit_once_the_purge_waits_for_it)
+    committer.start()
     try:
         deleted = purge_canceled_interactions(batch_size=100, archive_path=archive)
-        restore_committed_while_the_purge_ran = committed.is_set()
     finally:
-        timer.join()
+        committer.join()
         other.close()
 
-    assert restore_committed_while_the_purge_ran
+    assert purge_waited.is_set(), "the purge did not wait for the uncommitted restore"
     assert deleted == 9
     assert InteractionLogEntry.objects.filter(pk=restored, canceled=False).exists()
     assert not InteractionLogEntry.objects.filter(canceled=True).exists()

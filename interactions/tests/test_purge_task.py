@@ -31,6 +31,7 @@ from interactions.tasks import purge_canceled_interactions as purge_task
 from .celery_workers import WAIT_SECONDS, Workers, wait_until
 from .factories import InteractionLogEntryFactory, PersonFactory, UserFactory
 from .purge_support import archive_lines, canceled_entry, many_entries
+from .race_support import second_connection
 
 # --- In-process ------------------------------------------------------------------------------
 
@@ -168,9 +169,14 @@ def canceled_left() -> int:
 @pytest.mark.redis
 def test_the_page_queues_the_purge_and_follows_it_to_the_result(workers, settings):
     settings.INTERACTIONS_PURGE_QUEUE = workers.queue
-    settings.INTERACTIONS_PURGE_BATCH_SIZE = 10
-    workers.start(INTERACTIONS_PURGE_BATCH_PAUSE="0.2")
+    # Batches of 10, in the worker (which reads its own environment, not these settings).
+    workers.start(INTERACTIONS_PURGE_BATCH_SIZE="10", INTERACTIONS_PURGE_BATCH_PAUSE="0.2")
     canceled, kept = many_entries(60, canceled_every=6)  # 50 canceled
+    # The last batch waits for this row lock until the page has shown the purge under way:
+    # however busy the machine, the test sees the progress (the whole purge may otherwise
+    # take less than one poll of the page).
+    holder = second_connection()
+    holder.execute("SELECT 1 FROM interactions_interactionlogentry WHERE entry_no = %s FOR UPDATE", [max(canceled)])
     # A manager's permission, given directly: earlier transactional tests flushed the groups
     # that a data migration creates (permissions are created again after a flush).
     manager = UserFactory()
@@ -178,21 +184,29 @@ def test_the_page_queues_the_purge_and_follows_it_to_the_result(workers, setting
     client = Client()
     client.force_login(manager)
 
-    response = client.post("/interactions/purge/", {})
+    try:
+        response = client.post("/interactions/purge/", {})
 
-    assert response.status_code == 302
-    progress_url = response["Location"]
-    assert progress_url.startswith("/interactions/purge/")
-    page = client.get(progress_url).content.decode()
-    assert 'hx-trigger="every 1s"' in page
-    fragments = []
+        assert response.status_code == 302
+        progress_url = response["Location"]
+        assert progress_url.startswith("/interactions/purge/")
+        page = client.get(progress_url).content.decode()
+        assert 'hx-trigger="every 1s"' in page
+        fragments = []
 
-    def finished() -> bool:
-        fragments.append(client.get(progress_url, headers={"HX-Request": "true"}).content.decode())
-        return "have been deleted" in fragments[-1]
+        def shows(text: str):
+            def condition() -> bool:
+                fragments.append(client.get(progress_url, headers={"HX-Request": "true"}).content.decode())
+                return text in fragments[-1]
 
-    wait_until(finished, what="the page shows the result", every=0.1)
-    assert any("deleted so far" in fragment and 'hx-trigger="every 1s"' in fragment for fragment in fragments)
+            return condition
+
+        wait_until(shows("deleted so far"), what="the page shows the purge under way", every=0.1)
+        assert 'hx-trigger="every 1s"' in fragments[-1]
+    finally:
+        holder.rollback()
+        holder.close()
+    wait_until(shows("have been deleted"), what="the page shows the result", every=0.1)
     assert "50 interaction log entries have been deleted." in fragments[-1]
     assert "hx-trigger" not in fragments[-1]  # polling stops
     assert set(InteractionLogEntry.objects.values_list("entry_no", flat=True)) == kept
@@ -281,7 +295,7 @@ def test_a_purge_completes_on_another_worker_when_its_worker_is_killed(workers):
     result = purge_task.apply_async(kwargs={"batch_size": 50}, queue=workers.queue)
     wait_until(lambda: canceled_left() <= 2700, what="the first worker has deleted a few batches")
     first_worker.kill()  # SIGKILL: no clean-up, the task is neither finished nor acknowledged
-    first_worker.wait(timeout=10)
+    first_worker.wait(timeout=WAIT_SECONDS)
     left_by_the_dead_worker = canceled_left()
     assert 0 < left_by_the_dead_worker < 3000
 

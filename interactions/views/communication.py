@@ -15,7 +15,7 @@ from crm.contacts.selectors import contact_by_number
 
 from ..forms.communication import FILL_FROM_TEMPLATE, CallForm, EmailForm, MeetingForm
 from ..models import InformationFlow, InteractionLogEntry, SegmentLine
-from ..permissions import RECORD, may_act_on_entry
+from ..permissions import RECORD, may_act_on_entry, require_may_see_entry
 from ..services.communication import calls as call_services
 from ..services.communication import emails as email_services
 from ..services.communication import meetings as meeting_services
@@ -81,6 +81,7 @@ def email_new(request):
         reply_to_entry = get_object_or_404(
             InteractionLogEntry.objects.select_related("contact", "attachment"), entry_no=_int(request.GET["entry"])
         )
+        require_may_see_entry(user=request.user, entry=reply_to_entry)
         contact = reply_to_entry.contact
     else:
         contact = _contact_from_query(request)

@@ -20,7 +20,7 @@ from crm.paging import SafeLazyPaginator
 from ..filters import InteractionLogFilter
 from ..forms.log import CommentForm, EntrySelectionForm
 from ..models import Evaluation, InteractionLogEntry
-from ..permissions import CANCEL, COMMENT, EVALUATE, EXPORT, VIEW_LOG
+from ..permissions import CANCEL, COMMENT, EVALUATE, EXPORT, VIEW_LOG, require_may_see_entry
 from ..selectors import log as selectors_log
 from ..services import log_entries as log_services
 from ..tables.log import DeferredJoinTableData, InteractionLogTable, csv_response, xlsx_response, xlsx_row_limit
@@ -130,6 +130,7 @@ def log_actions(request):
                 messages.error(request, error)
         return redirect(back)
     action, numbers = form.cleaned_data["action"], form.cleaned_data["entry"]
+    log_services.require_may_see_entries(entry_numbers=numbers, user=request.user)
 
     if action == "evaluate":
         if not request.user.has_perm(EVALUATE):
@@ -215,6 +216,7 @@ def entry_detail(request, entry_no: int):
         ),  # fmt: skip
         entry_no=entry_no,
     )
+    require_may_see_entry(user=request.user, entry=entry)
     comment_form = CommentForm()
     if request.method == "POST":
         if not request.user.has_perm(COMMENT):

@@ -28,7 +28,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
-TIMEOUT_MS = 15_000
+# Every action and expectation waits for its condition up to this long: generous, for a
+# machine whose cores other work shares (Playwright's own default for expect() is 5 s).
+TIMEOUT_MS = 30_000
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 DEMO_ENTRIES = 300
 
@@ -44,7 +46,9 @@ def pytest_collection_modifyitems(items):
 def chromium():
     """One Chromium for the whole session (the browser tests, which run last)."""
     need("Chromium", CHROMIUM.exists())
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     # Playwright's sync API keeps an asyncio loop registered in this thread while it runs,
     # and Django refuses database calls from a thread with a running loop. The tests' own

@@ -14,6 +14,7 @@ from crm.contacts.models import Contact
 from ...models import Evaluation
 from ...permissions import RECORD, require_permission
 from .. import webhooks
+from ..recording import lock_template_for_recording
 from .automatic_entries import (
     OUTGOING_CALLS_EVENT,
     RecordingOutcome,
@@ -93,6 +94,7 @@ def record_phone_call(
     template = setup_template(OUTGOING_CALLS_EVENT)
     if template is None:
         return RecordingOutcome(not_recorded_reason=no_template_reason(OUTGOING_CALLS_EVENT))
+    lock_template_for_recording(template, field=None)
     entry = automatic_entry(
         template=template,
         contact=contact,

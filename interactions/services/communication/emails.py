@@ -47,10 +47,16 @@ from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ... import conf
 from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
-from ...permissions import RECORD, require_may_act_on_entry, require_permission
+from ...permissions import RECORD, require_may_act_on_entry, require_may_see_entry, require_permission
 from .. import webhooks
 from ..attachments import atomic_with_files, store_attachment, validate_attachment_upload
-from ..recording import default_salesperson, merge_template_body, resolve_language, template_language_codes
+from ..recording import (
+    default_salesperson,
+    lock_template_for_recording,
+    merge_template_body,
+    resolve_language,
+    template_language_codes,
+)
 from ..task_queue import BROKER_UNREACHABLE, queue_task
 from .automatic_entries import (
     EMAILS_EVENT,
@@ -297,6 +303,8 @@ def send_email(
     along. `address`: where to (default the contact's e-mail).
     Raises ValidationError (by field) for what cannot be sent."""
     require_permission(user, RECORD)
+    if reply_to_entry is not None:
+        require_may_see_entry(user=user, entry=reply_to_entry)
     address = (address if address is not None else email_address_of(contact)).strip()
     salesperson = default_salesperson(user=user, contact=contact)
     errors = {}
@@ -344,6 +352,7 @@ def send_email(
             entry=None, ticket=queue_delivery_on_commit(raw=raw), not_recorded_reason=no_template_reason(EMAILS_EVENT)
         )
     with atomic_with_files():
+        lock_template_for_recording(recording_template, field=None)
         attachment = store_message(raw=raw, contact=contact)
         entry = automatic_entry(
             template=recording_template,

@@ -22,7 +22,7 @@ from ...models import DeliveryStatus, InteractionLogEntry
 from ...permissions import RECORD, require_permission
 from .. import webhooks
 from ..attachments import atomic_with_files
-from ..recording import default_salesperson
+from ..recording import default_salesperson, lock_template_for_recording
 from .automatic_entries import (
     MEETING_INVITATIONS_EVENT,
     automatic_entry,
@@ -209,6 +209,7 @@ def invite_to_meeting(*, contact: Contact, attendees: Sequence[Contact], meeting
         )
 
     with atomic_with_files():
+        lock_template_for_recording(template, field=None)
         entries, tickets = [], []
         for attendee, raw in messages:
             attachment = store_message(raw=raw, contact=attendee, prefix="meeting")
