@@ -215,6 +215,13 @@ def values_with_defaults(values: Mapping[str, Any], *, applied: Mapping[str, str
     return result
 
 
+def values_with_defaults_where_missing(values: Mapping[str, Any], *, given: set[str], user) -> dict[str, Any]:
+    """The values of an interaction sent by another system (the API): every defaulted field
+    it did not send takes its default, as the form fills it for a new interaction; what it
+    sent stays as sent."""
+    return _apply_defaults(values, user=user, accept=lambda name, default: name not in given)
+
+
 # --- The values a form starts with ----------------------------------------------------
 
 

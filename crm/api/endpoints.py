@@ -1,0 +1,49 @@
+"""The host's own API endpoints: who the caller is (to check a token), and the schema
+and its documentation pages (Swagger UI and Redoc, served from drf-spectacular-sidecar)."""
+
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from .base import ApiView, ApiViewMixin
+from .models import ApiToken
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    groups = serializers.ListField(child=serializers.CharField())
+    permissions = serializers.ListField(child=serializers.CharField())
+    token = serializers.CharField(allow_null=True, help_text="The name of the token used, if any.")
+
+
+class MeView(ApiView):
+    """The caller: user, groups, permissions and the token used."""
+
+    @extend_schema(responses=MeSerializer, operation_id="me")
+    def get(self, request):
+        user = request.user
+        return Response(
+            MeSerializer(
+                {
+                    "username": user.get_username(),
+                    "name": user.get_full_name(),
+                    "groups": sorted(group.name for group in user.groups.all()),
+                    "permissions": sorted(user.get_all_permissions()),
+                    "token": request.auth.name if isinstance(request.auth, ApiToken) else None,
+                }
+            ).data
+        )
+
+
+class SchemaView(ApiViewMixin, SpectacularAPIView):
+    """The OpenAPI 3.1 description, for logged-in users and token holders."""
+
+
+class SwaggerView(SpectacularSwaggerView):
+    """Swagger UI: a page, behind the login page like every page."""
+
+
+class RedocView(SpectacularRedocView):
+    pass
