@@ -1,9 +1,11 @@
 """The host's own API endpoints: who the caller is (to check a token), and the schema
 and its documentation pages (Swagger UI and Redoc, served from drf-spectacular-sidecar)."""
 
+from django.contrib.auth.views import redirect_to_login
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from .base import ApiView, ApiViewMixin
@@ -41,9 +43,22 @@ class SchemaView(ApiViewMixin, SpectacularAPIView):
     """The OpenAPI 3.1 description, for logged-in users and token holders."""
 
 
-class SwaggerView(SpectacularSwaggerView):
-    """Swagger UI: a page, behind the login page like every page."""
+class _PageBehindLogin:
+    """A documentation page: behind the login page like every page (DRF's views are exempt
+    from LoginRequiredMiddleware, so it is checked here); it reads the schema with the
+    user's session."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().get(request, *args, **kwargs)
 
 
-class RedocView(SpectacularRedocView):
+class SwaggerView(_PageBehindLogin, SpectacularSwaggerView):
+    pass
+
+
+class RedocView(_PageBehindLogin, SpectacularRedocView):
     pass
