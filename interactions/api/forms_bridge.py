@@ -11,8 +11,14 @@ def _choices(field) -> list:
     return [(value, label) for value, label in field.choices if value not in ("", None)]
 
 
+def _initial(field: forms.Field):
+    return field.initial() if callable(field.initial) else field.initial
+
+
 def drf_field(field: forms.Field) -> serializers.Field:
-    common = {"required": False if isinstance(field, forms.BooleanField) else field.required}
+    # A field the page fills in beforehand (a default date) may be left out, as on the page.
+    required = field.required and _initial(field) in (None, "") and not isinstance(field, forms.BooleanField)
+    common = {"required": required}
     if field.help_text:
         common["help_text"] = str(field.help_text)
     if isinstance(field, forms.BooleanField):
@@ -89,7 +95,12 @@ def form_serializer(
     attrs.update(overrides or {})
 
     def validate(self, attrs):
-        form = form_class(data=form_data(attrs), **form_kwargs)
+        initial = {
+            name: _initial(field)
+            for name, field in form_class(**form_kwargs).fields.items()
+            if name not in attrs and name not in exclude and _initial(field) not in (None, "")
+        }
+        form = form_class(data=form_data({**initial, **attrs}), **form_kwargs)
         if not form.is_valid():
             raise_form_errors(form)
         self.form = form
