@@ -58,6 +58,8 @@ class World:
     logged_segment: object
     document: object
     version: object
+    # Another user's draft too, for the API's "resume" (the page's delete takes the first).
+    other_postponed: object = None
 
 
 def build_world(text: str = "") -> World:
@@ -90,6 +92,9 @@ def build_world(text: str = "") -> World:
     postponed = InteractionLogEntryFactory(
         contact=person, template=template, postponed=True, user=owner, description=f"Draft {label}"[:100]
     )
+    other_postponed = InteractionLogEntryFactory(
+        contact=person, template=template, postponed=True, user=owner, description=f"Draft 2 {label}"[:100]
+    )
     segment = SegmentFactory(description=f"Segment {label}"[:100], salesperson=salesperson, template=template)
     line = SegmentLineFactory(segment=segment, contact=person, contact_company=company)
     logged_segment = LoggedSegmentFactory(description=f"Logged {label}"[:100], segment_number=segment.number)
@@ -112,4 +117,5 @@ def build_world(text: str = "") -> World:
         logged_segment=logged_segment,
         document=document,
         version=version,
+        other_postponed=other_postponed,
     )

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .base import ApiView, ApiViewMixin
@@ -40,7 +41,13 @@ class MeView(ApiView):
 
 
 class SchemaView(ApiViewMixin, SpectacularAPIView):
-    """The OpenAPI 3.1 description, for logged-in users and token holders."""
+    """The OpenAPI 3.1 description, for logged-in users and token holders. Its errors are
+    JSON like every error of the API (not YAML)."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
 
 class _PageBehindLogin:

@@ -26,7 +26,7 @@ PurgeFilterSerializer = form_serializer(PurgeFilterForm, name="PurgeFilter")
 
 class PurgeView(ApiView):
     permission_classes = [RequiredPermissions]
-    required_permissions = {"get": [PURGE], "post": [PURGE]}
+    required_permissions = {"*": [PURGE]}
 
     @extend_schema(
         summary="How many canceled entries the filter would delete",
@@ -66,7 +66,7 @@ class PurgeView(ApiView):
 
 class PurgeProgressView(ApiView):
     permission_classes = [RequiredPermissions]
-    required_permissions = {"get": [PURGE]}
+    required_permissions = {"*": [PURGE]}
 
     @extend_schema(
         summary="Where a started purge stands",

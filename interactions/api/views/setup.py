@@ -48,7 +48,7 @@ class TemplateSetupView(ApiView):
     """The template setup: which template records each automatic event."""
 
     permission_classes = [RequiredPermissions]
-    required_permissions = {"get": [VIEW_SETUP]}
+    required_permissions = {"*": [VIEW_SETUP]}
 
     @extend_schema(
         summary="The template setup, by section", responses=responses({200: SetupSectionSerializer(many=True)})
