@@ -10,6 +10,7 @@ import datetime
 from django.conf import settings
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -79,3 +80,29 @@ def cursor_schema(schema):
         "required": ["results"],
         "properties": {"next": {"type": ["string", "null"], "format": "uri"}, "results": schema},
     }
+
+
+class LogCursor(BasePagination):
+    """How the log's cursor pages show in the schema (the list view pages with the
+    functions above: the entry numbers first, then the rows of the page)."""
+
+    def get_paginated_response_schema(self, schema):
+        return cursor_schema(schema)
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "cursor",
+                "required": False,
+                "in": "query",
+                "description": "The `next` link's cursor; left out, the newest entries.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": "Entries per page (default 50).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
+            },
+        ]

@@ -47,6 +47,14 @@ class CodeField(serializers.CharField):
         return value
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$", "examples": ["14:30:00"]}
+)
+class LocalTimeField(serializers.TimeField):
+    """A time of day in the local time zone, "HH:MM[:SS]" (OpenAPI's "time" format would
+    want a UTC offset, which a local time of an interaction does not have)."""
+
+
 class ContactSerializer(serializers.ModelSerializer):
     company = CodeField("number", help_text="The company's contact number (persons).")
     salesperson = CodeField("code")
@@ -58,7 +66,6 @@ class ContactSerializer(serializers.ModelSerializer):
             "phone", "mobile", "fax", "email", "language", "salesperson", "correspondence_type",
             "exclude_from_segments",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class AttachmentLinkSerializer(serializers.Serializer):
@@ -80,7 +87,6 @@ class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = InteractionComment
         fields = ["id", "date", "text", "author", "created_at"]
-        read_only_fields = fields
 
     def get_author(self, comment) -> str | None:
         return comment.author.get_username() if comment.author_id else None
@@ -97,6 +103,7 @@ class LogEntrySerializer(serializers.ModelSerializer):
     salesperson = CodeField("code")
     campaign = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The entry in this API.")
+    time = LocalTimeField(allow_null=True, required=False)
 
     class Meta:
         model = InteractionLogEntry
@@ -107,7 +114,6 @@ class LogEntrySerializer(serializers.ModelSerializer):
             "document_type", "document_number", "segment_number", "logged_segment", "delivery_status",
             "opportunity_number", "url",
         ]  # fmt: skip
-        read_only_fields = fields
 
     def get_contact_name(self, entry) -> str:
         return entry.contact.name
@@ -128,7 +134,6 @@ class LogEntryListSerializer(LogEntrySerializer):
 
     class Meta(LogEntrySerializer.Meta):
         fields = [*LogEntrySerializer.Meta.fields, "has_comments"]
-        read_only_fields = fields
 
     def get_campaign(self, entry) -> str | None:
         return self.context.get("campaign_numbers", {}).get(entry.campaign_id)
@@ -147,7 +152,6 @@ class LogEntryDetailSerializer(LogEntrySerializer):
             *LogEntrySerializer.Meta.fields, "cost", "campaign_target", "campaign_response", "delivery_error",
             "canceled_changed_by", "canceled_changed_at", "created_at", "attachment", "comments", "document_url",
         ]  # fmt: skip
-        read_only_fields = fields
 
     @extend_schema_field(AttachmentLinkSerializer(allow_null=True))
     def get_attachment(self, entry):
@@ -191,7 +195,7 @@ class InteractionInputSerializer(serializers.Serializer):
     template = serializers.CharField(max_length=10, help_text="The interaction template's code.")
     salesperson = serializers.CharField(max_length=20, required=False, help_text="The salesperson's code.")
     date = serializers.DateField(required=False)
-    time = serializers.TimeField(required=False, allow_null=True)
+    time = LocalTimeField(required=False, allow_null=True)
     description = serializers.CharField(max_length=100, required=False)
     subject = serializers.CharField(max_length=100, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=_blank(Language.choices), required=False, allow_blank=True)
@@ -248,7 +252,6 @@ class GroupSerializer(serializers.ModelSerializer):
     class Meta:
         model = InteractionGroup
         fields = ["id", "code", "description"]
-        read_only_fields = fields
 
 
 class TemplateLanguageSerializer(serializers.ModelSerializer):
@@ -257,7 +260,6 @@ class TemplateLanguageSerializer(serializers.ModelSerializer):
     class Meta:
         model = InteractionTemplateLanguage
         fields = ["language", "description", "attachment"]
-        read_only_fields = fields
 
     @extend_schema_field(AttachmentLinkSerializer(allow_null=True))
     def get_attachment(self, row):
@@ -276,7 +278,6 @@ class TemplateSerializer(serializers.ModelSerializer):
             "campaign", "campaign_target", "campaign_response", "correspondence_type",
             "ignore_contact_correspondence_type", "language_default", "wizard_action", "languages",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class SetupEventSerializer(serializers.Serializer):
@@ -312,7 +313,6 @@ class SegmentSerializer(serializers.ModelSerializer):
             "correspondence_type_default", "unit_cost", "unit_duration", "information_flow", "initiated_by",
             "campaign", "campaign_target", "campaign_response", "line_count", "is_logged",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class SegmentLineSerializer(serializers.ModelSerializer):
@@ -329,7 +329,6 @@ class SegmentLineSerializer(serializers.ModelSerializer):
             "subject", "description", "evaluation", "cost", "duration", "information_flow", "initiated_by",
             "campaign", "campaign_target", "campaign_response", "contact_via",
         ]  # fmt: skip
-        read_only_fields = fields
 
     def get_contact_name(self, line) -> str:
         return line.contact.name
@@ -354,7 +353,6 @@ class LoggedSegmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = LoggedSegment
         fields = ["id", "segment_number", "description", "created_at", "user", "canceled", "entry_count"]
-        read_only_fields = fields
 
     def get_user(self, logged) -> str | None:
         return logged.user.get_username() if logged.user_id else None
@@ -373,7 +371,6 @@ class DocumentSerializer(serializers.ModelSerializer):
             "description", "currency_code", "amount", "vat_amount", "amount_including_vat", "no_printed",
             "no_of_archived_versions",
         ]  # fmt: skip
-        read_only_fields = fields
 
 
 class PrintSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ that is fast at any depth, an entry with its comments and attachment; record, ca
 restore, evaluate, comment, through the log page's services."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from ...selectors import log as selectors_log
 from ...services import log_entries as log_services
 from ..base import ModuleViewSet, responses
 from ..filtering import PageFilterBackend
-from ..pagination import cursor_response, page_of_keys
+from ..pagination import LogCursor, cursor_response, page_of_keys
 from ..serializers import (
     CancelResultSerializer,
     CommentInputSerializer,
@@ -30,16 +30,10 @@ from ..serializers import (
 )
 from .recording import created, record
 
-CURSOR_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="The `next` link's cursor; left out, the newest entries."),
-    OpenApiParameter("page_size", int, description="Entries per page, 1 to 200 (default 50)."),
-]
-
 
 @extend_schema_view(
     list=extend_schema(
         summary="The interaction log, newest first, filtered as the log page filters",
-        parameters=CURSOR_PARAMETERS,
         responses=responses({200: LogEntryListSerializer(many=True)}),
     ),
     retrieve=extend_schema(
@@ -58,7 +52,7 @@ class LogEntryViewSet(ModuleViewSet):
     filterset_class = InteractionLogFilter
     lookup_field = "entry_no"
     lookup_value_regex = r"[0-9]{1,18}"
-    pagination_class = None
+    pagination_class = LogCursor  # for the schema; list() pages by the cursor itself
     required_permissions = {
         "list": [VIEW_LOG],
         "retrieve": [VIEW_LOG],
