@@ -1,7 +1,8 @@
 """schemathesis against the live OpenAPI schema, over real HTTP (a live server, an
 administrator's personal token, so that every operation is allowed and reached): whatever
-it generates, valid data and invalid (its positive and negative modes), the API never answers a server error, every response matches
-the schema (body and content type), and a refused request (4xx) writes nothing.
+it generates, valid data and invalid (its positive and negative modes), the API never
+answers a server error, every response matches the schema (body and content type), and a
+refused request (4xx) writes nothing.
 
 Its example count per operation is a profile, like hypothesis': a few locally, more in CI
 (CI set, or REQUIRE_SERVICES=1); SCHEMATHESIS_EXAMPLES chooses explicitly."""
