@@ -6,7 +6,7 @@ within 15 minutes on two cores. Results: printed, and appended to bench/results/
 import argparse
 import time
 
-BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "purge"]
+BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "purge", "api"]
 
 
 def main() -> None:
@@ -22,6 +22,9 @@ def main() -> None:
     parser.add_argument("--load-seconds", type=float, default=15, help="seconds of load per page (at most 120)")
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--load-threads", type=int, default=4)
+    parser.add_argument("--api-log-size", type=int, default=1_000_000, help="log entries for the API list")
+    parser.add_argument("--api-creates", type=int, default=10_000, help="interactions created through the API")
+    parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers (the README's production command)")
     arguments = parser.parse_args()
 
     from .setup import configure
@@ -60,6 +63,17 @@ def main() -> None:
         from . import purge
 
         purge.main(total=arguments.purge_entries, contacts=arguments.contacts, batch_size=arguments.purge_batch_size)
+    if "api" in wanted:
+        from . import api
+
+        api.main(
+            size=arguments.api_log_size,
+            contacts=arguments.contacts,
+            repeat=arguments.repeat,
+            creates=arguments.api_creates,
+            threads=arguments.load_threads,
+            workers=arguments.api_workers,
+        )
     print(f"Benchmarks finished in {time.perf_counter() - started:.0f} s; results in bench/results/.")
 
 
