@@ -174,3 +174,27 @@ def test_a_user_without_the_permission_gets_403_and_anonymous_401():
     assert client.get(LOG).status_code == 401
     client.force_login(user)
     assert client.get(LOG).status_code == 403
+
+
+def test_a_server_error_under_the_api_answers_json_not_a_page(sales_user, monkeypatch):
+    from interactions.api.views.log import LogEntryViewSet
+
+    def broken(self, request):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(LogEntryViewSet, "list", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(sales_user)
+    response = client.get(LOG)
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json" and response.json()["code"] == "server_error"
+
+
+def test_a_browser_session_must_send_the_csrf_token_to_write(sales_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(sales_user)
+    entry = InteractionLogEntryFactory()
+    response = _post(client, f"{LOG}{entry.entry_no}/comments/", {"text": "Forged"})
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+    assert not InteractionComment.objects.exists()
+    assert client.get(LOG).status_code == 200  # reading needs no token
