@@ -5,6 +5,7 @@ it): they authenticate themselves (token or session) and answer 401/403 as JSON.
 request body is refused unread above API_MAX_BODY_SIZE."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import generics, pagination, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +30,8 @@ class ApiViewMixin:
     def initial(self, request, *args, **kwargs):
         if _content_length(request) > settings.API_MAX_BODY_SIZE:
             raise BodyTooLarge(
-                f"The request body is larger than {settings.API_MAX_BODY_SIZE} bytes, the most this API reads."
+                _("The request body is larger than %(size)d bytes, the most this API reads.")
+                % {"size": settings.API_MAX_BODY_SIZE}
             )
         super().initial(request, *args, **kwargs)
 
@@ -63,9 +65,13 @@ class PageNumberPagination(pagination.BasePagination):
         try:
             value = int(raw)
         except ValueError:
-            raise ValidationError({name: [f"Give a whole number from {low} to {high}."]}) from None
+            raise ValidationError(
+                {name: [_("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]}
+            ) from None
         if not low <= value <= high:
-            raise ValidationError({name: [f"Give a whole number from {low} to {high}."]})
+            raise ValidationError(
+                {name: [_("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]}
+            )
         return value
 
     def paginate_queryset(self, queryset, request, view=None):

@@ -1,5 +1,4 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from crm.api.base import GenericViewSet, PageNumberPagination
@@ -40,10 +39,3 @@ class ModuleViewSet(GenericViewSet):
     permission_classes = [RequiredPermissions]
     pagination_class = PageNumberPagination
     required_permissions: dict = {}
-
-
-def empty_body(name: str):
-    return inline_serializer(name=name, fields={})
-
-
-__all__ = ["DjangoValidationError", "ModuleViewSet", "responses"]

@@ -9,6 +9,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -30,7 +31,7 @@ def _decode(cursor: str) -> tuple[datetime.date, int]:
             raise ValueError
         return datetime.date.fromisoformat(day), entry_no
     except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise ValidationError({"cursor": ["This cursor is not valid: use the “next” link of a page."]}) from None
+        raise ValidationError({"cursor": [_("This cursor is not valid: use the “next” link of a page.")]}) from None
 
 
 def page_size(request, default: int = DEFAULT_PAGE_SIZE) -> int:
@@ -43,7 +44,9 @@ def page_size(request, default: int = DEFAULT_PAGE_SIZE) -> int:
     except ValueError:
         size = 0
     if not 1 <= size <= top:
-        raise ValidationError({"page_size": [f"Give a whole number from 1 to {top}."]})
+        raise ValidationError(
+            {"page_size": [_("Give a whole number from %(low)d to %(high)d.") % {"low": 1, "high": top}]}
+        )
     return size
 
 

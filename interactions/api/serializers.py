@@ -10,7 +10,6 @@ from crm.contacts.models import Contact, CorrespondenceType, Language
 from crm.documents.models import Document
 
 from ..models import (
-    DeliveryStatus,
     Evaluation,
     InformationFlow,
     InitiatedBy,
@@ -403,6 +402,3 @@ class PurgeProgressSerializer(serializers.Serializer):
     finished = serializers.BooleanField()
     percent = serializers.IntegerField()
     error = serializers.CharField(allow_blank=True)
-
-
-__all__ = ["DeliveryStatus"]

@@ -5,6 +5,7 @@ import uuid
 
 from celery.result import EagerResult
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -52,7 +53,7 @@ class PurgeView(ApiView):
         try:
             result = queue_purge(filters=body.form.purge_filter(), user=request.user)
         except PurgeAlreadyRunning:
-            raise Conflict("A purge is running already; try again when it has finished.") from None
+            raise Conflict(_("A purge is running already; try again when it has finished.")) from None
         except PurgeQueueUnavailable as error:
             return Response(
                 {"detail": str(error), "code": "queue_unavailable"}, status=status.HTTP_503_SERVICE_UNAVAILABLE

@@ -139,7 +139,10 @@ def record(request, *, entry: InteractionLogEntry | None = None, postpone: bool 
     except DjangoValidationError as refused:
         raise service_errors(refused, API_NAMES) from None
     except services.PostponedInteractionGone:
-        raise Conflict(f"Interaction {entry.entry_no} is no longer postponed: it was completed or deleted.") from None
+        raise Conflict(
+            _("Interaction %(number)s is no longer postponed: it was completed or deleted in the meantime.")
+            % {"number": entry.entry_no}
+        ) from None
 
 
 def created(request, entry: InteractionLogEntry, *, new: bool = True) -> Response:
@@ -188,7 +191,7 @@ class PostponedInteractionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixi
             postponed=True,
         )
         if not may_act_on_entry(user=self.request.user, entry=entry):
-            self.permission_denied(self.request, message="This postponed interaction belongs to another user.")
+            self.permission_denied(self.request, message=_("This postponed interaction belongs to another user."))
         return entry
 
     @idempotent
@@ -197,7 +200,9 @@ class PostponedInteractionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixi
 
     def destroy(self, request, entry_no=None):
         if not services.delete_postponed_interaction(entry=self.get_object(), user=request.user):
-            raise Conflict(f"Interaction {entry_no} is no longer postponed and has not been deleted.")
+            raise Conflict(
+                _("Interaction %(number)s is no longer postponed and has not been deleted.") % {"number": entry_no}
+            )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
