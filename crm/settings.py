@@ -289,6 +289,10 @@ SPECTACULAR_SETTINGS = {
         "ContactTypeEnum": "crm.contacts.models.Contact.Type",
     },
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.api.schema.database_independent_integers",
+    ],
 }
 # The module's choice sets, named once in the schema (when the module is installed).
 if "interactions" in INSTALLED_APPS:
