@@ -19,7 +19,7 @@ from crm.api import tokens
 
 from .security_support import build_world, user_of
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES") or (40 if os.environ.get("CI") or REQUIRE_SERVICES else 8))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES") or (25 if os.environ.get("CI") or REQUIRE_SERVICES else 8))
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 

@@ -180,3 +180,18 @@ def test_the_purge_counts_starts_and_deletes_only_canceled_entries(manager_api, 
     assert started.status_code == 202, started.content
     assert started.json()["deleted"] == 2
     assert list(InteractionLogEntry.objects.all()) == [kept]
+
+
+def test_a_print_sent_again_with_its_idempotency_key_prints_and_logs_once(api):
+    template = InteractionTemplateFactory(code="S-INVOICE", description="Sales invoice")
+    setup = InteractionTemplateSetup.load()
+    setup.sales_invoice = template
+    setup.save()
+    document = DocumentFactory(kind=DocumentKind.SALES_INVOICE, customer=CustomerFactory(contact=CompanyFactory()))
+    url = f"/api/v1/documents/{document.pk}/print/"
+    first = api.post(url, {"language": "en"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="print-1")
+    again = api.post(url, {"language": "en"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="print-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    document.refresh_from_db()
+    assert document.no_printed == 1 and InteractionLogEntry.objects.count() == 1

@@ -8,6 +8,7 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crm.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from crm.documents import selectors as document_selectors
 from crm.documents import services as document_services
 from crm.documents.filters import DocumentFilter
@@ -33,9 +34,11 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ModuleVi
     @extend_schema(
         summary="Print the document (counted, archived as the page does) and log the interaction",
         request=PrintSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
         responses=responses({200: PrintResultSerializer}, write=True),
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    @idempotent
     def print(self, request, pk=None):
         document = get_object_or_404(document_selectors.documents_for_printing(), pk=pk)
         body = PrintSerializer(data=request.data)
