@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup setup-dev run test bench messages check
+.PHONY: setup setup-dev run test bench messages check openapi
 
 # `make run` installs what the application needs (requirements.txt); the tests, checks and
 # benchmarks add requirements-dev.txt.
@@ -60,3 +60,7 @@ check: setup-dev
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The API's OpenAPI description, committed as docs/openapi.yaml (a test fails when it is stale).
+openapi: setup-dev
+	$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

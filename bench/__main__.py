@@ -6,7 +6,7 @@ within 15 minutes on two cores. Results: printed, and appended to bench/results/
 import argparse
 import time
 
-BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "segment_recipe", "purge", "search"]
+BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "segment_recipe", "purge", "search", "api"]
 
 
 def main() -> None:
@@ -25,6 +25,9 @@ def main() -> None:
     parser.add_argument("--search-documents", type=int, default=100_000, help="documents for the search")
     parser.add_argument("--gunicorn-workers", type=int, default=2)
     parser.add_argument("--load-threads", type=int, default=4)
+    parser.add_argument("--api-log-size", type=int, default=1_000_000, help="log entries for the API list")
+    parser.add_argument("--api-creates", type=int, default=10_000, help="interactions created through the API")
+    parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers (the README's production command)")
     arguments = parser.parse_args()
 
     from .setup import configure
@@ -75,6 +78,17 @@ def main() -> None:
             entries=arguments.search_entries,
             documents=arguments.search_documents,
             repeat=arguments.repeat,
+        )
+    if "api" in wanted:
+        from . import api
+
+        api.main(
+            size=arguments.api_log_size,
+            contacts=arguments.contacts,
+            repeat=arguments.repeat,
+            creates=arguments.api_creates,
+            threads=arguments.load_threads,
+            workers=arguments.api_workers,
         )
     print(f"Benchmarks finished in {time.perf_counter() - started:.0f} s; results in bench/results/.")
 

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.urls import get_script_prefix, is_valid_path
 from django.utils import translation
@@ -43,5 +43,8 @@ class RejectNulMiddleware:
         if "\x00" in request.path_info:
             raise Http404("No page has this address.")
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
-            return HttpResponseBadRequest("The address holds a character that no value can contain.")
+            message = "The address holds a character that no value can contain."
+            if request.path_info.startswith("/api/"):  # the API answers JSON, always
+                return JsonResponse({"detail": message, "code": "bad_request"}, status=400)
+            return HttpResponseBadRequest(message)
         return self.get_response(request)

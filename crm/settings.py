@@ -35,9 +35,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_tables2",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "crm",
     "crm.contacts",
     "crm.documents",
+    "crm.api",
 ]
 # The modules: apps the host works without. The interactions module is named here, in the
 # composition root, and nowhere in the host apps (see DESIGN.md).
@@ -274,6 +278,67 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+# The REST API (/api/v1/, Django REST framework; crm/api holds the host's part: personal
+# tokens, idempotency, limits, JSON errors). Session for the browser, personal tokens
+# (Authorization: Bearer ...) for other systems. Throttled per token (per user on a
+# session) in the default cache: set CACHE_URL to Redis with several processes.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1200/minute")
+# Largest request body the API reads (bytes); larger ones are refused (413) unread.
+API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=1_048_576)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "crm.api.authentication.BearerTokenAuthentication",
+        "crm.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": API_THROTTLE_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "crm.api.errors.exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CRM API",
+    "DESCRIPTION": "Record and read interactions with contacts. Authenticate with a personal token "
+    "(Authorization: Bearer <token>, created on /accounts/tokens/) or a browser session.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "crm.contacts.models.Language",
+        "CorrespondenceTypeEnum": "crm.contacts.models.CorrespondenceType",
+        "ContactTypeEnum": "crm.contacts.models.Contact.Type",
+    },
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.api.schema.database_independent_integers",
+    ],
+}
+# The module's choice sets, named once in the schema (when the module is installed).
+if "interactions" in INSTALLED_APPS:
+    SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+        {
+            "EvaluationEnum": "interactions.models.choices.Evaluation",
+            "InformationFlowEnum": "interactions.models.choices.InformationFlow",
+            "InitiatedByEnum": "interactions.models.choices.InitiatedBy",
+        }
+    )
 
 # Printed documents (crm.documents): the sender printed at the top, and the folder of the
 # PDF font (DejaVu Sans, for Cyrillic); unset, the usual system font folders are searched.

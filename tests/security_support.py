@@ -66,6 +66,8 @@ class World:
     version: object
     campaign: object
     webhook: object
+    # Another user's draft too, for the API's "resume" (the page's delete takes the first).
+    other_postponed: object = None
 
 
 def build_world(text: str = "") -> World:
@@ -97,6 +99,9 @@ def build_world(text: str = "") -> World:
     email_entry = InteractionLogEntryFactory(contact=person, template=template, description="E-mail")
     postponed = InteractionLogEntryFactory(
         contact=person, template=template, postponed=True, user=owner, description=f"Draft {label}"[:100]
+    )
+    other_postponed = InteractionLogEntryFactory(
+        contact=person, template=template, postponed=True, user=owner, description=f"Draft 2 {label}"[:100]
     )
     campaign = CampaignFactory(description=f"Campaign {label}"[:100], salesperson=salesperson)
     segment = SegmentFactory(
@@ -136,4 +141,5 @@ def build_world(text: str = "") -> World:
         version=version,
         campaign=campaign,
         webhook=webhook,
+        other_postponed=other_postponed,
     )

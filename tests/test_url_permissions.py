@@ -16,9 +16,10 @@ from collections.abc import Callable
 
 import pytest
 from django.contrib.admin.sites import site as admin_site
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .security_support import ROLES, World, build_world, client_of
+from .security_support import ROLES, World, build_world, client_of, user_of
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,15 @@ def every(status, *, anonymous=LOGIN) -> dict[str, object]:
 
 def roles(sales, manager, admin, *, anonymous=LOGIN) -> dict[str, object]:
     return {"anonymous": anonymous, "sales": sales, "manager": manager, "admin": admin}
+
+
+def api(status) -> dict[str, object]:
+    """An API endpoint: 401 (JSON) without a token or session, never the login page."""
+    return every(status, anonymous=401)
+
+
+def api_roles(sales, manager, admin) -> dict[str, object]:
+    return roles(sales, manager, admin, anonymous=401)
 
 
 def named(name: str, *args, query: str = "") -> Callable[[World], str]:
@@ -201,6 +211,79 @@ TABLE: dict[str, Route] = {
                                        get=roles(403, 403, 405), post=roles(403, 403, ANY_REDIRECT)),
     "interactions:webhook-rotate": Route(named("interactions:webhook-rotate", lambda w: w.webhook.pk),
                                          get=roles(403, 403, 405), post=roles(403, 403, ANY_REDIRECT)),
+    # --- personal API tokens (the profile page) --------------------------------------------
+    "api:tokens": Route(named("api:tokens"), get=every(200), post=every(200)),
+    "api:tokens-all": Route(named("api:tokens-all"), get=roles(403, 403, 200)),
+    # No token has this number: nobody learns whether another user's token exists.
+    "api:token-revoke": Route(named("api:token-revoke", 999999), get=every(405), post=every(404)),
+    # --- the API's schema and documentation pages --------------------------------------
+    "api-schema": Route(named("api-schema"), get=every(200, anonymous=401), post=every(405, anonymous=401)),
+    "api-docs": Route(named("api-docs"), get=every(200)),
+    "api-redoc": Route(named("api-redoc"), get=every(200)),
+    # --- the REST API (/api/v1/): 401 without a token or session, then the groups' permissions
+    "api-me": Route(named("api-me"), get=api(200), post=api(405)),
+    "interactions-api:contact-list": Route(named("interactions-api:contact-list"), get=api(200), post=api(405)),
+    "interactions-api:contact-detail": Route(named("interactions-api:contact-detail", lambda w: w.person.number),
+                                             get=api(200), post=api(405)),
+    "interactions-api:contact-timeline": Route(
+        named("interactions-api:contact-timeline", lambda w: w.person.number), get=api(200), post=api(405)),
+    "interactions-api:contact-statistics": Route(
+        named("interactions-api:contact-statistics", lambda w: w.person.number), get=api(200), post=api(405)),
+    "interactions-api:log-entry-list": Route(named("interactions-api:log-entry-list"), get=api(200), post=api(400)),
+    "interactions-api:log-entry-detail": Route(named("interactions-api:log-entry-detail", lambda w: w.entry.entry_no),
+                                               get=api(200), post=api(405)),
+    "interactions-api:log-entry-cancel": Route(named("interactions-api:log-entry-cancel", lambda w: w.entry.entry_no),
+                                               get=api(405), post=api_roles(403, 200, 200)),
+    "interactions-api:log-entry-restore": Route(
+        named("interactions-api:log-entry-restore", lambda w: w.entry.entry_no), get=api(405),
+        post=api_roles(403, 200, 200)),
+    "interactions-api:log-entry-evaluate": Route(
+        named("interactions-api:log-entry-evaluate", lambda w: w.entry.entry_no), get=api(405), post=api(400)),
+    "interactions-api:log-entry-comments": Route(
+        named("interactions-api:log-entry-comments", lambda w: w.entry.entry_no), get=api(405), post=api(400)),
+    "interactions-api:postponed-list": Route(named("interactions-api:postponed-list"), get=api(200), post=api(400)),
+    # Someone else's postponed interaction: sales staff may not touch it.
+    "interactions-api:postponed-detail": Route(
+        named("interactions-api:postponed-detail", lambda w: w.postponed.entry_no), get=api(405), post=api(405)),
+    "interactions-api:postponed-resume": Route(
+        named("interactions-api:postponed-resume", lambda w: w.other_postponed.entry_no), get=api(405),
+        post=api_roles(403, 200, 200)),
+    "interactions-api:group-list": Route(named("interactions-api:group-list"), get=api(200), post=api(405)),
+    "interactions-api:group-detail": Route(named("interactions-api:group-detail", lambda w: w.group.code),
+                                           get=api(200)),
+    "interactions-api:template-list": Route(named("interactions-api:template-list"), get=api(200), post=api(405)),
+    "interactions-api:template-detail": Route(named("interactions-api:template-detail", lambda w: w.template.code),
+                                              get=api(200)),
+    "interactions-api:template-setup": Route(named("interactions-api:template-setup"), get=api(200),
+                                             post=api(405)),
+    "interactions-api:segment-list": Route(named("interactions-api:segment-list"), get=api(200), post=api(400)),
+    "interactions-api:segment-detail": Route(named("interactions-api:segment-detail", lambda w: w.segment.number),
+                                             get=api(200), post=api(405)),
+    "interactions-api:segment-lines": Route(named("interactions-api:segment-lines", lambda w: w.segment.number),
+                                            get=api(200), post=api(405)),
+    "interactions-api:segment-criteria": Route(
+        named("interactions-api:segment-criteria", lambda w: w.segment.number), get=api(405), post=api(400)),
+    "interactions-api:segment-log": Route(named("interactions-api:segment-log", lambda w: w.logged_segment.segment_number),
+                                          get=api(405), post=api(400)),  # logged already
+    "interactions-api:logged-segment-list": Route(named("interactions-api:logged-segment-list"), get=api(200),
+                                                  post=api(405)),
+    "interactions-api:logged-segment-detail": Route(
+        named("interactions-api:logged-segment-detail", lambda w: w.logged_segment.pk), get=api(200)),
+    "interactions-api:logged-segment-cancel": Route(
+        named("interactions-api:logged-segment-cancel", lambda w: w.logged_segment.pk), get=api(405),
+        post=api_roles(403, 200, 200)),
+    "interactions-api:logged-segment-restore": Route(
+        named("interactions-api:logged-segment-restore", lambda w: w.logged_segment.pk), get=api(405),
+        post=api_roles(403, 200, 200)),
+    "interactions-api:document-list": Route(named("interactions-api:document-list"), get=api(200), post=api(405)),
+    "interactions-api:document-detail": Route(named("interactions-api:document-detail", lambda w: w.document.pk),
+                                              get=api(200)),
+    "interactions-api:document-print": Route(named("interactions-api:document-print", lambda w: w.document.pk),
+                                             get=api(405), post=api(200)),
+    "interactions-api:purge": Route(named("interactions-api:purge"), get=api_roles(403, 200, 200),
+                                    post=api_roles(403, 202, 202)),
+    "interactions-api:purge-progress": Route(named("interactions-api:purge-progress", TASK_ID),
+                                             get=api_roles(403, 200, 200), post=api_roles(403, 405, 405)),
 }  # fmt: skip
 
 
@@ -313,3 +396,40 @@ def test_sales_users_who_are_not_staff_do_not_reach_the_admin(role, url):
 @pytest.mark.parametrize("url", admin_urls())
 def test_administrators_reach_the_admin(url):
     assert client_of("admin").get(url).status_code == 200
+
+
+# --- The API with a token that no longer counts ----------------------------------------
+
+
+def _api_routes() -> list[str]:
+    return sorted(name for name, route in TABLE.items() if route.get.get("anonymous") == 401)
+
+
+@pytest.mark.parametrize("state", ["revoked", "expired"])
+def test_every_api_endpoint_refuses_a_revoked_or_expired_token_with_401_and_changes_nothing(state):
+    import datetime
+
+    from django.utils import timezone
+
+    from crm.api import tokens
+    from interactions.models import InteractionLogEntry
+
+    world = build_world()
+    user = user_of("admin")  # who may do everything: the token alone is refused
+    created = tokens.create_token(user=user, name="Old")
+    if state == "revoked":
+        tokens.revoke_token(token=created.token, user=user)
+    else:
+        created.token.expires_at = timezone.now() - datetime.timedelta(minutes=1)
+        created.token.save()
+    before = list(InteractionLogEntry.objects.order_by("pk").values())
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {created.secret}")
+    mismatches = []
+    for name in _api_routes():
+        route = TABLE[name]
+        for method in ("get", "post") if route.post else ("get",):
+            response = getattr(client, method)(route.url(world))
+            if response.status_code != 401 or response["Content-Type"] != "application/json":
+                mismatches.append(f"{method.upper()} {name}: {response.status_code}")
+    assert mismatches == []
+    assert list(InteractionLogEntry.objects.order_by("pk").values()) == before

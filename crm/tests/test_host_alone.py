@@ -27,7 +27,7 @@ pytestmark = [
     pytest.mark.django_db,
 ]
 
-HOST_TABLE_PREFIXES = ("auth_", "django_", "contacts_", "documents_")
+HOST_TABLE_PREFIXES = ("auth_", "django_", "contacts_", "documents_", "api_")  # api_: crm/api, the tokens
 NOT_INSTALLED = "No module that records interactions is installed."
 
 

@@ -157,14 +157,21 @@ def _date_of(value: Any) -> datetime.date | None:
         return None
 
 
-def _apply_defaults(values: Mapping[str, Any], *, user, accept: Callable[[str, Any], bool]) -> dict[str, Any]:
+def _apply_defaults(
+    values: Mapping[str, Any],
+    *,
+    user,
+    accept: Callable[[str, Any], bool],
+    template: InteractionTemplate | None = None,
+) -> dict[str, Any]:
     """`values` with the default of each defaulted field put in where `accept(field,
     default)` says so. Later defaults follow the values chosen before them: where the
     interaction goes follows the correspondence type, the merged text the language, the
-    salesperson and the date."""
+    salesperson and the date. `template`: the template of `values`, already read as
+    `selectors.template_for_recording` reads it (with its group, campaign and languages)."""
     result = dict(values)
     contact = _contact_of(values.get("contact"))
-    template = _template_of(values.get("template"))
+    template = template if template is not None else _template_of(values.get("template"))
 
     def offer(name: str, default: Any) -> None:
         if accept(name, default):
@@ -213,6 +220,15 @@ def values_with_defaults(values: Mapping[str, Any], *, applied: Mapping[str, str
     result = _apply_defaults(values, user=user, accept=accept)
     result["applied_defaults"] = json.dumps(new_applied, sort_keys=True)
     return result
+
+
+def values_with_defaults_where_missing(
+    values: Mapping[str, Any], *, given: set[str], user, template: InteractionTemplate | None = None
+) -> dict[str, Any]:
+    """The values of an interaction sent by another system (the API): every defaulted field
+    it did not send takes its default, as the form fills it for a new interaction; what it
+    sent stays as sent. `template` as for `_apply_defaults`."""
+    return _apply_defaults(values, user=user, accept=lambda name, default: name not in given, template=template)
 
 
 # --- The values a form starts with ----------------------------------------------------

@@ -51,6 +51,16 @@ def template_for_recording(pk) -> InteractionTemplate | None:
     )
 
 
+def template_by_code_for_recording(code: str) -> InteractionTemplate | None:
+    """The template coded `code` (in any case), read as `template_for_recording` reads it."""
+    return (
+        InteractionTemplate.objects.select_related("group", "campaign")
+        .prefetch_related("languages__attachment")
+        .filter(code__iexact=(code or "").strip())
+        .first()
+    )
+
+
 def segment_number_known(number: str) -> bool:
     """A segment number is known while its segment exists, and after logging deleted it,
     as long as log entries carry it (the log filters by it)."""
