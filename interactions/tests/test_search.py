@@ -193,6 +193,7 @@ def test_a_search_runs_at_most_one_query_per_kind_of_record(manager_client):
     assert {result["kind"] for result in results} >= {"log-entries"}
     tables = [
         "contacts_contact",
+        "contacts_campaign",
         "documents_document",
         "interactions_interactionlogentry",
         "interactions_segment",

@@ -32,7 +32,7 @@ def test_printing_an_invoice_with_log_interaction_puts_the_entry_and_its_pdf_on_
 
     page.goto("/documents/")
     page.get_by_label("Kind").select_option(label="Sales invoice")
-    page.get_by_label("Search").fill(invoice.number)
+    page.get_by_label("Search", exact=True).fill(invoice.number)
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(1)
