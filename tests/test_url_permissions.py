@@ -263,8 +263,9 @@ TABLE: dict[str, Route] = {
                                             get=api(200), post=api(405)),
     "interactions-api:segment-criteria": Route(
         named("interactions-api:segment-criteria", lambda w: w.segment.number), get=api(405), post=api(400)),
-    "interactions-api:segment-log": Route(named("interactions-api:segment-log", lambda w: w.logged_segment.segment_number),
-                                          get=api(405), post=api(400)),  # logged already
+    "interactions-api:segment-log": Route(
+        named("interactions-api:segment-log", lambda w: w.logged_segment.segment_number),
+        get=api(405), post=api(400)),  # logged already
     "interactions-api:logged-segment-list": Route(named("interactions-api:logged-segment-list"), get=api(200),
                                                   post=api(405)),
     "interactions-api:logged-segment-detail": Route(
