@@ -23,6 +23,10 @@ class WebhookEvent(models.TextChoices):
     ENTRY_RESTORED = "entry.restored", _("Interaction log entry restored")
     ENTRY_PURGED = "entry.purged", _("Canceled entries deleted by a purge")
     SEGMENT_LOGGED = "segment.logged", _("Segment logged")
+    # A logged segment canceled or restored as a whole: its entries are not listed one by one
+    # (there may be 100,000 of them); the API lists them by the logged segment.
+    SEGMENT_CANCELED = "segment.canceled", _("Logged segment canceled")
+    SEGMENT_RESTORED = "segment.restored", _("Logged segment restored")
     EMAIL_DELIVERY_FAILED = "email.delivery_failed", _("E-mail delivery failed")
 
 

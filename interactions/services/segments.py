@@ -1000,5 +1000,8 @@ def set_logged_segment_canceled(*, logged_segment: LoggedSegment, canceled: bool
     )
     if locked.canceled != canceled:
         LoggedSegment.objects.filter(pk=locked.pk).update(canceled=canceled)
+        webhooks.announce_logged_segment(
+            locked, entry_count=switched, event=webhooks.SEGMENT_CANCELED if canceled else webhooks.SEGMENT_RESTORED
+        )
     logged_segment.canceled = canceled
     return switched

@@ -87,6 +87,8 @@ ENTRY_CANCELED = WebhookEvent.ENTRY_CANCELED
 ENTRY_RESTORED = WebhookEvent.ENTRY_RESTORED
 ENTRY_PURGED = WebhookEvent.ENTRY_PURGED
 SEGMENT_LOGGED = WebhookEvent.SEGMENT_LOGGED
+SEGMENT_CANCELED = WebhookEvent.SEGMENT_CANCELED
+SEGMENT_RESTORED = WebhookEvent.SEGMENT_RESTORED
 EMAIL_DELIVERY_FAILED = WebhookEvent.EMAIL_DELIVERY_FAILED
 
 # --- Signing -------------------------------------------------------------------------------
@@ -225,11 +227,12 @@ def announce_purged(entry_numbers: Iterable[int]) -> None:
         announce(ENTRY_PURGED, {"entry_numbers": numbers[start : start + ENTRIES_PER_EVENT]})
 
 
-def announce_logged_segment(logged_segment: LoggedSegment, *, entry_count: int) -> None:
-    """Announce a logged segment: "data" is {"logged_segment": {...}} with how many entries it
-    logged (they are not listed: a segment may log 100,000 of them)."""
+def announce_logged_segment(logged_segment: LoggedSegment, *, entry_count: int, event: str = SEGMENT_LOGGED) -> None:
+    """Announce a logged segment logged (or, with `event`, canceled or restored as a whole):
+    "data" is {"logged_segment": {...}} with how many entries it logged or switched (they are
+    not listed: a segment may log 100,000 of them)."""
     announce(
-        SEGMENT_LOGGED,
+        event,
         lambda: {
             "logged_segment": {
                 "id": logged_segment.pk,

@@ -211,6 +211,31 @@ def test_logging_a_segment_is_announced_once_with_its_entry_count(
     assert logged["description"] == "Spring mailing"
 
 
+def test_canceling_and_restoring_a_logged_segment_is_announced_once_each_with_its_entry_count(
+    subscribe, receiver, django_capture_on_commit_callbacks
+):
+    from interactions.services.segments import set_logged_segment_canceled
+
+    segment = SegmentFactory(description="Autumn mailing", template=InteractionTemplateFactory())
+    for _index in range(3):
+        SegmentLineFactory(segment=segment)
+    logged = log_segment(segment=segment, user=None).logged_segment
+    subscribe(WebhookEvent.SEGMENT_CANCELED, WebhookEvent.SEGMENT_RESTORED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        set_logged_segment_canceled(logged_segment=logged, canceled=True, user=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        set_logged_segment_canceled(logged_segment=logged, canceled=True, user=None)  # already: nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        set_logged_segment_canceled(logged_segment=logged, canceled=False, user=None)
+
+    requests = receiver.wait_for(2)
+    assert [request.json["event"] for request in requests] == ["segment.canceled", "segment.restored"]
+    for request in requests:
+        data = request.json["data"]["logged_segment"]
+        assert data["id"] == logged.pk and data["entry_count"] == 3
+
+
 def test_a_failed_email_delivery_is_announced(subscribe, receiver, settings, django_capture_on_commit_callbacks):
     from interactions.services.communication.emails import send_email
 
