@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from ..models import Segment, SegmentLine
 from ..permissions import CHANGE_SEGMENT_LINES, require_permission
-from .segments import _refuse_if_logged
+from .segments import refuse_if_logged
 
 
 def set_line_campaign_flags(
@@ -20,7 +20,7 @@ def set_line_campaign_flags(
     lines `line_ids`; returns how many lines were updated. Refused on a logged segment's
     segment (read-only)."""
     require_permission(user, CHANGE_SEGMENT_LINES)
-    _refuse_if_logged(segment)
+    refuse_if_logged(segment)
     changes = {}
     if campaign_target is not None:
         changes["campaign_target"] = campaign_target

@@ -34,10 +34,10 @@ from .segments import (
     CONTACT_COLUMNS,
     ID_BATCH,
     StepResult,
-    _ids_of,
-    _new_line,
-    _refuse_if_logged,
-    _template_languages,
+    ids_of_new_lines,
+    languages_of_template,
+    new_line,
+    refuse_if_logged,
 )
 
 
@@ -153,7 +153,7 @@ def reuse_logged_segment(*, segment: Segment, logged_segment: LoggedSegment, use
     require_permission(user, CHANGE_SEGMENT)
     require_permission(user, ADD_SEGMENT_LINES)
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
-    _refuse_if_logged(segment)  # a logged segment's segment is kept as it was logged
+    refuse_if_logged(segment)  # a logged segment's segment is kept as it was logged
     entries = (
         InteractionLogEntry.objects.filter(logged_segment=logged_segment)
         .exclude(contact__in=SegmentLine.objects.filter(segment=segment).values("contact_id"))
@@ -168,12 +168,12 @@ def reuse_logged_segment(*, segment: Segment, logged_segment: LoggedSegment, use
     for start in range(0, len(contact_ids), ID_BATCH):  # SQLite limits a statement's parameters
         batch = contact_ids[start : start + ID_BATCH]
         contacts.update((row["id"], row) for row in Contact.objects.filter(pk__in=batch).values(*CONTACT_COLUMNS))
-    template_languages = _template_languages(segment.template_id)
+    template_languages = languages_of_template(segment.template_id)
     lines = []
     for contact_id, campaign_id in campaign_of.items():
         if contact_id not in contacts:
             continue
-        line = _new_line(segment, contacts[contact_id], template_languages)
+        line = new_line(segment, contacts[contact_id], template_languages)
         if campaign_id is not None:
             line.campaign_id = campaign_id
         lines.append(line)
@@ -186,7 +186,7 @@ def reuse_logged_segment(*, segment: Segment, logged_segment: LoggedSegment, use
         criteria={"logged_segment": logged_segment.pk},
         options={},
         added_contact_ids=[line.contact_id for line in lines],
-        added_line_ids=_ids_of(segment, lines),
+        added_line_ids=ids_of_new_lines(segment, lines),
         removed_lines=[],
         created_by=user,
         created_at=timezone.now(),

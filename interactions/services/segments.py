@@ -88,7 +88,9 @@ def logged_segment_of(segment: Segment) -> LoggedSegment | None:
     return LoggedSegment.objects.filter(segment_number=segment.number).order_by("pk").first()
 
 
-def _refuse_if_logged(segment: Segment) -> None:
+def refuse_if_logged(segment: Segment) -> None:
+    """Refuse (ValidationError) any change to a segment that has been logged: every service
+    that changes a segment, its lines or its steps calls this first."""
     logged = logged_segment_of(segment)
     if logged is not None:
         raise ValidationError(
@@ -178,7 +180,7 @@ def update_segment_header(*, segment: Segment, changes: dict[str, Any], user) ->
     changed while lines still carry the old value, for the question "update those lines?"."""
     require_permission(user, CHANGE_SEGMENT)
     locked = Segment.objects.select_for_update().get(pk=segment.pk)
-    _refuse_if_logged(locked)
+    refuse_if_logged(locked)
     before = {field: _value(locked, field) for field in LINE_FIELD_OF_DEFAULT}
     for field, value in changes.items():
         setattr(locked, field, value)
@@ -244,7 +246,7 @@ def update_lines_from_header(*, segment: Segment, field: str, old_value, new_val
     if field not in LINE_FIELD_OF_DEFAULT:
         raise ValueError(f"{field!r} is not a default of the segment header")
     locked = _lock(segment)
-    _refuse_if_logged(locked)
+    refuse_if_logged(locked)
     old_value = clean_default_value(field, old_value)
     new = _value(locked, field)
     if old_value == new:
@@ -286,7 +288,7 @@ def _template_defaults_for_line(segment: Segment, line: SegmentLine) -> dict[str
     contact = Contact.objects.filter(pk=line.contact_id).values(*CONTACT_COLUMNS).get()
     template = line.template
     if template is None:
-        new = _new_line(segment, contact, _template_languages(segment.template_id))
+        new = new_line(segment, contact, languages_of_template(segment.template_id))
         return {SegmentLine._meta.get_field(name).attname: getattr(new, SegmentLine._meta.get_field(name).attname)
                 for name in LINE_TEMPLATE_FIELDS}  # fmt: skip
     correspondence_type = resolve_correspondence_type(
@@ -304,7 +306,7 @@ def _template_defaults_for_line(segment: Segment, line: SegmentLine) -> dict[str
         "correspondence_type": correspondence_type,
         "language": resolve_language(
             contact_language=contact["language"],
-            template_languages=_template_languages(template.pk),
+            template_languages=languages_of_template(template.pk),
             default_language=template.language_default,
         ),
         "contact_via": contact_via_for(correspondence_type=correspondence_type, contact=SimpleNamespace(**contact)),
@@ -325,7 +327,7 @@ def save_line(*, line: SegmentLine, user, typed_fields: Iterable[str] | None = N
     was typed), as the original's line does when its template changes."""
     require_permission(user, CHANGE_SEGMENT_LINES)
     segment = _lock(line.segment)
-    _refuse_if_logged(segment)
+    refuse_if_logged(segment)
     if line.pk is not None:
         saved_template = SegmentLine.objects.filter(pk=line.pk).values_list("template_id", flat=True).first()
         if saved_template != line.template_id:
@@ -344,7 +346,7 @@ def save_line(*, line: SegmentLine, user, typed_fields: Iterable[str] | None = N
 def remove_lines(*, segment: Segment, line_ids: Iterable[int], user) -> int:
     """Remove the segment's lines `line_ids` in one DELETE; returns how many went."""
     require_permission(user, DELETE_SEGMENT_LINES)
-    _refuse_if_logged(_lock(segment))
+    refuse_if_logged(_lock(segment))
     deleted, _by_model = SegmentLine.objects.filter(segment=segment, pk__in=list(line_ids)).delete()
     return deleted
 
@@ -365,13 +367,13 @@ CONTACT_COLUMNS = (
 )
 
 
-def _template_languages(template_id: int | None) -> set[str]:
+def languages_of_template(template_id: int | None) -> set[str]:
     if template_id is None:
         return set()
     return set(InteractionTemplateLanguage.objects.filter(template_id=template_id).values_list("language", flat=True))
 
 
-def _new_line(segment: Segment, contact: dict[str, Any], template_languages: set[str]) -> SegmentLine:
+def new_line(segment: Segment, contact: dict[str, Any], template_languages: set[str]) -> SegmentLine:
     """A line for `contact` (a row of CONTACT_COLUMNS) with the header's defaults."""
     # The same rules as an interaction recorded by hand, with the header in the template's place.
     correspondence_type = resolve_correspondence_type(
@@ -532,7 +534,7 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
     require_permission(user, CHANGE_SEGMENT)
     require_permission(user, ADD_SEGMENT_LINES)
     segment = _lock(segment)
-    _refuse_if_logged(segment)
+    refuse_if_logged(segment)
     rows = _contacts_to_add(criteria=criteria, options=options)
     if not options.ignore_exclusion:
         rows = [row for row in rows if not row["exclude_from_segments"]]
@@ -541,8 +543,8 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
         rows = [row for row in rows if row["id"] not in present]
     rows.sort(key=_original_order)
 
-    template_languages = _template_languages(segment.template_id)
-    lines = [_new_line(segment, row, template_languages) for row in rows]
+    template_languages = languages_of_template(segment.template_id)
+    lines = [new_line(segment, row, template_languages) for row in rows]
     # The backend's own batches: one INSERT on PostgreSQL however many lines (the query
     # count of a step does not grow with them), SQLite's parameter limit there.
     SegmentLine.objects.bulk_create(lines)
@@ -554,12 +556,12 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
         added_contact_ids=[row["id"] for row in rows],
         removed_lines=[],
         user=user,
-        added_line_ids=_ids_of(segment, lines),
+        added_line_ids=ids_of_new_lines(segment, lines),
     )
     return StepResult(step=step, added=len(rows), removed=0)
 
 
-def _ids_of(segment: Segment, lines: list[SegmentLine]) -> list[int]:
+def ids_of_new_lines(segment: Segment, lines: list[SegmentLine]) -> list[int]:
     """The ids of lines just created in bulk: returned by the INSERT where the database can
     (PostgreSQL, recent SQLite), else the segment's newest lines (the segment is locked)."""
     if all(line.pk is not None for line in lines):
@@ -623,7 +625,7 @@ def _remove_step(
     require_permission(user, CHANGE_SEGMENT)
     require_permission(user, DELETE_SEGMENT_LINES)
     segment = _lock(segment)
-    _refuse_if_logged(segment)
+    refuse_if_logged(segment)
     matched = _lines_of(segment, contacts_matching(criteria), whole_companies=options.whole_companies)
     if action == SegmentAction.REDUCE:
         removed = matched
@@ -678,7 +680,7 @@ def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
     step = segment.criteria_steps.order_by("-step").first()
     if step is None:
         raise ValidationError(_("There is no step to go back from."), code="no_step")
-    _refuse_if_logged(segment)
+    refuse_if_logged(segment)
     if step.added_line_ids or not step.added_contact_ids:
         _delete_lines(segment, "id", step.added_line_ids)
     else:  # a step recorded before steps kept their line ids: one line per contact then

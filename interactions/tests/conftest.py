@@ -1,5 +1,6 @@
 import pytest
 
+from .email_support import closed_port
 from .factories import UserFactory
 from .race_support import racers  # noqa: F401 - a fixture of the tests of races
 
@@ -36,3 +37,19 @@ def tasks_in_process():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def broker_down():
+    """The task queue cannot be reached: tasks go to a broker address where nothing listens
+    (a closed port), not run in-process. Celery keeps its connection pools once made, so new
+    ones are made for the new address, and the real ones are put back afterwards."""
+    from crm.celery import app
+
+    conf = app.conf
+    saved = conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool
+    conf.task_always_eager = False
+    conf.broker_url = conf.broker_write_url = f"redis://127.0.0.1:{closed_port()}/0"
+    app.amqp._producer_pool = app._pool = None
+    yield
+    conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool = saved

@@ -16,7 +16,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.celery import app
 from crm.contacts.models import CorrespondenceType
 from interactions.models import DeliveryStatus, InformationFlow, InteractionLogEntry
 from interactions.services.communication import emails as email_services
@@ -274,21 +273,6 @@ def test_without_a_template_the_email_goes_out_and_the_page_says_why_nothing_was
     assert "No interaction was recorded: the interaction template setup has no template for E-mails." in page
     assert not InteractionLogEntry.objects.exists()
     assert [message.subject for message in mail.outbox] == ["Price list 2026"]
-
-
-@pytest.fixture
-def broker_down():
-    """The task queue cannot be reached: a broker address where nothing listens."""
-    saved = app.conf.task_always_eager, app.conf.get("broker_write_url")
-    app.conf.task_always_eager = False
-    # Tasks are sent to the "write" address (CELERY_BROKER_URL otherwise).
-    app.conf.broker_write_url = f"redis://127.0.0.1:{closed_port()}/0"
-    # Celery keeps its connection pools once made; new ones are made for the new address.
-    saved_pools = app._pool, app.amqp._producer_pool
-    app._pool = app.amqp._producer_pool = None
-    yield
-    app.conf.task_always_eager, app.conf.broker_write_url = saved
-    app._pool, app.amqp._producer_pool = saved_pools
 
 
 # Committed for real, as in production: the page learns whether the task could be queued.

@@ -171,18 +171,6 @@ def test_the_403_and_404_pages_are_the_projects(template):
 # --- The broker is down -------------------------------------------------------------------
 
 
-@pytest.fixture
-def broker_down():
-    """Tasks go to a broker nobody listens on (a closed port), not run in-process."""
-    conf = app.conf
-    saved = conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool
-    conf.task_always_eager = False
-    conf.broker_url = conf.broker_write_url = "redis://127.0.0.1:1/0"
-    app.amqp._producer_pool = app._pool = None  # pools made for the real broker
-    yield
-    conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool = saved
-
-
 def test_with_the_broker_down_a_purge_says_so_with_503_and_deletes_nothing(broker_down):
     entries = [canceled_entry() for _ in range(3)]
     client = client_for(UserFactory(groups=["Sales manager"]))

@@ -30,19 +30,6 @@ def tasks_in_process():
     app.conf.task_always_eager = saved
 
 
-@pytest.fixture
-def broker_down():
-    """Tasks go to a broker nobody listens on."""
-    app = purge_task.app
-    conf = app.conf
-    saved = conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool
-    conf.task_always_eager = False
-    conf.broker_url = conf.broker_write_url = "redis://127.0.0.1:1/0"
-    app.amqp._producer_pool = app._pool = None  # connection pools made for the real broker
-    yield
-    conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool = saved
-
-
 def logged_in(*groups: str) -> Client:
     client = Client()
     client.force_login(UserFactory(groups=list(groups)))

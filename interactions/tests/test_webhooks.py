@@ -54,21 +54,6 @@ def receiver():
 
 
 @pytest.fixture
-def broker_down():
-    """Tasks go to a broker nobody listens on (a closed port), not run in-process (as in
-    test_faults.py)."""
-    from crm.celery import app
-
-    conf = app.conf
-    saved = conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool
-    conf.task_always_eager = False
-    conf.broker_url = conf.broker_write_url = f"redis://127.0.0.1:{closed_port()}/0"
-    app.amqp._producer_pool = app._pool = None  # pools made for the real broker
-    yield
-    conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool = saved
-
-
-@pytest.fixture
 def subscribe(receiver):
     def make(*events: str, url: str | None = None) -> WebhookSubscription:
         subscription = webhooks.subscribe(

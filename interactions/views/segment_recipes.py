@@ -32,7 +32,7 @@ def _refused_as_logged(request, segment: Segment) -> bool:
     """Reusing on a logged segment's segment (read-only) is refused before any question,
     by the service's own rule."""
     try:
-        segment_services._refuse_if_logged(segment)
+        segment_services.refuse_if_logged(segment)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
