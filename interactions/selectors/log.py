@@ -3,7 +3,10 @@ lists its filter form offers."""
 
 from typing import NamedTuple
 
-from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import BooleanField, CharField, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Salesperson
@@ -17,6 +20,57 @@ def log_entries() -> QuerySet[InteractionLogEntry]:
     without joins: the page reads the entry numbers of one page from an index first and then
     loads just those rows with `log_rows`."""
     return InteractionLogEntry.objects.filter(postponed=False)
+
+
+# The text search configuration of PostgreSQL for each language of the site; the entries'
+# documents hold the words of both (migration 0014), so each user's query is parsed and
+# stemmed as words of the user's language.
+SEARCH_CONFIGURATIONS = {"en": "english", "ru": "russian"}
+DEFAULT_SEARCH_CONFIGURATION = "english"
+# A part of a document number is looked for from this many characters on (trigrams).
+NUMBER_SUBSTRING_MIN_LENGTH = 3
+SEARCH_DOCUMENT = f'"{InteractionLogEntry._meta.db_table}"."search_document"'
+
+
+def search_configuration() -> str:
+    """The configuration of the active language ('ru-ru' counts as 'ru')."""
+    language = (get_language() or "").split("-")[0].lower()
+    return SEARCH_CONFIGURATIONS.get(language, DEFAULT_SEARCH_CONFIGURATION)
+
+
+def search_log(entries: QuerySet[InteractionLogEntry], text: str) -> QuerySet[InteractionLogEntry]:
+    """The entries of `entries` that `text` finds, annotated with `search_rank` (higher is
+    better), which `ranked` orders by.
+
+    PostgreSQL: the words of `text` in web-search syntax ("a phrase", or, -word), parsed
+    with the user's language's configuration, against the entry's document (description,
+    subject and comments; migration 0014's GIN index); or, from three characters on, a
+    part of the document number (its trigram index). Ranked by ts_rank: a word in the
+    description or subject counts more than one in a comment.
+    SQLite (development): the text as a substring of the description, subject or a comment,
+    case folded (crm/sqlite.py); every match ranks the same.
+    """
+    text = text.strip()
+    if not text:
+        return entries
+    if connection.vendor != "postgresql":
+        commented = InteractionComment.objects.filter(entry_id=OuterRef("pk"), text__icontains=text)
+        return entries.filter(Q(description__icontains=text) | Q(subject__icontains=text) | Exists(commented)).annotate(
+            search_rank=Value(0.0, output_field=FloatField())
+        )
+    query = "websearch_to_tsquery(%s::regconfig, %s)"
+    parameters = [search_configuration(), text]
+    found = Q(RawSQL(f"{SEARCH_DOCUMENT} @@ {query}", parameters, output_field=BooleanField()))
+    if len(text) >= NUMBER_SUBSTRING_MIN_LENGTH:
+        found |= Q(document_number__icontains=text)
+    return entries.filter(found).annotate(
+        search_rank=RawSQL(f"ts_rank({SEARCH_DOCUMENT}, {query})", parameters, output_field=FloatField())
+    )
+
+
+def ranked(entries: QuerySet[InteractionLogEntry]) -> QuerySet[InteractionLogEntry]:
+    """`search_log`'s entries, best match first, then newest first."""
+    return entries.order_by("-search_rank", "-date", "-entry_no")
 
 
 def hidden_entry_numbers(entry_numbers, *, user) -> list[int]:

@@ -84,7 +84,14 @@ def interaction_log(request):
             else:
                 return xlsx_response(entries.order_by("-date", "-entry_no"))
 
-    table = InteractionLogTable(DeferredJoinTableData(entries))
+    # A search lists the best matches first until the user sorts by a column.
+    search_ranked = (
+        filter_is_valid and bool(filterset.active_filters.get("q", "").strip()) and not request.GET.get("sort")
+    )
+    if search_ranked:
+        table = InteractionLogTable(DeferredJoinTableData(selectors_log.ranked(entries)), order_by=())
+    else:
+        table = InteractionLogTable(DeferredJoinTableData(entries))
     if not (request.user.has_perm(CANCEL) or request.user.has_perm(EVALUATE)):
         table.exclude = ("selection",)
     RequestConfig(request, paginate={"paginator_class": SafeLazyPaginator, "per_page": _page_size(request)}).configure(
