@@ -1,5 +1,6 @@
 from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
+from .exports import LogExport, LogExportState
 from .log import InteractionComment, InteractionLogEntry
 from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
@@ -30,6 +31,8 @@ __all__ = [
     "InteractionTemplate",
     "InteractionTemplateLanguage",
     "InteractionTemplateSetup",
+    "LogExport",
+    "LogExportState",
     "LoggedSegment",
     "PurgeRun",
     "PurgeRunState",

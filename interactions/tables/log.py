@@ -1,15 +1,14 @@
 """The interaction log as a table (django-tables2), and its export to CSV (streamed, any
-size) and XLSX (capped)."""
+size). The Excel export is built by a Celery task (services/log_exports.py)."""
 
 import contextlib
 import csv
 import datetime
 import io
-import re
 
 import django_tables2 as tables
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
@@ -18,10 +17,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableQuerysetData
 
-from .. import conf
 from ..models import DeliveryStatus, InformationFlow, InteractionLogEntry
 from ..selectors import log as selectors_log
 from ..selectors.log import EXPORT_COLUMNS, export_rows
+from ..services.log_exports import neutralize
 
 FLOW_ICONS = {
     InformationFlow.OUTBOUND.value: ("bi-box-arrow-up-right text-primary", _("Outbound")),
@@ -221,29 +220,6 @@ class InteractionLogTable(tables.Table):
         return mark_safe(" ".join(badges))
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# A separator a spreadsheet may split a CSV line at (the list separator is "," or ";" by
-# the reader's locale, tab when it guesses, line ends inside a quoted field when the quote
-# is not at the start of what it took for the field), followed, after any spaces and
-# quotes, by a formula character: whatever comes after it may be read as a cell of its own.
-FORMULA_AFTER_SEPARATOR = re.compile(r'(?<=[,;\t\r\n])(?=[ "]*[=+\-@\t\r])')
-
-
-def neutralize(value):
-    """Spreadsheets run cell text that starts with = + - @ (or tab, CR) as a formula: an
-    apostrophe before it keeps user-entered text from ever becoming one (CSV/formula
-    injection). At the start of the text, and after every separator inside it that is
-    followed by a formula character: a spreadsheet that splits the line at another
-    separator than the file's (Excel with ";" as list separator, say) would otherwise
-    start a cell there, `x;=cmd|' /C calc'!A0` running `=cmd|...`."""
-    if not isinstance(value, str):
-        return value
-    value = FORMULA_AFTER_SEPARATOR.sub("'", value)
-    if value.lstrip(' "').startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _cell(value):
     if isinstance(value, str):
         return neutralize(value)
@@ -254,10 +230,6 @@ def _cell(value):
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     return value
-
-
-def xlsx_row_limit() -> int:
-    return conf.settings.XLSX_EXPORT_LIMIT
 
 
 def _file_name(extension: str) -> str:
@@ -302,22 +274,4 @@ def csv_response(entries, *, rows_per_chunk: int | None = None) -> StreamingHttp
 
     response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name("csv")}"'
-    return response
-
-
-def xlsx_response(entries) -> HttpResponse:
-    """The caller checks the row limit first; the workbook is written in write-only mode."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Interaction log")
-    sheet.append([str(header) for header, _path in EXPORT_COLUMNS])
-    for row in export_rows(entries):
-        sheet.append([neutralize(value) if isinstance(value, str) else value for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_file_name("xlsx")}"'
     return response
