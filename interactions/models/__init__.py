@@ -1,7 +1,7 @@
 from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
 from .exports import LogExport, LogExportState
-from .log import InteractionComment, InteractionLogEntry
+from .log import InteractionComment, InteractionLogEntry, PostponedInteraction
 from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
     LoggedSegment,
@@ -34,6 +34,7 @@ __all__ = [
     "LogExport",
     "LogExportState",
     "LoggedSegment",
+    "PostponedInteraction",
     "PurgeRun",
     "PurgeRunState",
     "SavedSegmentCriteria",

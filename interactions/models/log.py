@@ -272,6 +272,16 @@ class InteractionLogEntry(models.Model):
         return template
 
 
+class PostponedInteraction(InteractionLogEntry):
+    """Postponed interactions (saved for later, not yet in the log), for the Django admin,
+    whose log entry list leaves them out as the log does."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("postponed interaction")
+        verbose_name_plural = _("postponed interactions")
+
+
 class InteractionComment(models.Model):
     entry = models.ForeignKey(
         InteractionLogEntry, verbose_name=_("interaction log entry"), on_delete=models.CASCADE, related_name="comments"

@@ -38,6 +38,24 @@ def search_configuration() -> str:
     return SEARCH_CONFIGURATIONS.get(language, DEFAULT_SEARCH_CONFIGURATION)
 
 
+def search_condition(text: str) -> Q:
+    """What `text` finds in the log, as a condition (see `search_log`); `text` not blank."""
+    if connection.vendor != "postgresql":
+        commented = InteractionComment.objects.filter(entry_id=OuterRef("pk"), text__icontains=text)
+        found = Q(description__icontains=text) | Q(subject__icontains=text) | Q(Exists(commented))
+    else:
+        found = Q(
+            RawSQL(
+                f"{SEARCH_DOCUMENT} @@ websearch_to_tsquery(%s::regconfig, %s)",
+                [search_configuration(), text],
+                output_field=BooleanField(),
+            )
+        )
+    if len(text) >= NUMBER_SUBSTRING_MIN_LENGTH:
+        found |= Q(document_number__icontains=text)
+    return found
+
+
 def search_log(entries: QuerySet[InteractionLogEntry], text: str) -> QuerySet[InteractionLogEntry]:
     """The entries of `entries` that `text` finds, annotated with `search_rank` (higher is
     better), which `ranked` orders by.
@@ -47,25 +65,21 @@ def search_log(entries: QuerySet[InteractionLogEntry], text: str) -> QuerySet[In
     subject and comments; migration 0014's GIN index); or, from three characters on, a
     part of the document number (its trigram index). Ranked by ts_rank: a word in the
     description or subject counts more than one in a comment.
-    SQLite (development): the text as a substring of the description, subject or a comment,
-    case folded (crm/sqlite.py); every match ranks the same.
+    SQLite (development): the text as a substring of the description, subject, a comment or
+    the document number, case folded (crm/sqlite.py); every match ranks the same.
     """
     text = text.strip()
     if not text:
         return entries
     if connection.vendor != "postgresql":
-        commented = InteractionComment.objects.filter(entry_id=OuterRef("pk"), text__icontains=text)
-        return entries.filter(Q(description__icontains=text) | Q(subject__icontains=text) | Exists(commented)).annotate(
-            search_rank=Value(0.0, output_field=FloatField())
+        rank = Value(0.0, output_field=FloatField())
+    else:
+        rank = RawSQL(
+            f"ts_rank({SEARCH_DOCUMENT}, websearch_to_tsquery(%s::regconfig, %s))",
+            [search_configuration(), text],
+            output_field=FloatField(),
         )
-    query = "websearch_to_tsquery(%s::regconfig, %s)"
-    parameters = [search_configuration(), text]
-    found = Q(RawSQL(f"{SEARCH_DOCUMENT} @@ {query}", parameters, output_field=BooleanField()))
-    if len(text) >= NUMBER_SUBSTRING_MIN_LENGTH:
-        found |= Q(document_number__icontains=text)
-    return entries.filter(found).annotate(
-        search_rank=RawSQL(f"ts_rank({SEARCH_DOCUMENT}, {query})", parameters, output_field=FloatField())
-    )
+    return entries.filter(search_condition(text)).annotate(search_rank=rank)
 
 
 def ranked(entries: QuerySet[InteractionLogEntry]) -> QuerySet[InteractionLogEntry]:
