@@ -230,7 +230,7 @@ def run_csv(*, repeat: int) -> list[dict]:
     )  # fmt: skip
     rows = []
     try:
-        _wait_until_up(time.monotonic() + 30)
+        _wait_until_up(time.monotonic() + 120)
         for name, path in [
             ("CSV, whole log", f"{LOG}?export=csv"),
             ("CSV, one template", f"{LOG}?template=3&export=csv"),

@@ -47,6 +47,11 @@ class DeferredJoinTableData(TableQuerysetData):
     of the sort order alone (cheap even at page 500 of millions of rows), then only those
     entries with their contacts, templates and salespeople joined in."""
 
+    def order_by(self, aliases):
+        super().order_by(aliases)
+        if selectors_log.is_search(self.data):
+            self.data = selectors_log.sorted_matches(self.data)
+
     def __getitem__(self, key):
         if isinstance(key, slice):
             return selectors_log.log_rows(list(self.data.values_list("pk", flat=True)[key]))

@@ -215,3 +215,18 @@ def test_the_text_search_reads_the_search_document_index(sales_client, sample_lo
     nodes = plan_of(page_query(sales_client, {"q": "contract renewal"}))
     assert "log_search_document_idx" in {node.get("Index Name") for node in nodes}, describe(nodes)
     assert not any(node["Node Type"] == "Seq Scan" for node in nodes), describe(nodes)
+
+
+def test_a_search_sorted_by_a_column_reads_few_matches_from_the_search_index_and_many_in_order(
+    sales_client, sample_log, monkeypatch
+):
+    from interactions.selectors import log as selectors_log
+
+    few = page_query(sales_client, {"q": "contract", "sort": "-date"})  # 301 matches
+    assert "COALESCE" in few
+    nodes = plan_of(few)
+    assert "log_search_document_idx" in {node.get("Index Name") for node in nodes}, describe(nodes)
+    monkeypatch.setattr(selectors_log, "FEW_MATCHES", 100)
+    many = page_query(sales_client, {"q": "contract", "sort": "-date"})
+    assert "COALESCE" not in many
+    assert not any(node["Node Type"] in ("Seq Scan", "Sort") for node in plan_of(many))
