@@ -6,7 +6,17 @@ within 15 minutes on two cores. Results: printed, and appended to bench/results/
 import argparse
 import time
 
-BENCHMARKS = ["log_page", "throughput", "printing", "segment_logging", "segment_recipe", "purge", "search", "api"]
+BENCHMARKS = [
+    "log_page",
+    "log_plans",
+    "throughput",
+    "printing",
+    "segment_logging",
+    "segment_recipe",
+    "purge",
+    "search",
+    "api",
+]
 
 
 def main() -> None:
@@ -40,6 +50,10 @@ def main() -> None:
         from . import log_page
 
         log_page.main(sizes=sizes, contacts=arguments.contacts, repeat=arguments.repeat)
+    if "log_plans" in wanted:
+        from . import log_plans
+
+        log_plans.main(entries=max(sizes), contacts=arguments.contacts, repeat=arguments.repeat)
     if "throughput" in wanted:
         from . import generate, throughput
 

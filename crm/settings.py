@@ -195,6 +195,8 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 for _name, _read in {
     "INTERACTIONS_ATTACHMENT_MAX_SIZE": env.int,
     "INTERACTIONS_XLSX_EXPORT_LIMIT": env.int,
+    "INTERACTIONS_EXPORT_RETENTION_HOURS": env.int,
+    "INTERACTIONS_EXPORT_QUEUE": env.str,
     "INTERACTIONS_PURGE_AFTER_DAYS": env.int,
     "INTERACTIONS_PURGE_ARCHIVE_DIR": env.str,
     "INTERACTIONS_PURGE_BATCH_SIZE": env.int,
@@ -231,7 +233,13 @@ if "interactions" in INSTALLED_APPS:
             "schedule": float(_recovery_interval),
             # A sweep still queued when the next one is due is dropped.
             "options": {"expires": _recovery_interval, **({"queue": _email_queue} if _email_queue else {})},
-        }
+        },
+        # Excel exports of the log past INTERACTIONS_EXPORT_RETENTION_HOURS: files and rows deleted.
+        "delete-expired-log-exports": {
+            "task": "interactions.tasks.delete_expired_log_exports",
+            "schedule": 3600.0,
+            "options": {"expires": 3600},
+        },
     }
 if _purge_after_days is not None and "interactions" in INSTALLED_APPS:
     from celery.schedules import crontab

@@ -5,11 +5,15 @@ The admin validates with the forms the module's pages use (interactions/forms/se
 saves through the same services (interactions/services/setup.py)."""
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from crm.contacts.selectors import contact_by_number
 
 from .forms.setup import (
     BaseInteractionTemplateLanguageFormSet,
@@ -29,6 +33,7 @@ from .models import (
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
     LoggedSegment,
+    PostponedInteraction,
     SavedSegmentCriteria,
     SavedSegmentCriteriaStep,
     Segment,
@@ -36,6 +41,7 @@ from .models import (
     WebhookAttempt,
     WebhookSubscription,
 )
+from .selectors import log as selectors_log
 from .selectors import statistics as selectors
 from .services import setup as setup_services
 from .services import webhooks as webhook_services
@@ -225,8 +231,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(InteractionLogEntry)
-class InteractionLogEntryAdmin(ReadOnlyAdmin):
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows: the changelist's pages reach the first CAP entries of any
+    filter or search (narrow it for older ones) without counting millions of rows."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.CAP].count()
+
+
+class LogEntryAdminBase(ReadOnlyAdmin):
+    """The log for administrators: every filter, the order and the search served by the
+    log's indexes (models/log.py, migration 0014), no count of the whole table, no date
+    hierarchy (two queries over the whole table per page). The log page stays the users'."""
+
     list_display = [
         "entry_no",
         "date",
@@ -237,14 +257,53 @@ class InteractionLogEntryAdmin(ReadOnlyAdmin):
         "information_flow",
         "evaluation",
         "canceled",
-        "postponed",
     ]
-    list_filter = ["canceled", "postponed", "information_flow", "evaluation", "group", "template", "salesperson"]
-    search_fields = ["=entry_no", "description", "subject", "contact__name", "contact__number"]
+    list_filter = ["canceled", "information_flow", "evaluation", "group", "template", "salesperson"]
     list_select_related = ["contact", "template", "salesperson"]
-    date_hierarchy = "date"
+    list_per_page = 50
+    paginator = CappedCountPaginator
     show_full_result_count = False
     inlines = [CommentInline]
+    # search_fields only turns the search box on; get_search_results does the searching.
+    search_fields = ["description"]
+    search_help_text = _(
+        "Words of the description, subject or comments, a part of a document number, an entry number or a "
+        "contact number."
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        """The log page's search (selectors/log.py: full text and document numbers, on their
+        indexes), or an entry number, or a contact's number: each an index of the log, where
+        the admin's own search would compare substrings over the whole table and its joins."""
+        text = search_term.strip()
+        if not text or "\x00" in text:
+            return queryset, False
+        found = selectors_log.search_condition(text)
+        if text.isdigit() and len(text) <= 18:
+            found |= Q(pk=int(text))
+        contact = contact_by_number(text)
+        if contact is not None:
+            found |= Q(contact_id=contact.pk)
+        return queryset.filter(found), False
+
+
+@admin.register(InteractionLogEntry)
+class InteractionLogEntryAdmin(LogEntryAdminBase):
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(postponed=False)
+
+
+@admin.register(PostponedInteraction)
+class PostponedInteractionAdmin(LogEntryAdminBase):
+    """Interactions saved for later, not yet in the log (a few per user), newest first."""
+
+    list_display = ["entry_no", "created_at", "user", "contact", "description", "template", "salesperson"]
+    list_filter = ["template", "salesperson"]
+    list_select_related = ["contact", "template", "salesperson", "user"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(postponed=True)
 
 
 @admin.register(LoggedSegment)

@@ -133,10 +133,25 @@ class Settings:
     )
     XLSX_EXPORT_LIMIT: Setting[int] = Setting(
         int,
-        default=100_000,
+        default=1_048_575,
         minimum=1,
-        meaning="the most log entries exported to Excel at once; a larger selection is refused "
-        "with a message (the CSV export has no limit).",
+        maximum=1_048_575,
+        meaning="the most log entries exported to Excel at once (at most Excel's 1,048,576 rows of a "
+        "sheet, the headers included); a larger selection is refused with a message (the CSV "
+        "export has no limit). The workbook is built by a Celery task (interactions.tasks.build_log_export).",
+    )
+    EXPORT_RETENTION_HOURS: Setting[int] = Setting(
+        int,
+        default=24,
+        minimum=1,
+        meaning="how long a finished Excel export of the log can be downloaded; its file (MEDIA_ROOT/exports/) "
+        "is then deleted by interactions.tasks.delete_expired_log_exports (celery beat, hourly).",
+    )
+    EXPORT_QUEUE: Setting[str | None] = Setting(
+        str,
+        default=None,
+        optional=True,
+        meaning="the Celery queue of the Excel export task; unset: the default queue.",
     )
 
     # --- Purge of canceled log entries (interactions.tasks.purge_canceled_interactions) ---

@@ -3,7 +3,6 @@
 import functools
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.selectors import contact_by_number
@@ -12,7 +11,7 @@ from crm.forms import style_form
 
 from .forms.widgets import DateInput
 from .models import Evaluation, InformationFlow, InteractionLogEntry
-from .selectors.log import FILTER_CHOICE_MODELS, log_filter_choices
+from .selectors.log import FILTER_CHOICE_MODELS, log_filter_choices, search_log
 
 YES_NO = [("true", _("Yes")), ("false", _("No"))]
 
@@ -78,10 +77,9 @@ class InteractionLogFilter(django_filters.FilterSet):
         return next((choice.key for choice in self._choice_lists()[name] if str(choice.pk) == value), None)
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(description__icontains=value) | Q(subject__icontains=value))
+        """Words of the description, subject and comments, or a part of a document number
+        (selectors/log.py); the entries come annotated with their `search_rank`."""
+        return search_log(queryset, value)
 
     def filter_canceled(self, queryset, name, value):
         return queryset.filter(canceled=value == "true")

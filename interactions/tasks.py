@@ -12,6 +12,8 @@ queued messages refer to them.
   again the e-mails and purges that wait in the database for a task that never came;
   services/recovery.py.
 - deliver_webhook: post one webhook delivery, retried with backoff; services/webhooks.py.
+- build_log_export, delete_expired_log_exports: the log's Excel export and the hourly
+  cleanup of expired ones (celery beat); services/log_exports.py.
 """
 
 import base64
@@ -153,3 +155,41 @@ def deliver_webhook(self, delivery_id: int) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status
+
+
+# --- Excel exports of the log ------------------------------------------------------------
+
+
+@shared_task(name="interactions.tasks.build_log_export", acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def build_log_export(export_id: str) -> None:
+    """Build the Excel file of LogExport `export_id`: the log filtered by the export's
+    filters (the log page's filter form, in the language the user asked in)."""
+    from django.utils import translation
+
+    from .filters import InteractionLogFilter
+    from .models import LogExport
+    from .selectors.log import log_entries
+    from .services.log_exports import build_log_export
+
+    export = LogExport.objects.filter(pk=export_id).first()
+    if export is None:
+        return
+    with translation.override(export.language or None):
+        filterset = InteractionLogFilter(export.filters or None, queryset=log_entries())
+        if filterset.is_bound and not filterset.is_valid():
+            build_log_export(
+                export_id=export_id,
+                entries=None,
+                error=translation.gettext("The filter no longer holds (something it names is gone): %(errors)s")
+                % {"errors": "; ".join(str(error) for errors in filterset.errors.values() for error in errors)},
+            )
+            return
+        build_log_export(export_id=export_id, entries=filterset.qs)
+
+
+@shared_task(name="interactions.tasks.delete_expired_log_exports", ignore_result=True)
+def delete_expired_log_exports() -> int:
+    """Delete the Excel exports past INTERACTIONS_EXPORT_RETENTION_HOURS (celery beat, hourly)."""
+    from .services.log_exports import delete_expired_log_exports
+
+    return delete_expired_log_exports()

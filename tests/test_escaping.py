@@ -9,6 +9,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from interactions.tests.export_support import xlsx_export
+
 from .security_support import IMG, PAYLOAD, SCRIPT, build_world, client_of
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +147,7 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content)))
 
 
-def test_exports_keep_the_text_literal(world):
+def test_exports_keep_the_text_literal(world, tasks_in_process):
     client = client_of("sales")
     rows = _csv(client.get(reverse("interactions:log"), {"export": "csv"}))
     cells = {cell for row in rows[1:] for cell in row}
@@ -154,7 +156,7 @@ def test_exports_keep_the_text_literal(world):
 
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(client.get(reverse("interactions:log"), {"export": "xlsx"}).content)).active
+    sheet = load_workbook(io.BytesIO(xlsx_export(client))).active
     values = {cell for row in sheet.iter_rows(min_row=2, values_only=True) for cell in row}
     assert world.person.name in values and world.entry.description in values
 
@@ -162,7 +164,7 @@ def test_exports_keep_the_text_literal(world):
 FORMULAS = ["=1+2", "+1+2", "-1+2", "@SUM(A1)", '=HYPERLINK("http://evil.example","x")', "\t=1", "\r=1"]
 
 
-def test_exports_neutralize_formulas_in_every_user_text_column():
+def test_exports_neutralize_formulas_in_every_user_text_column(tasks_in_process):
     from crm.contacts.tests.factories import CompanyFactory, PersonFactory
     from interactions.tests.factories import InteractionLogEntryFactory
 
@@ -183,10 +185,11 @@ def test_exports_neutralize_formulas_in_every_user_text_column():
 
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(client.get(reverse("interactions:log"), {"export": "xlsx"}).content)).active
+    content = xlsx_export(client)
+    sheet = load_workbook(io.BytesIO(content)).active
     header, *rows = list(sheet.iter_rows(values_only=True))
     xlsx_cells = [row[index] for row in rows for index in columns]
     assert all(isinstance(cell, str) and cell.startswith("'") for cell in xlsx_cells), xlsx_cells
     # openpyxl would store a text starting with "=" as a formula: none is.
-    workbook = load_workbook(io.BytesIO(client.get(reverse("interactions:log"), {"export": "xlsx"}).content))
+    workbook = load_workbook(io.BytesIO(content))
     assert not any(cell.data_type == "f" for row in workbook.active.iter_rows() for cell in row)

@@ -109,6 +109,10 @@ TABLE: dict[str, Route] = {
     # --- interactions: log, entries, attachments ------------------------------------------
     "interactions:log": Route(named("interactions:log"), get=every(200)),
     "interactions:log-actions": Route(named("interactions:log-actions"), get=every(405), post=every(ANY_REDIRECT)),
+    "interactions:log-exports": Route(named("interactions:log-exports"), get=every(200), post=every(ANY_REDIRECT)),
+    # Nobody's export (an export is its owner's alone: anyone else gets 404 too).
+    "interactions:log-export": Route(named("interactions:log-export", TASK_ID), get=every(404), post=every(405)),
+    "interactions:log-export-download": Route(named("interactions:log-export-download", TASK_ID), get=every(404)),
     "interactions:entry-detail": Route(named("interactions:entry-detail", lambda w: w.entry.entry_no),
                                        get=every(200), post=every(200)),
     "interactions:attachment-download": Route(named("interactions:attachment-download", lambda w: w.attachment.pk),

@@ -1,6 +1,7 @@
 from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
-from .log import InteractionComment, InteractionLogEntry
+from .exports import LogExport, LogExportState
+from .log import InteractionComment, InteractionLogEntry, PostponedInteraction
 from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
     LoggedSegment,
@@ -30,7 +31,10 @@ __all__ = [
     "InteractionTemplate",
     "InteractionTemplateLanguage",
     "InteractionTemplateSetup",
+    "LogExport",
+    "LogExportState",
     "LoggedSegment",
+    "PostponedInteraction",
     "PurgeRun",
     "PurgeRunState",
     "SavedSegmentCriteria",

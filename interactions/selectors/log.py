@@ -3,7 +3,11 @@ lists its filter form offers."""
 
 from typing import NamedTuple
 
-from django.db.models import CharField, F, OuterRef, QuerySet, Subquery, Value
+from django.db import connection, transaction
+from django.db.models import BooleanField, CharField, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Salesperson
@@ -17,6 +21,125 @@ def log_entries() -> QuerySet[InteractionLogEntry]:
     without joins: the page reads the entry numbers of one page from an index first and then
     loads just those rows with `log_rows`."""
     return InteractionLogEntry.objects.filter(postponed=False)
+
+
+# The text search configuration of PostgreSQL for each language of the site; the entries'
+# documents hold the words of both (migration 0014), so each user's query is parsed and
+# stemmed as words of the user's language.
+SEARCH_CONFIGURATIONS = {"en": "english", "ru": "russian"}
+DEFAULT_SEARCH_CONFIGURATION = "english"
+# A part of a document number is looked for from this many characters on (trigrams).
+NUMBER_SUBSTRING_MIN_LENGTH = 3
+SEARCH_DOCUMENT = f'"{InteractionLogEntry._meta.db_table}"."search_document"'
+
+
+def search_configuration() -> str:
+    """The configuration of the active language ('ru-ru' counts as 'ru')."""
+    language = (get_language() or "").split("-")[0].lower()
+    return SEARCH_CONFIGURATIONS.get(language, DEFAULT_SEARCH_CONFIGURATION)
+
+
+def search_condition(text: str) -> Q:
+    """What `text` finds in the log, as a condition (see `search_log`); `text` not blank."""
+    if connection.vendor != "postgresql":
+        commented = InteractionComment.objects.filter(entry_id=OuterRef("pk"), text__icontains=text)
+        found = Q(description__icontains=text) | Q(subject__icontains=text) | Q(Exists(commented))
+    else:
+        found = Q(
+            RawSQL(
+                f"{SEARCH_DOCUMENT} @@ websearch_to_tsquery(%s::regconfig, %s)",
+                [search_configuration(), text],
+                output_field=BooleanField(),
+            )
+        )
+    if len(text) >= NUMBER_SUBSTRING_MIN_LENGTH:
+        found |= Q(document_number__icontains=text)
+    return found
+
+
+def search_log(entries: QuerySet[InteractionLogEntry], text: str) -> QuerySet[InteractionLogEntry]:
+    """The entries of `entries` that `text` finds, annotated with `search_rank` (higher is
+    better), which `ranked` orders by.
+
+    PostgreSQL: the words of `text` in web-search syntax ("a phrase", or, -word), parsed
+    with the user's language's configuration, against the entry's document (description,
+    subject and comments; migration 0014's GIN index); or, from three characters on, a
+    part of the document number (its trigram index). Ranked by ts_rank: a word in the
+    description or subject counts more than one in a comment.
+    SQLite (development): the text as a substring of the description, subject, a comment or
+    the document number, case folded (crm/sqlite.py); every match ranks the same.
+    """
+    text = text.strip()
+    if not text:
+        return entries
+    if connection.vendor != "postgresql":
+        rank = Value(0.0, output_field=FloatField())
+    else:
+        rank = RawSQL(
+            f"ts_rank({SEARCH_DOCUMENT}, websearch_to_tsquery(%s::regconfig, %s))",
+            [search_configuration(), text],
+            output_field=FloatField(),
+        )
+    return entries.filter(search_condition(text)).annotate(search_rank=rank)
+
+
+def is_search(entries: QuerySet[InteractionLogEntry]) -> bool:
+    """Whether `entries` went through `search_log`."""
+    return "search_rank" in entries.query.annotations
+
+
+# Up to this many matches a search sorted by a column sorts its matches; past it, it reads
+# the column's index in order (see `sorted_matches`).
+FEW_MATCHES = 2000
+
+
+def has_few_matches(entries: QuerySet[InteractionLogEntry]) -> bool:
+    """Whether `entries` (a search) holds fewer than FEW_MATCHES entries, asked of the
+    search's indexes alone: on PostgreSQL the probe may not walk another index or the table
+    (for a rare word either would read all of it before giving up)."""
+    probe = entries.order_by().values("pk")[:FEW_MATCHES]
+    if connection.vendor != "postgresql":
+        return probe.count() < FEW_MATCHES
+    settings = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Until the transaction ends, or the end of the probe when it runs inside another one.
+        for setting in settings:
+            cursor.execute(f"SET LOCAL {setting} = off")
+        try:
+            return probe.count() < FEW_MATCHES
+        finally:
+            for setting in settings:
+                cursor.execute(f"RESET {setting}")
+
+
+def sorted_matches(entries: QuerySet[InteractionLogEntry]) -> QuerySet[InteractionLogEntry]:
+    """`search_log`'s entries in the order they have, read in the way that suits how many
+    match.
+
+    Sorted by a column and limited to a page, a search is planned as a walk down the
+    column's index that checks each entry for the words until the page is full: quick for
+    a frequent word, but a rare one reads the whole log (15.8 s at 1M entries, measured in
+    bench/log_plans.py). So when few entries match, the columns are sorted as
+    COALESCE(column, column), the same values, which no index provides: the planner then
+    finds the matches first (the GIN index) and sorts them. Many matches keep the plain
+    order, read from the column's index, where a page fills quickly.
+    """
+    if not has_few_matches(entries):
+        return entries
+    order = []
+    for field in entries.query.order_by:
+        if isinstance(field, str):
+            name = field.lstrip("-")
+            expression = Coalesce(F(name), F(name))
+            order.append(expression.desc() if field.startswith("-") else expression.asc())
+        else:
+            order.append(field)
+    return entries.order_by(*order)
+
+
+def ranked(entries: QuerySet[InteractionLogEntry]) -> QuerySet[InteractionLogEntry]:
+    """`search_log`'s entries, best match first, then newest first."""
+    return entries.order_by("-search_rank", "-date", "-entry_no")
 
 
 def hidden_entry_numbers(entry_numbers, *, user) -> list[int]:

@@ -17,6 +17,8 @@ from interactions import conf
 NAMES = [
     "ATTACHMENT_MAX_SIZE",
     "XLSX_EXPORT_LIMIT",
+    "EXPORT_RETENTION_HOURS",
+    "EXPORT_QUEUE",
     "PURGE_AFTER_DAYS",
     "PURGE_ARCHIVE_DIR",
     "PURGE_BATCH_SIZE",
@@ -56,7 +58,7 @@ def test_every_setting_has_a_name_a_default_and_a_meaning():
 
 def test_without_overrides_the_defaults_are_in_force(no_overrides):
     assert conf.settings.ATTACHMENT_MAX_SIZE == 10 * 1024 * 1024
-    assert conf.settings.XLSX_EXPORT_LIMIT == 100_000
+    assert conf.settings.XLSX_EXPORT_LIMIT == 1_048_575  # Excel's rows of a sheet, the headers' one apart
     assert conf.settings.PURGE_AFTER_DAYS is None
     assert conf.settings.PURGE_ARCHIVE_DIR is None
     assert conf.settings.PURGE_BATCH_SIZE == 5000

@@ -23,7 +23,7 @@ from ..models import Evaluation, InteractionLogEntry
 from ..permissions import CANCEL, COMMENT, EVALUATE, EXPORT, VIEW_LOG, require_may_see_entry
 from ..selectors import log as selectors_log
 from ..services import log_entries as log_services
-from ..tables.log import DeferredJoinTableData, InteractionLogTable, csv_response, xlsx_response, xlsx_row_limit
+from ..tables.log import DeferredJoinTableData, InteractionLogTable, csv_response
 
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_SELECTION = 500
@@ -62,29 +62,22 @@ def interaction_log(request):
     # An invalid filter shows its errors and no rows, never everything.
     entries = filterset.qs if filter_is_valid else selectors_log.log_entries().none()
 
-    export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
+    # The CSV streams from here; the Excel export is built by a task (views/log_exports.py).
+    if request.GET.get("export") == "csv":
         if not request.user.has_perm(EXPORT):
             raise PermissionDenied
-        if not filter_is_valid:
-            messages.error(request, _("Correct the filter before exporting."))
-        elif export == "csv":
+        if filter_is_valid:
             return csv_response(entries.order_by("-date", "-entry_no"))
-        else:
-            limit = xlsx_row_limit()
-            if entries.order_by()[: limit + 1].count() > limit:
-                messages.error(
-                    request,
-                    _(
-                        "More than %(limit)s entries match the filter: narrow the filter to export to Excel, "
-                        "or export to CSV, which has no limit."
-                    )
-                    % {"limit": f"{limit:,}"},
-                )
-            else:
-                return xlsx_response(entries.order_by("-date", "-entry_no"))
+        messages.error(request, _("Correct the filter before exporting."))
 
-    table = InteractionLogTable(DeferredJoinTableData(entries))
+    # A search lists the best matches first until the user sorts by a column.
+    search_ranked = (
+        filter_is_valid and bool(filterset.active_filters.get("q", "").strip()) and not request.GET.get("sort")
+    )
+    if search_ranked:
+        table = InteractionLogTable(DeferredJoinTableData(selectors_log.ranked(entries)), order_by=())
+    else:
+        table = InteractionLogTable(DeferredJoinTableData(entries))
     if not (request.user.has_perm(CANCEL) or request.user.has_perm(EVALUATE)):
         table.exclude = ("selection",)
     RequestConfig(request, paginate={"paginator_class": SafeLazyPaginator, "per_page": _page_size(request)}).configure(
