@@ -10,7 +10,7 @@ import django_tables2 as tables
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format, time_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -139,10 +139,10 @@ class InteractionLogTable(tables.Table):
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.entry_no)
 
     def render_date(self, record):
-        return date_format(record.date, "SHORT_DATE_FORMAT")
+        return date_format(record.date)
 
     def render_time(self, record):
-        return record.time.strftime("%H:%M") if record.time else ""
+        return time_format(record.time) if record.time else ""
 
     def render_cost(self, record):
         return number_format(record.cost, 2)
@@ -247,9 +247,24 @@ def _cell(value):
         return ""
     if value is True or value is False:
         return "1" if value else "0"
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
+    # Dates and times as the pages write them, in the language of the export (crm/formats).
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value)
+    if isinstance(value, datetime.time):
+        return time_format(value)
     return value
+
+
+# Django's date format characters (those crm/formats uses) as Excel's number format codes.
+EXCEL_FORMAT_CODES = {"d": "dd", "j": "d", "m": "mm", "n": "m", "M": "mmm", "F": "mmmm", "Y": "yyyy", "y": "yy",
+                      "H": "hh", "G": "h", "i": "mm", "s": "ss"}  # fmt: skip
+
+
+def excel_format(django_format: str) -> str:
+    """An Excel number format that writes what `django_format` writes ("M j, Y" -> "mmm d, yyyy")."""
+    return "".join(EXCEL_FORMAT_CODES.get(char, f"\\{char}" if char.isalpha() else char) for char in django_format)
 
 
 def xlsx_row_limit() -> int:
@@ -285,11 +300,32 @@ def xlsx_response(entries) -> HttpResponse:
     """The caller checks the row limit first; the workbook is written in write-only mode."""
     from openpyxl import Workbook
 
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Interaction log")
     sheet.append([str(header) for header, _path in EXPORT_COLUMNS])
+    # Dates and times stay dates and times (Excel sorts and filters them), shown as the pages
+    # write them in the language of the export.
+    cell_formats = {
+        datetime.datetime: excel_format(get_format("DATETIME_FORMAT")),
+        datetime.date: excel_format(get_format("DATE_FORMAT")),
+        datetime.time: excel_format(get_format("TIME_FORMAT")),
+    }
+
+    def cell(value):
+        if isinstance(value, str):
+            return neutralize(value)
+        if type(value) in cell_formats:
+            if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+                value = timezone.make_naive(value)
+            written = WriteOnlyCell(sheet, value)
+            written.number_format = cell_formats[type(value)]
+            return written
+        return value
+
     for row in export_rows(entries):
-        sheet.append([neutralize(value) if isinstance(value, str) else value for value in row])
+        sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
