@@ -299,7 +299,6 @@ def csv_response(entries, *, rows_per_chunk: int = 1000) -> StreamingHttpRespons
 def xlsx_response(entries) -> HttpResponse:
     """The caller checks the row limit first; the workbook is written in write-only mode."""
     from openpyxl import Workbook
-
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
