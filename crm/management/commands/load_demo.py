@@ -34,6 +34,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-logins", action="store_true", help="Load the data only; create no logins.")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (the same seed, the same data).")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default="en",
+            help="Language of the demo data's descriptions (groups, templates, campaigns, segments); "
+            "running again in another language changes those of groups, templates and campaigns.",
+        )
         demo.autodiscover()
         for loader in demo.loaders():
             if loader.add_arguments is not None:
