@@ -12,14 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from crm import demo
-from crm.roles import ADMINISTRATOR, SALES_MANAGER, SALES_STAFF
+from crm.demo import DEMO_LOGINS
 
-# username, password, group, salesperson code, staff (reaches the Django admin)
-DEMO_LOGINS = [
-    ("admin", "demo-admin", ADMINISTRATOR, "", True),
-    ("manager", "demo-manager", SALES_MANAGER, "DS", False),
-    ("sales", "demo-sales", SALES_STAFF, "OI", False),
-]
 NAMES = {"admin": ("Ada", "Admin"), "manager": ("Dmitry", "Sokolov"), "sales": ("Olga", "Ivanova")}
 
 
