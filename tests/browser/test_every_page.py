@@ -190,7 +190,8 @@ VISIBLE_TEXTS = """
     const text = node.textContent.replace(/\\s+/g, " ").trim();
     if (text) texts.add(text);
   }
-  document.querySelectorAll("[placeholder], [aria-label], [title], img[alt], input[type=submit][value]").forEach((element) => {
+  const labelled = "[placeholder], [aria-label], [title], img[alt]";
+  document.querySelectorAll(labelled).forEach((element) => {
     if (element.closest("[translate=no]")) return;
     for (const name of ["placeholder", "aria-label", "title", "alt"]) {
       const value = (element.getAttribute(name) || "").replace(/\\s+/g, " ").trim();
@@ -219,7 +220,8 @@ WIDER_THAN_WINDOW = """
     [...element.classList].slice(0, 3).map((c) => `.${c}`).join("");
   const wide = [...document.body.querySelectorAll("*")].filter((element) => {
     const box = element.getBoundingClientRect();
-    return box.width > 0 && box.right > width + 1 && !scrolls(element) && getComputedStyle(element).position !== "fixed";
+    const fixed = getComputedStyle(element).position === "fixed";
+    return box.width > 0 && box.right > width + 1 && !fixed && !scrolls(element);
   });
   return wide
     .filter((element) => !wide.some((other) => other !== element && element.contains(other)))
