@@ -27,7 +27,7 @@ FLOW_ICONS = {
 }
 EVALUATION_BADGES = {
     "very_positive": "text-bg-success",
-    "positive": "text-bg-success bg-opacity-75",
+    "positive": "text-bg-info",
     "neutral": "text-bg-secondary",
     "negative": "text-bg-warning",
     "very_negative": "text-bg-danger",
@@ -202,17 +202,22 @@ class InteractionLogTable(tables.Table):
             badges.append(format_html('<span class="badge text-bg-info">{}</span>', _("Sending")))
         if record.attachment_id:
             badges.append(
-                format_html('<i class="bi bi-paperclip" title="{0}" aria-label="{0}"></i>', _("Has an attachment"))
+                format_html(
+                    '<i class="bi bi-paperclip" role="img" title="{0}" aria-label="{0}"></i>', _("Has an attachment")
+                )
             )
         if record.document_number:
             badges.append(
                 format_html(
-                    '<i class="bi bi-file-earmark-text" title="{0}" aria-label="{0}"></i>', _("From a document")
+                    '<i class="bi bi-file-earmark-text" role="img" title="{0}" aria-label="{0}"></i>',
+                    _("From a document"),
                 )
             )
         if getattr(record, "has_comments", False):
             badges.append(
-                format_html('<i class="bi bi-chat-left-text" title="{0}" aria-label="{0}"></i>', _("Has comments"))
+                format_html(
+                    '<i class="bi bi-chat-left-text" role="img" title="{0}" aria-label="{0}"></i>', _("Has comments")
+                )
             )
         return mark_safe(" ".join(badges))
 
