@@ -203,18 +203,20 @@ def catalogue() -> dict[str, str]:
 VISIBLE_TEXTS = """
 () => {
   const skip = "script, style, code, pre, kbd, textarea, option, [translate=no], .visually-hidden-focusable";
+  // Text in another language than the page's (the language menu's "English") is meant so.
+  const otherLanguage = (element) => (element.closest("[lang]")?.lang || "") !== document.documentElement.lang;
   const texts = new Set();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode;
     const element = node.parentElement;
-    if (!element || element.closest(skip)) continue;
+    if (!element || element.closest(skip) || otherLanguage(element)) continue;
     const text = node.textContent.replace(/\\s+/g, " ").trim();
     if (text) texts.add(text);
   }
   const labelled = "[placeholder], [aria-label], [title], img[alt]";
   document.querySelectorAll(labelled).forEach((element) => {
-    if (element.closest("[translate=no]")) return;
+    if (element.closest("[translate=no]") || otherLanguage(element)) return;
     for (const name of ["placeholder", "aria-label", "title", "alt"]) {
       const value = (element.getAttribute(name) || "").replace(/\\s+/g, " ").trim();
       if (value) texts.add(value);
@@ -240,11 +242,16 @@ WIDER_THAN_WINDOW = """
   const name = (element) =>
     element.tagName.toLowerCase() + (element.id ? `#${element.id}` : "") +
     [...element.classList].slice(0, 3).map((c) => `.${c}`).join("");
-  const wide = [...document.body.querySelectorAll("*")].filter((element) => {
+  const outside = (element) => element.getBoundingClientRect().right > width + 1;
+  const all = [...document.body.querySelectorAll("*")];
+  let wide = all.filter((element) => {
     const box = element.getBoundingClientRect();
     const fixed = getComputedStyle(element).position === "fixed";
-    return box.width > 0 && box.right > width + 1 && !fixed && !scrolls(element);
+    return box.width > 0 && outside(element) && !fixed && !scrolls(element);
   });
+  // Absolutely positioned text inside a scroll box whose containing block is outside it
+  // escapes the box (a .visually-hidden span in a table that is not position: relative).
+  if (!wide.length) wide = all.filter((el) => getComputedStyle(el).position === "absolute" && outside(el));
   return wide
     .filter((element) => !wide.some((other) => other !== element && element.contains(other)))
     .slice(0, 5)
@@ -329,9 +336,11 @@ class Sweep:
 
 
 def is_page(sweep: Sweep, url: str) -> bool:
-    """Whether `url` answers a logged-in GET with HTML (not an action, a download, JSON)."""
+    """Whether `url` answers a logged-in GET with a page (not an action, a download, JSON, or
+    a part of a page that htmx fetches)."""
     response = sweep.contexts["1280"].request.get(url, max_redirects=0, fail_on_status_code=False)
-    return response.status == 200 and response.headers.get("content-type", "").startswith("text/html")
+    html = response.headers.get("content-type", "").startswith("text/html")
+    return response.status == 200 and html and "<html" in response.text()[:500]
 
 
 def untranslated(texts: list[str], messages: dict[str, str]) -> tuple[list[str], list[str]]:
