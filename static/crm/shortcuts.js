@@ -65,6 +65,11 @@
   let typed = [];
   let typedAt = 0;
   document.addEventListener("keydown", (event) => {
+    // Escape closes the overlay wherever the focus is (Bootstrap's own needs it inside).
+    if (event.key === "Escape" && overlay?.classList.contains("show")) {
+      window.bootstrap?.Modal.getOrCreateInstance(overlay).hide();
+      return;
+    }
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     if (typingInField(event.target) || event.key.length !== 1) return;
     if (document.querySelector(".modal.show") && event.key !== "?") return;

@@ -34,6 +34,7 @@ def test_the_log_is_worked_with_shortcuts_and_question_mark_lists_them(page):
     expect(help_overlay).to_be_visible()
     expect(help_overlay).to_contain_text("Go to the interaction log")
     expect(help_overlay).to_contain_text("Select or unselect the entry")
+    expect(help_overlay).to_be_focused()  # opened (its fade over)
     page.keyboard.press("Escape")
     expect(help_overlay).to_be_hidden()
 
