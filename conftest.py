@@ -250,3 +250,30 @@ def _english_after_each_test():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+def skip_reasons(reports) -> dict[str, int]:
+    """How many skipped tests each reason covers, most first."""
+    counts: dict[str, int] = {}
+    for report in reports:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr or "")
+        reason = reason.removeprefix("Skipped: ").strip() or "no reason given"
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """One line at the very end, under pytest's own summary: how many tests were skipped,
+    and why (a missing PostgreSQL, Redis or Chromium, typically), so that a green run on a
+    bare machine says what it did not test. Nothing when none was skipped (and nothing on
+    xdist's workers: their controller reports)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or hasattr(config, "workerinput"):
+        return
+    reports = [report for report in reporter.stats.get("skipped", []) if report.when in ("setup", "call")]
+    if not reports:
+        return
+    reasons = "; ".join(f"{count} {reason}" for reason, count in skip_reasons(reports).items())
+    reporter.write_line(f"{len(reports)} tests skipped: {reasons}", yellow=True)

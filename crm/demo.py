@@ -29,6 +29,31 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+from crm.roles import ADMINISTRATOR, SALES_MANAGER, SALES_STAFF
+
+# The demo logins `load_demo` creates: username, password, group, salesperson code, staff
+# (reaches the Django admin). Their passwords are published (README, the login page while
+# DEBUG is on).
+DEMO_LOGINS = [
+    ("admin", "demo-admin", ADMINISTRATOR, "", True),
+    ("manager", "demo-manager", SALES_MANAGER, "DS", False),
+    ("sales", "demo-sales", SALES_STAFF, "OI", False),
+]
+# The groups' names as the login page shows them.
+ROLE_NAMES = {SALES_STAFF: _("Sales staff"), SALES_MANAGER: _("Sales manager"), ADMINISTRATOR: _("Administrator")}
+
+
+def demo_logins_present() -> list[tuple[str, str, str]]:
+    """The demo logins that exist in the database (username, password, group name), in
+    the order of DEMO_LOGINS: one query. For the login page while DEBUG is on."""
+    from django.contrib.auth import get_user_model
+
+    usernames = set(
+        get_user_model().objects.filter(username__in=[row[0] for row in DEMO_LOGINS]).values_list("username", flat=True)
+    )
+    return [(name, password, ROLE_NAMES[group]) for name, password, group, _c, _s in DEMO_LOGINS if name in usernames]
 
 
 @dataclass

@@ -94,7 +94,15 @@ def _blocked(request) -> bool:
 
 class ThrottledLoginView(LoginView):
     """Django's login page that refuses, with status 429, attempts over the limit before
-    the password is checked."""
+    the password is checked. While DEBUG is on it lists the demo logins that exist."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.DEBUG:
+            from crm.demo import demo_logins_present
+
+            context["demo_logins"] = demo_logins_present()
+        return context
 
     def post(self, request, *args, **kwargs):
         if _blocked(request):

@@ -13,9 +13,11 @@ AppConfig.ready():
 Each template is rendered with the page's context, as by `{% include %}`; a slot that no
 installed app fills renders nothing. The slots of the host's pages:
 
-    navigation            items of the main navigation, after "Contacts" (<li class="nav-item">)
-    navigation-more       items of the navigation's "More" menu (<li><a class="dropdown-item">);
-                          without any, there is no "More" menu
+    navigation            sections of the main navigation, after "Campaigns": an item
+                          (<li class="nav-item">) or, better, a menu of its own
+                          (<li class="nav-item dropdown">), so that the bar fits
+    navigation-more       items of the navigation's "Setup" menu (<li><a class="dropdown-item">);
+                          without any, the menu holds only "Administration" (staff)
     home                  the landing page, under the welcome (`user`, `request` in the context)
     contact-card-actions  buttons next to a contact's name (`contact`)
     contact-card-panels   the contact card's main column (`contact`)

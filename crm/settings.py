@@ -134,6 +134,8 @@ LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
+# One date and time format per language for pages, charts, exports and PDFs (crm/formats).
+FORMAT_MODULE_PATH = ["crm.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

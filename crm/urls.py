@@ -1,8 +1,11 @@
 from django.apps import apps
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
+from django.views.generic import RedirectView
 
 from crm import views
 from crm.api import endpoints as api
@@ -11,6 +14,12 @@ from crm.login_throttle import ThrottledLoginView, admin_login
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Pages that do not link the icon (the admin, the API's documentation) get it here too.
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=static("crm/favicon.svg"), permanent=False)),
+        name="favicon",
+    ),
     # The REST API (crm/api: tokens, limits, errors; each module its endpoints, when installed).
     path("api/schema/", api.SchemaView.as_view(), name="api-schema"),
     path("api/docs/", api.SwaggerView.as_view(url_name="api-schema"), name="api-docs"),

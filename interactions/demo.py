@@ -147,9 +147,92 @@ COMMENTS = [
 ]
 
 
-def load_templates_demo() -> dict[str, InteractionTemplate]:
+# `load_demo --language ru`: the descriptions in Russian (the codes stay, as in NAV).
+RUSSIAN = {
+    # groups
+    "Letters": "Письма",
+    "Meetings": "Встречи",
+    "Telephone calls": "Телефонные звонки",
+    "E-mails": "Эл. почта",
+    "Sales documents": "Документы продаж",
+    "Purchase documents": "Документы закупок",
+    "Service documents": "Сервисные документы",
+    # templates
+    "Business letter": "Деловое письмо",
+    "Introduction letter": "Письмо-знакомство",
+    "Abstract of meeting": "Протокол встречи",
+    "Incoming letter": "Входящее письмо",
+    "Cover sheet": "Сопроводительный лист",
+    "E-mail": "Эл. письмо",
+    "Incoming e-mail": "Входящее эл. письмо",
+    "Outgoing phone call": "Исходящий звонок",
+    "Incoming phone call": "Входящий звонок",
+    "Meeting invitation": "Приглашение на встречу",
+    "Meeting at the customer": "Встреча у клиента",
+    "Product presentation": "Презентация продукции",
+    "Golf event": "Турнир по гольфу",
+    "Sales quote": "Предложение продажи",
+    "Sales blanket order": "Рамочный заказ продажи",
+    "Order confirmation": "Подтверждение заказа",
+    "Draft sales invoice": "Черновик счета продажи",
+    "Sales invoice": "Счет продажи",
+    "Sales credit memo": "Кредит-нота продажи",
+    "Shipment note": "Накладная на отгрузку",
+    "Customer statement": "Акт сверки с клиентом",
+    "Payment reminder": "Напоминание об оплате",
+    "Finance charge memo": "Уведомление о пенях",
+    "Sales return order": "Заказ на возврат продажи",
+    "Sales return receipt": "Поступление возврата продажи",
+    "Purchase quote": "Запрос предложения поставщику",
+    "Purchase blanket order": "Рамочный заказ покупки",
+    "Purchase order": "Заказ покупки",
+    "Purchase invoice": "Счет покупки",
+    "Purchase credit memo": "Кредит-нота покупки",
+    "Purchase receipt": "Поступление покупки",
+    "Purchase return shipment": "Отгрузка возврата покупки",
+    "Purchase return order": "Заказ на возврат покупки",
+    "Service order created": "Сервисный заказ создан",
+    "Service order posted": "Сервисный заказ учтен",
+    "Service contract": "Сервисный договор",
+    "Service contract quote": "Предложение сервисного договора",
+    "Service quote": "Сервисное предложение",
+    # segments
+    "Invitation to the spring trade fair": "Приглашение на весеннюю выставку",
+    "New product line: introduction letter": "Новая линейка продукции: письмо-знакомство",
+    "Price list 2026 by e-mail": "Прайс-лист 2026 по эл. почте",
+    "Customers in Moscow: autumn visit": "Клиенты в Москве: осенний визит",
+    # subjects
+    "Delivery dates": "Сроки поставки",
+    "Price list question": "Вопрос по прайс-листу",
+    "Follow-up on the quote": "По предложению",
+    "Payment terms": "Условия оплаты",
+    "Service visit": "Сервисный визит",
+    "Price list 2026": "Прайс-лист 2026",
+    "Meeting agenda": "Повестка встречи",
+    "Order status": "Статус заказа",
+    "Product catalogue": "Каталог продукции",
+    "Invoice copy": "Копия счета",
+    "Annual contract review": "Ежегодный пересмотр договора",
+    "New product line": "Новая линейка продукции",
+    "Project kick-off": "Старт проекта",
+    "Partnership": "Партнерство",
+    "Thank you": "Благодарность",
+    "Introduction": "Знакомство",
+    "Contract renewal": "Продление договора",
+    "Season greetings": "Поздравление с праздниками",
+}
+
+
+def in_language(text: str, language: str) -> str:
+    """`text` of the demo data in `language` ("en" or "ru"): the Russian of RUSSIAN, else as it is."""
+    return RUSSIAN.get(text, text) if language == "ru" else text
+
+
+def load_templates_demo(*, language: str = "en") -> dict[str, InteractionTemplate]:
     groups = {
-        code: InteractionGroup.objects.update_or_create(code=code, defaults={"description": description})[0]
+        code: InteractionGroup.objects.update_or_create(
+            code=code, defaults={"description": in_language(description, language)}
+        )[0]
         for code, description in GROUPS
     }
     templates = {}
@@ -159,7 +242,7 @@ def load_templates_demo() -> dict[str, InteractionTemplate]:
             code=code,
             defaults={
                 "group": groups[group],
-                "description": description,
+                "description": in_language(description, language),
                 "unit_cost": Decimal(cost),
                 "unit_duration": minutes,
                 "information_flow": flow,
@@ -195,10 +278,17 @@ def _contact_via(template: InteractionTemplate, contact: Contact) -> str:
 
 @transaction.atomic
 def load_interactions_demo(
-    *, rng: random.Random, contacts: ContactsDemo, users_by_salesperson: dict, entry_count: int = 3000
+    *,
+    rng: random.Random,
+    contacts: ContactsDemo,
+    users_by_salesperson: dict,
+    entry_count: int = 3000,
+    language: str = "en",
 ) -> int:
-    """Create the demo log, once: returns the number of entries created (0 when present)."""
-    templates = load_templates_demo()
+    """Create the demo log, once: returns the number of entries created (0 when present).
+    The groups', templates' and segments' descriptions and the subjects are in `language`
+    (the templates' and groups' are brought to it on every run)."""
+    templates = load_templates_demo(language=language)
     demo_contacts = contacts.companies + contacts.persons
     if InteractionLogEntry.objects.filter(contact__in=demo_contacts).exists():
         return 0
@@ -223,7 +313,7 @@ def load_interactions_demo(
                 date=day,
                 time=datetime.time(rng.randint(8, 18), rng.choice([0, 10, 15, 20, 30, 40, 45, 50])),
                 description=template.description,
-                subject=rng.choice(SUBJECTS.get(template.group.code, [""])),
+                subject=in_language(rng.choice(SUBJECTS.get(template.group.code, [""])), language),
                 information_flow=template.information_flow,
                 initiated_by=template.initiated_by,
                 template=template,
@@ -264,13 +354,15 @@ def load_interactions_demo(
         for entry in rng.sample(created, len(created) // 10)
     ]
     InteractionComment.objects.bulk_create(comments, batch_size=1000)
-    created_count = len(created) + _load_segments_demo(rng=rng, contacts=contacts, templates=templates, today=today)
+    created_count = len(created) + _load_segments_demo(
+        rng=rng, contacts=contacts, templates=templates, today=today, language=language
+    )
     return created_count + _load_communication_demo(
         rng=rng, contacts=contacts, users_by_salesperson=users_by_salesperson, today=today
     )
 
 
-def _load_segments_demo(*, rng, contacts: ContactsDemo, templates, today) -> int:
+def _load_segments_demo(*, rng, contacts: ContactsDemo, templates, today, language: str = "en") -> int:
     """Three logged segments (one of them canceled) and one segment still being built."""
     created = 0
     plans = [
@@ -278,7 +370,8 @@ def _load_segments_demo(*, rng, contacts: ContactsDemo, templates, today) -> int
         ("New product line: introduction letter", "INTRO", contacts.campaigns[2], 40, False),
         ("Price list 2026 by e-mail", "EMAIL", None, 200, True),
     ]
-    for description, code, campaign, days_ago, canceled in plans:
+    for english, code, campaign, days_ago, canceled in plans:
+        description = in_language(english, language)
         template = templates[code]
         segment = Segment.objects.create(
             description=description,
@@ -328,7 +421,7 @@ def _load_segments_demo(*, rng, contacts: ContactsDemo, templates, today) -> int
         created += len(InteractionLogEntry.objects.bulk_create(entries))
 
     draft = Segment.objects.create(
-        description="Customers in Moscow: autumn visit",
+        description=in_language("Customers in Moscow: autumn visit", language),
         salesperson=contacts.salespeople[1],
         template=templates["MEETING"],
         unit_cost=templates["MEETING"].unit_cost,
@@ -505,6 +598,7 @@ def load_demo(context: demo.DemoContext) -> int:
         contacts=context.results["contacts"],
         users_by_salesperson=context.users_by_salesperson,
         entry_count=context.options["entries"],
+        language=context.options.get("language") or "en",
     )
     context.report(f"{created} interaction log entries created{'' if created else ' (already present)'}")
     return created

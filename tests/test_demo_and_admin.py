@@ -30,6 +30,28 @@ def test_demo_data_is_idempotent(demo):
     assert (Contact.objects.count(), Salesperson.objects.count(), InteractionLogEntry.objects.count()) == counts
 
 
+def test_demo_data_in_russian_has_russian_groups_templates_campaigns_and_segments(db):
+    from crm.contacts.models import Campaign
+    from interactions.models import InteractionGroup, InteractionTemplate, Segment
+
+    call_command("load_demo", entries=50, language="ru", allow_known_passwords=True, stdout=io.StringIO())
+    assert InteractionGroup.objects.get(code="LETTER").description == "Письма"
+    assert InteractionTemplate.objects.get(code="BUS").description == "Деловое письмо"
+    assert set(Campaign.objects.values_list("description", flat=True)) == {
+        "Весенняя выставка", "Программа лояльности", "Запуск новой линейки продукции",
+    }  # fmt: skip
+    assert "Клиенты в Москве: осенний визит" in set(Segment.objects.values_list("description", flat=True))
+    entry = InteractionLogEntry.objects.filter(template__code="OUTGOING").first()
+    assert entry.description == "Исходящий звонок"
+
+    # Again in English: the groups, templates and campaigns are brought back, nothing doubles.
+    campaigns = Campaign.objects.count()
+    call_command("load_demo", entries=50, allow_known_passwords=True, stdout=io.StringIO())
+    assert InteractionGroup.objects.get(code="LETTER").description == "Letters"
+    assert Campaign.objects.count() == campaigns
+    assert Campaign.objects.filter(description="Spring trade fair").exists()
+
+
 @pytest.fixture(scope="class")
 def shared_demo(request):
     """The demo data, loaded once for the tests that only read it (see `loaded_once`)."""

@@ -70,6 +70,7 @@ TABLE: dict[str, Route] = {
     "set_language": Route(named("set_language"), get=every(ANY_REDIRECT, anonymous=ANY_REDIRECT),
                           post=every(ANY_REDIRECT, anonymous=ANY_REDIRECT)),
     "home": Route(named("home"), get=every(200), post=every(200)),
+    "favicon": Route(named("favicon"), get=every(ANY_REDIRECT, anonymous=ANY_REDIRECT)),
     "login": Route(named("login"), get=every(200, anonymous=200), post=every(200, anonymous=200)),
     # The admin's login page, throttled (crm/login_throttle.py); logged-in non-staff users
     # see its form too (it says they are not authorized).

@@ -76,6 +76,12 @@ CAMPAIGNS = [
     ("Loyalty programme", 400, 365),
     ("New product line launch", 200, 45),
 ]
+# `load_demo --language ru`: the campaigns' descriptions in Russian.
+CAMPAIGNS_RU = {
+    "Spring trade fair": "Весенняя выставка",
+    "Loyalty programme": "Программа лояльности",
+    "New product line launch": "Запуск новой линейки продукции",
+}
 
 
 @dataclass
@@ -99,7 +105,10 @@ def _transliterate(name: str) -> str:
     return "".join(ch for ch in name.lower().translate(table) if ch.isalnum())
 
 
-def load_contacts_demo(*, rng: random.Random, users_by_salesperson: dict[str, object]) -> ContactsDemo:
+def load_contacts_demo(
+    *, rng: random.Random, users_by_salesperson: dict[str, object], language: str = "en"
+) -> ContactsDemo:
+    descriptions_in_russian = language == "ru"  # `language` is each company's below
     salespeople = []
     for code, name, _language in SALESPEOPLE:
         salesperson, _created = Salesperson.objects.update_or_create(
@@ -166,8 +175,13 @@ def load_contacts_demo(*, rng: random.Random, users_by_salesperson: dict[str, ob
 
     today = timezone.localdate()
     campaigns = []
-    for index, (description, started_days_ago, length) in enumerate(CAMPAIGNS):
-        campaign = Campaign.objects.filter(description=description).first()
+    for index, (english, started_days_ago, length) in enumerate(CAMPAIGNS):
+        description = CAMPAIGNS_RU[english] if descriptions_in_russian else english
+        # Found in either language, and brought to the one asked for.
+        campaign = Campaign.objects.filter(description__in=[english, CAMPAIGNS_RU[english]]).order_by("pk").first()
+        if campaign is not None and campaign.description != description:
+            campaign.description = description
+            campaign.save(update_fields=["description"])
         if campaign is None:
             start = today - datetime.timedelta(days=started_days_ago)
             campaign = Campaign.objects.create(
@@ -182,7 +196,11 @@ def load_contacts_demo(*, rng: random.Random, users_by_salesperson: dict[str, ob
 
 @demo.register("contacts")
 def load_demo(context: demo.DemoContext) -> ContactsDemo:
-    contacts = load_contacts_demo(rng=context.rng, users_by_salesperson=context.users_by_salesperson)
+    contacts = load_contacts_demo(
+        rng=context.rng,
+        users_by_salesperson=context.users_by_salesperson,
+        language=context.options.get("language") or "en",
+    )
     context.report(
         f"{len(contacts.companies)} companies, {len(contacts.persons)} persons, {len(contacts.salespeople)} salespeople"
     )

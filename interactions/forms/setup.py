@@ -8,6 +8,7 @@ import dataclasses
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Language
@@ -189,8 +190,25 @@ InteractionTemplateLanguageFormSet = forms.inlineformset_factory(
 )
 
 
+class SelectWithDisabledOptions(forms.Select):
+    """A select whose options in `disabled` (values as text) cannot be chosen; one already
+    chosen stays selectable, so that the page shows it and saving says why it is refused."""
+
+    def __init__(self, *args, disabled=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled = set(disabled)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.disabled and not selected:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class InteractionTemplateSetupForm(ValidatesOnly, forms.ModelForm):
-    """One select per automatic event; the model refuses templates with languages."""
+    """One select per automatic event; the model refuses templates with languages, so the
+    selects show them marked and disabled ("has languages"), never as a choice that saving
+    would refuse."""
 
     class Meta:
         model = InteractionTemplateSetup
@@ -198,13 +216,20 @@ class InteractionTemplateSetupForm(ValidatesOnly, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        templates = InteractionTemplate.objects.order_by("code")
+        templates = InteractionTemplate.objects.order_by("code").annotate(
+            has_languages=Exists(InteractionTemplateLanguage.objects.filter(template=OuterRef("pk")))
+        )
         # Every select offers the same templates: read them once for the whole form, not
         # once per event (a ModelChoiceField runs its queryset each time it renders).
-        choices = [("", _("(do not record)"))] + [(template.pk, str(template)) for template in templates]
+        choices = [("", _("(do not record)"))] + [
+            (template.pk, f"{template} — {_('has languages')}" if template.has_languages else str(template))
+            for template in templates
+        ]
+        with_languages = {str(template.pk) for template in templates if template.has_languages}
         for name in SETUP_EVENTS:
             self.fields[name].queryset = templates
             self.fields[name].empty_label = _("(do not record)")
+            self.fields[name].widget = SelectWithDisabledOptions(disabled=with_languages)
             self.fields[name].choices = choices
 
     def templates_by_event(self) -> dict:

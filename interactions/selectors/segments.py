@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from crm.contacts.models import Contact
@@ -121,9 +122,9 @@ class SegmentCriteria:
             if self.history_group:
                 history.append(_("group %(code)s") % {"code": self.history_group})
             if self.history_date_from:
-                history.append(_("from %(date)s") % {"date": self.history_date_from.isoformat()})
+                history.append(_("from %(date)s") % {"date": date_format(self.history_date_from)})
             if self.history_date_to:
-                history.append(_("to %(date)s") % {"date": self.history_date_to.isoformat()})
+                history.append(_("to %(date)s") % {"date": date_format(self.history_date_to)})
             if self.history_evaluation:
                 history.append(
                     _("evaluated %(evaluation)s")

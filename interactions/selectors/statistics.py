@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Contact, Salesperson
@@ -127,12 +128,14 @@ def interactions_per_month(contact: Contact, *, months: int = 24) -> dict:
         .annotate(count=Count("entry_no"))
         .order_by()
     )
-    counts = {row["month"].strftime("%Y-%m"): row["count"] for row in rows}
-    labels, month = [], first
+    counts = {(row["month"].year, row["month"].month): row["count"] for row in rows}
+    labels, values, month = [], [], first
     while month <= today:
-        labels.append(month.strftime("%Y-%m"))
+        # The month as the language of the page writes it (crm/formats: "Nov 2026").
+        labels.append(date_format(month, "YEAR_MONTH_FORMAT"))
+        values.append(counts.get((month.year, month.month), 0))
         month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return {"labels": labels, "values": [counts.get(label, 0) for label in labels]}
+    return {"labels": labels, "values": values}
 
 
 # Setup and statistics pages: templates, groups and salespeople with their totals, the

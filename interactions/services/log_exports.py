@@ -28,6 +28,7 @@ from django.core.files.storage import default_storage
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from .. import conf
@@ -70,6 +71,16 @@ class ExportQueueUnavailable(Exception):
         super().__init__(
             _("The task queue cannot be reached, so the Excel export could not be started. Please try again later.")
         )
+
+
+# Django's date format characters (those crm/formats uses) as Excel's number format codes.
+EXCEL_FORMAT_CODES = {"d": "dd", "j": "d", "m": "mm", "n": "m", "M": "mmm", "F": "mmmm", "Y": "yyyy", "y": "yy",
+                      "H": "hh", "G": "h", "i": "mm", "s": "ss"}  # fmt: skip
+
+
+def excel_format(django_format: str) -> str:
+    """An Excel number format that writes what `django_format` writes ("M j, Y" -> "mmm d, yyyy")."""
+    return "".join(EXCEL_FORMAT_CODES.get(char, f"\\{char}" if char.isalpha() else char) for char in django_format)
 
 
 def xlsx_row_limit() -> int:
@@ -146,6 +157,7 @@ def build_log_export(*, export_id: str, entries: QuerySet[InteractionLogEntry] |
     LogExport.objects.filter(pk=export.pk).update(state=LogExportState.RUNNING, rows_total=total, rows_done=0)
 
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     paths = [path for _header, path in EXPORT_COLUMNS]
     date_at, number_at = paths.index("date"), paths.index("entry_no")
@@ -156,12 +168,31 @@ def build_log_export(*, export_id: str, entries: QuerySet[InteractionLogEntry] |
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(SHEET_TITLE)
         sheet.append([str(header) for header, _path in EXPORT_COLUMNS])
+        # Dates and times stay dates and times (Excel sorts and filters them), shown as the
+        # pages write them in the language of the export (the task runs in that language).
+        cell_formats = {
+            datetime.datetime: excel_format(get_format("DATETIME_FORMAT")),
+            datetime.date: excel_format(get_format("DATE_FORMAT")),
+            datetime.time: excel_format(get_format("TIME_FORMAT")),
+        }
+
+        def cell(value):
+            if isinstance(value, str):
+                return neutralize(value)
+            if type(value) in cell_formats:
+                if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+                    value = timezone.make_naive(value)
+                written = WriteOnlyCell(sheet, value)
+                written.number_format = cell_formats[type(value)]
+                return written
+            return value
+
         written, last = 0, None
         while True:
             chunk = ordered if last is None else _after(ordered, *last)
             rows = list(chunk.values_list(*paths)[:CHUNK_ROWS])
             for row in rows:
-                sheet.append([neutralize(value) for value in row])
+                sheet.append([cell(value) for value in row])
             written += len(rows)
             LogExport.objects.filter(pk=export.pk).update(rows_done=written)
             if len(rows) < CHUNK_ROWS:

@@ -176,8 +176,8 @@ def merge_values(
 ) -> dict[str, str]:
     """What each whitelisted placeholder stands for, as plain text."""
     company_name = contact.name if contact.is_company else (contact.company.name if contact.company_id else "")
-    # The date as it is written in the letter's language (Django's date format for that
-    # language), else in the language of the page.
+    # The date as the project writes it in the letter's language (crm/formats), else in the
+    # language of the page.
     with translation.override(language) if language else contextlib.nullcontext():
         date_text = formats.date_format(date, "DATE_FORMAT")
     return {

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import StreamingHttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, number_format, time_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +28,7 @@ FLOW_ICONS = {
 }
 EVALUATION_BADGES = {
     "very_positive": "text-bg-success",
-    "positive": "text-bg-success bg-opacity-75",
+    "positive": "text-bg-info",
     "neutral": "text-bg-secondary",
     "negative": "text-bg-warning",
     "very_negative": "text-bg-danger",
@@ -147,10 +147,10 @@ class InteractionLogTable(tables.Table):
         return format_html('<a href="{}">{}</a>', record.get_absolute_url(), record.entry_no)
 
     def render_date(self, record):
-        return date_format(record.date, "SHORT_DATE_FORMAT")
+        return date_format(record.date)
 
     def render_time(self, record):
-        return record.time.strftime("%H:%M") if record.time else ""
+        return time_format(record.time) if record.time else ""
 
     def render_cost(self, record):
         return number_format(record.cost, 2)
@@ -210,17 +210,22 @@ class InteractionLogTable(tables.Table):
             badges.append(format_html('<span class="badge text-bg-info">{}</span>', _("Sending")))
         if record.attachment_id:
             badges.append(
-                format_html('<i class="bi bi-paperclip" title="{0}" aria-label="{0}"></i>', _("Has an attachment"))
+                format_html(
+                    '<i class="bi bi-paperclip" role="img" title="{0}" aria-label="{0}"></i>', _("Has an attachment")
+                )
             )
         if record.document_number:
             badges.append(
                 format_html(
-                    '<i class="bi bi-file-earmark-text" title="{0}" aria-label="{0}"></i>', _("From a document")
+                    '<i class="bi bi-file-earmark-text" role="img" title="{0}" aria-label="{0}"></i>',
+                    _("From a document"),
                 )
             )
         if getattr(record, "has_comments", False):
             badges.append(
-                format_html('<i class="bi bi-chat-left-text" title="{0}" aria-label="{0}"></i>', _("Has comments"))
+                format_html(
+                    '<i class="bi bi-chat-left-text" role="img" title="{0}" aria-label="{0}"></i>', _("Has comments")
+                )
             )
         return mark_safe(" ".join(badges))
 
@@ -232,8 +237,13 @@ def _cell(value):
         return ""
     if value is True or value is False:
         return "1" if value else "0"
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
+    # Dates and times as the pages write them, in the language of the export (crm/formats).
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value) if timezone.is_aware(value) else value, "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value)
+    if isinstance(value, datetime.time):
+        return time_format(value)
     return value
 
 

@@ -55,6 +55,29 @@ def test_restore_is_refused_while_the_logged_segment_is_canceled(manager_client)
     assert "belong to a canceled logged segment" in response.content.decode()
 
 
+def shown_messages(response) -> list[tuple[str, str]]:
+    return [(message.level_tag, str(message)) for message in response.context["messages"]]
+
+
+def test_restoring_only_entries_of_a_canceled_logged_segment_shows_the_refusal_alone(manager_client):
+    segment = LoggedSegmentFactory(canceled=True)
+    in_segment = InteractionLogEntryFactory(canceled=True, logged_segment=segment)
+    response = manager_client.post(
+        ACTIONS, {"action": "restore", "entry": [in_segment.pk], "confirmed": "on"}, follow=True
+    )
+    shown = shown_messages(response)
+    assert [level for level, _text in shown] == ["error"], shown
+    assert "belong to a canceled logged segment" in shown[0][1]
+    assert "0 entries" not in response.content.decode()
+
+
+def test_canceling_entries_already_canceled_says_nothing_changed_not_zero_canceled(manager_client):
+    entry = InteractionLogEntryFactory(canceled=True)
+    response = manager_client.post(ACTIONS, {"action": "cancel", "entry": [entry.pk], "confirmed": "on"}, follow=True)
+    shown = shown_messages(response)
+    assert shown == [("info", "Nothing has changed: the selected entries were canceled already.")]
+
+
 def test_sales_staff_cannot_cancel_even_by_a_direct_post(sales_client):
     entry = InteractionLogEntryFactory()
     response = sales_client.post(ACTIONS, {"action": "cancel", "entry": [entry.pk], "confirmed": "on"})

@@ -205,7 +205,7 @@ def test_merge_fills_the_whitelisted_placeholders(person, own_salesperson):
     )
     assert merged == (
         "Dear Anna Smith of Northwind Ltd, 7 Baker St, London, anna@northwind.example, +44 20 1234; "
-        "Olga Own olga@example.com +7 495 000; March 2, 2026"
+        "Olga Own olga@example.com +7 495 000; Mar 2, 2026"
     )
 
 
@@ -415,6 +415,20 @@ def test_required_fields_give_form_errors_and_write_nothing(sales_client, templa
     assert {"contact", "template", "salesperson", "date", "description"} <= set(errors)
     assert "The interaction was not recorded" in response.content.decode()
     assert not InteractionLogEntry.objects.exists() and not InteractionComment.objects.exists()
+
+
+def test_the_not_recorded_banner_goes_when_choosing_a_template_clears_the_errors(
+    sales_client, template, person, own_salesperson
+):
+    failed = sales_client.post(NEW, valid_post(person, template, own_salesperson, template="", description=""))
+    page = failed.content.decode()
+    # The banner stands in the part of the form that choosing a template replaces (htmx) ...
+    assert page.index("The interaction was not recorded") > page.index('<div id="interaction-fields"')
+    # ... and the replacement, whose fields have no errors, has none.
+    data = valid_post(person, template, own_salesperson, description="", action="apply_defaults")
+    refreshed = sales_client.post(NEW, data, headers={"HX-Request": "true"}).content.decode()
+    assert refreshed.lstrip().startswith('<div id="interaction-fields"')
+    assert "not recorded" not in refreshed and "invalid-feedback" not in refreshed
 
 
 def test_an_unknown_contact_number_is_a_form_error(sales_client, template, person, own_salesperson):

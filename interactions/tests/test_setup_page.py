@@ -101,6 +101,19 @@ def test_setup_page_refuses_a_template_with_languages_with_the_clear_message(adm
     assert InteractionTemplateSetup.load().emails.code == "EMAIL"
 
 
+def test_setup_lists_mark_templates_with_languages_disabled_and_say_why(administrator_client, setup_with_email):
+    letter = InteractionTemplateFactory(code="BUS", description="Business letter", language_default="en")
+    InteractionTemplateLanguageFactory(template=letter, language="en")
+    InteractionTemplateFactory(code="CALL", description="Call")
+
+    text = page_text(administrator_client.get(SETUP))
+
+    select = re.search(r'<select name="outgoing_calls".*?</select>', text).group(0)
+    assert re.search(rf'<option value="{letter.pk}" disabled>BUS Business letter — has languages</option>', select)
+    assert re.search(r'<option value="\d+">CALL Call</option>', select)
+    assert "Templates with languages (attachments) cannot record automatic interactions" in text
+
+
 def test_setup_page_saves_a_valid_choice(administrator_client, setup_with_email):
     call = InteractionTemplateFactory(code="OUTGOING")
 

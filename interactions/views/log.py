@@ -154,29 +154,33 @@ def log_actions(request):
             "interactions/log_confirm.html",
             {"action": action, "entries": entries, "numbers": numbers, "next": back},
         )
+    # One message per outcome, never one that contradicts another: a success only when
+    # something changed, "nothing changed" only when nothing was refused either.
     if action == "cancel":
         result = log_services.cancel_entries(entry_numbers=numbers, user=request.user)
-        messages.success(
-            request,
-            ngettext("%(count)d entry has been canceled.", "%(count)d entries have been canceled.", len(result.changed))
-            % {"count": len(result.changed)},
+        done = ngettext(
+            "%(count)d entry has been canceled.", "%(count)d entries have been canceled.", len(result.changed)
         )
+        unchanged = _("Nothing has changed: the selected entries were canceled already.")
     else:
         result = log_services.restore_entries(entry_numbers=numbers, user=request.user)
-        messages.success(
-            request,
-            ngettext("%(count)d entry has been restored.", "%(count)d entries have been restored.", len(result.changed))
-            % {"count": len(result.changed)},
+        done = ngettext(
+            "%(count)d entry has been restored.", "%(count)d entries have been restored.", len(result.changed)
         )
-        if result.refused:
-            messages.error(
-                request,
-                _(
-                    "Entries %(numbers)s belong to a canceled logged segment and cannot be restored on their own: "
-                    "restore the logged segment instead."
-                )
-                % {"numbers": ", ".join(str(n) for n in result.refused)},
+        unchanged = _("Nothing has changed: the selected entries were not canceled.")
+    if result.changed:
+        messages.success(request, done % {"count": len(result.changed)})
+    elif not (result.refused or result.postponed):
+        messages.info(request, unchanged)
+    if result.refused:
+        messages.error(
+            request,
+            _(
+                "Entries %(numbers)s belong to a canceled logged segment and cannot be restored on their own: "
+                "restore the logged segment instead."
             )
+            % {"numbers": ", ".join(str(n) for n in result.refused)},
+        )
     if result.postponed:
         messages.error(
             request,

@@ -109,11 +109,13 @@ def interaction_form_page(request, *, entry: InteractionLogEntry | None):
                 % {"number": saved.entry_no, "contact": saved.contact.name},
             )
             return redirect(_after_recording_url(saved))
+    # Shown above the fields that htmx replaces when a template or contact is chosen: the
+    # banner goes with the errors it announces.
     if postpone:
-        messages.error(request, _("The interaction was not saved for later: please correct the errors below."))
+        failed = _("The interaction was not saved for later: please correct the errors below.")
     else:
-        messages.error(request, _("The interaction was not recorded: please correct the errors below."))
-    return _render(request, form, entry=entry)
+        failed = _("The interaction was not recorded: please correct the errors below.")
+    return _render(request, form, entry=entry, failed=failed)
 
 
 def _save(form: InteractionForm, *, entry: InteractionLogEntry | None, postpone: bool, user) -> InteractionLogEntry:
@@ -137,8 +139,9 @@ def _context(form: InteractionForm, *, entry: InteractionLogEntry | None, refres
     }
 
 
-def _render(request, form: InteractionForm, *, entry: InteractionLogEntry | None):
+def _render(request, form: InteractionForm, *, entry: InteractionLogEntry | None, failed: str = ""):
     context = _context(form, entry=entry)
+    context["failed"] = failed
     if entry is not None:
         context["cancel_url"] = reverse("interactions:postponed")
     elif context["contact"] is not None:

@@ -4,6 +4,10 @@
   const canvas = document.getElementById("interactions-per-month-chart");
   if (!data || !canvas || typeof Chart === "undefined") return;
   const series = JSON.parse(data.textContent);
+  // Text and grid in the colours of the color mode (light or dark, static/crm/theme.js).
+  const style = getComputedStyle(document.documentElement);
+  Chart.defaults.color = style.getPropertyValue("--bs-secondary-color").trim() || Chart.defaults.color;
+  Chart.defaults.borderColor = style.getPropertyValue("--bs-border-color-translucent").trim() || Chart.defaults.borderColor;
   new Chart(canvas, {
     type: "bar",
     data: { labels: series.labels, datasets: [{ label: canvas.dataset.label, data: series.values, backgroundColor: "#0d6efd" }] },

@@ -14,12 +14,17 @@
     backgroundColor: palette[index % palette.length],
     borderWidth: 0,
   }));
+  // Text and grid in the colours of the color mode (light or dark, static/crm/theme.js).
+  const style = getComputedStyle(document.documentElement);
+  Chart.defaults.color = style.getPropertyValue("--bs-secondary-color").trim() || Chart.defaults.color;
+  Chart.defaults.borderColor = style.getPropertyValue("--bs-border-color-translucent").trim() || Chart.defaults.borderColor;
   new Chart(canvas, {
     type: "bar",
     data: { labels: data.labels, datasets },
     options: {
       responsive: true,
-      aspectRatio: 3,
+      // Wide on a desktop, taller on a phone, where the legend takes several lines.
+      aspectRatio: canvas.parentElement.clientWidth < 576 ? 1 : 3,
       interaction: { mode: "index", intersect: false },
       plugins: { legend: { position: "bottom" } },
       scales: {

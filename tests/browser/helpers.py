@@ -16,11 +16,21 @@ def log_in(page: Page, username: str, *, prefix: str = "") -> None:
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(PASSWORDS[username])
     page.locator("form:has(#id_password) button[type=submit]").click()
-    expect(page.locator("#main-nav")).to_be_visible()
+    expect(page.locator("#user-menu")).to_be_visible()
+
+
+def open_menu(page: Page, name: str) -> None:
+    """Open a menu of the navigation bar ("Interactions", "Setup"), expanding the collapsed
+    bar first on a narrow window."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+    page.locator("#main-nav").get_by_role("button", name=name, exact=True).click()
 
 
 def log_out(page: Page) -> None:
-    page.locator("#main-nav form[action$='/logout/'] button").click()
+    page.locator("#user-menu").click()
+    page.locator("form[action$='/logout/'] button").click()
     expect(page.locator("#id_username")).to_be_visible()
 
 

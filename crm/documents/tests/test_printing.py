@@ -174,6 +174,16 @@ def test_the_pdf_holds_the_number_the_lines_the_totals_and_cyrillic_text(nobody_
     assert "Page 1 of 1" in text
 
 
+def test_a_russian_pdf_renders_without_font_warnings(nobody_listens, caplog):
+    """The printed page's <title> is not in the PDF: xhtml2pdf drew it in Helvetica, which has
+    no Cyrillic, and warned once per letter ("will come out blank") at every first print."""
+    invoice = DocumentFactory(customer=CustomerFactory(name="ООО «Северная звезда»"))
+    with caplog.at_level("WARNING"):
+        pdf = rendering.render_pdf(documents_for_printing().get(pk=invoice.pk), language="ru")
+    assert pdf.startswith(b"%PDF")
+    assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] == []
+
+
 def write_mo(path, messages: dict[str, str]) -> None:
     """A compiled gettext catalog (the format of GNU msgfmt)."""
     messages = {"": "Content-Type: text/plain; charset=UTF-8\n", **messages}

@@ -12,14 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from crm import demo
-from crm.roles import ADMINISTRATOR, SALES_MANAGER, SALES_STAFF
+from crm.demo import DEMO_LOGINS
 
-# username, password, group, salesperson code, staff (reaches the Django admin)
-DEMO_LOGINS = [
-    ("admin", "demo-admin", ADMINISTRATOR, "", True),
-    ("manager", "demo-manager", SALES_MANAGER, "DS", False),
-    ("sales", "demo-sales", SALES_STAFF, "OI", False),
-]
 NAMES = {"admin": ("Ada", "Admin"), "manager": ("Dmitry", "Sokolov"), "sales": ("Olga", "Ivanova")}
 
 
@@ -34,6 +28,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-logins", action="store_true", help="Load the data only; create no logins.")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (the same seed, the same data).")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default="en",
+            help="Language of the demo data's descriptions (groups, templates, campaigns, segments); "
+            "running again in another language changes those of groups, templates and campaigns.",
+        )
         demo.autodiscover()
         for loader in demo.loaders():
             if loader.add_arguments is not None:
