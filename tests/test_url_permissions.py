@@ -109,6 +109,13 @@ TABLE: dict[str, Route] = {
     # --- interactions: log, entries, attachments ------------------------------------------
     "interactions:log": Route(named("interactions:log"), get=every(200)),
     "interactions:log-actions": Route(named("interactions:log-actions"), get=every(405), post=every(ANY_REDIRECT)),
+    "interactions:log-view-create": Route(named("interactions:log-view-create"), get=every(405),
+                                          post=every(ANY_REDIRECT)),
+    # A view that does not exist (or is another user's private one) is not found by anyone.
+    "interactions:log-view-change": Route(named("interactions:log-view-change", 999999), get=every(405),
+                                          post=every(404)),
+    "interactions:log-view-delete": Route(named("interactions:log-view-delete", 999999), get=every(405),
+                                          post=every(404)),
     "interactions:entry-detail": Route(named("interactions:entry-detail", lambda w: w.entry.entry_no),
                                        get=every(200), post=every(200)),
     "interactions:attachment-download": Route(named("interactions:attachment-download", lambda w: w.attachment.pk),

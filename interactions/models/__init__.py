@@ -1,6 +1,7 @@
 from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
 from .log import InteractionComment, InteractionLogEntry
+from .log_views import LogView
 from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
     LoggedSegment,
@@ -30,6 +31,7 @@ __all__ = [
     "InteractionTemplate",
     "InteractionTemplateLanguage",
     "InteractionTemplateSetup",
+    "LogView",
     "LoggedSegment",
     "PurgeRun",
     "PurgeRunState",

@@ -136,3 +136,18 @@ def log_filter_choices() -> dict[str, list[FilterChoice]]:
         model, key_field, text_field = FILTER_CHOICE_MODELS[name]
         choices[name].append(FilterChoice(pk, key, str(model(pk=pk, **{key_field: key, text_field: text}))))
     return choices
+
+
+class LogCount(NamedTuple):
+    """How many entries match: `count` exactly when `exact`, else "more than `count`"."""
+
+    count: int
+    exact: bool
+
+
+def bounded_count(entries: QuerySet[InteractionLogEntry], *, limit: int) -> LogCount:
+    """The number of `entries`, counted no further than `limit` + 1: COUNT(*) over a LIMIT-ed
+    subquery, so that a filter matching ten million entries costs what one matching `limit`
+    does (the database stops reading the index after `limit` + 1 rows)."""
+    found = entries.order_by().values("pk")[: limit + 1].count()
+    return LogCount(min(found, limit), found <= limit)
