@@ -82,6 +82,16 @@ def _as_form_value(value: Any) -> str:
     return str(value)
 
 
+def _as_note(form: forms_recording.InteractionForm) -> forms_recording.InteractionForm:
+    """The interaction form as the composer shows it: styled, the description optional
+    (left empty, it is the template's, which the note's values hold by then)."""
+    style_form(form)
+    description = form.fields["description"]
+    description.required = False
+    description.help_text = _("Left empty: the template's description.")
+    return form
+
+
 def note_form(data, *, contact: Contact, user) -> forms_recording.InteractionForm:
     """The interaction form for a note written in the composer: what the user typed in the
     note's fields, every other field the default the full form would have filled in."""
@@ -95,16 +105,13 @@ def note_form(data, *, contact: Contact, user) -> forms_recording.InteractionFor
     given = {name for name, value in typed.items() if value} | {"contact", "was_successful"}
     values = forms_recording.values_with_defaults_where_missing(values, given=given, user=user, template=template)
     form_data = {name: _as_form_value(value) for name, value in values.items()}
-    form = forms_recording.InteractionForm(form_data, user=user, auto_id="composer_%s")
-    style_form(form)
-    return form
+    return _as_note(forms_recording.InteractionForm(form_data, user=user, auto_id="composer_%s"))
 
 
 def blank_note_form(*, contact: Contact, user) -> forms_recording.InteractionForm:
     initial, _warnings = forms_recording.initial_for_new({"contact": contact.number}, user=user)
-    form = forms_recording.InteractionForm(initial=initial, user=user, auto_id="composer_%s")
-    style_form(form)
-    return form
+    initial.pop("description", None)  # the template's, once one is chosen
+    return _as_note(forms_recording.InteractionForm(initial=initial, user=user, auto_id="composer_%s"))
 
 
 # --- The timeline's state in the card's address ------------------------------------------

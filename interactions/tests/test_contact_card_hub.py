@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -45,10 +46,11 @@ def shown(response) -> list[int]:
 # --- The composer ------------------------------------------------------------------------
 
 
-def test_the_card_offers_the_composer_to_those_who_record(sales_client, client):
+def test_the_card_offers_the_composer_to_those_who_record(sales_client):
     person = PersonFactory()
     page = sales_client.get(reverse("contacts:detail", args=[person.number])).content.decode()
     assert composer(person, "note") in page and "Log an interaction" in page
+    client = Client()
     reader = UserFactory(username="reader")
     reader.user_permissions.set(Permission.objects.filter(codename__in=["view_interactionlogentry", "view_contact"]))
     client.force_login(reader)

@@ -152,7 +152,9 @@ def interaction_log(request):
     # The count: exact up to the bound (then the pager shows the last page), "more than"
     # beyond it; an invalid filter matches nothing and needs no count.
     total = (
-        selectors_log.bounded_count(entries, limit=conf.settings.LOG_COUNT_LIMIT)
+        selectors_log.bounded_count(
+            filterset.applied_to(selectors_log.entries_and_drafts()), limit=conf.settings.LOG_COUNT_LIMIT
+        )
         if filter_is_valid
         else selectors_log.LogCount(0, True)
     )
