@@ -125,6 +125,10 @@ TABLE: dict[str, Route] = {
     # --- interactions: e-mail, calls, meetings --------------------------------------------
     "interactions:email-new": Route(named("interactions:email-new", query=contact_query), get=every(200),
                                     post=every(200)),
+    "interactions:contact-timeline": Route(named("interactions:contact-timeline", lambda w: w.person.number),
+                                           get=every(200), post=every(405)),
+    "interactions:contact-composer": Route(named("interactions:contact-composer", lambda w: w.person.number, "call"),
+                                           get=every(200), post=every(200)),
     "interactions:call-new": Route(named("interactions:call-new", query=contact_query), get=every(200),
                                    post=every(200)),
     "interactions:meeting-new": Route(named("interactions:meeting-new", query=contact_query), get=every(200),

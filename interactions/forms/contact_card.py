@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.contacts.models import Contact
 from crm.forms import style_form
 
-from ..models import InformationFlow, InteractionGroup
+from ..models import InformationFlow, InteractionGroup, WizardAction
 from ..selectors import contact_card as card_selectors
 from ..selectors.recording import template_for_recording
 from . import recording as forms_recording
@@ -86,6 +86,11 @@ def _as_note(form: forms_recording.InteractionForm) -> forms_recording.Interacti
     """The interaction form as the composer shows it: styled, the description optional
     (left empty, it is the template's, which the note's values hold by then)."""
     style_form(form)
+    # A template that imports a file needs the file, which the composer does not take: it
+    # is offered on the full form only (saving would refuse it here).
+    template = form.fields["template"]
+    template.queryset = template.queryset.exclude(wizard_action=WizardAction.IMPORT)
+    template.help_text = _("Templates that import a file are on the full form.")
     description = form.fields["description"]
     description.required = False
     description.help_text = _("Left empty: the template's description.")

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from interactions.models import DeliveryStatus, InformationFlow, InteractionLogEntry
+from interactions.models import DeliveryStatus, InformationFlow, InteractionLogEntry, WizardAction
 
 from .email_support import salesperson_for, set_up_templates
 from .factories import (
@@ -92,6 +92,18 @@ def test_a_note_without_a_template_is_refused_in_place_and_records_nothing(sales
     assert "Nothing was recorded: please correct the errors below." in page
     assert "This field is required." in page and "at most 100 characters" in page
     assert 'value="' + "x" * 101 + '"' in page  # what was typed stays
+    assert not InteractionLogEntry.objects.exists()
+
+
+def test_a_note_offers_no_template_that_imports_a_file(sales_client, sales_user):
+    salesperson_for(sales_user)
+    plain = InteractionTemplateFactory(code="PLAIN")
+    importing = InteractionTemplateFactory(code="IMPORT", wizard_action=WizardAction.IMPORT)
+    person = PersonFactory()
+    form = sales_client.get(composer(person, "note")).content.decode()
+    assert f'<option value="{plain.pk}"' in form and f'<option value="{importing.pk}"' not in form
+    response = sales_client.post(composer(person, "note"), {"template": importing.pk}, **HTMX)
+    assert "Select a valid choice." in response.content.decode()
     assert not InteractionLogEntry.objects.exists()
 
 
@@ -275,3 +287,24 @@ def test_a_company_card_shows_each_persons_latest_interaction_in_one_query(sales
     with CaptureQueriesContext(connection) as more:
         sales_client.get(url)
     assert len(more.captured_queries) == len(context.captured_queries)
+
+
+def test_the_card_runs_the_same_queries_for_a_short_and_a_long_timeline(sales_client):
+    company = CompanyFactory()
+    person = PersonFactory(company=company)
+    url = reverse("contacts:detail", args=[company.number])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert sales_client.get(url).status_code == 200
+        return len(context.captured_queries)
+
+    InteractionLogEntryFactory(contact=person, document_type="sales_quote", document_number="SQ-1")
+    short = queries()
+    for n in range(20):
+        InteractionLogEntryFactory(
+            contact=person, document_type="sales_quote", document_number=f"SQ-{n + 2}",
+            delivery_status=DeliveryStatus.ERROR if n % 2 else DeliveryStatus.IN_PROGRESS,
+            group=InteractionGroupFactory(),
+        )  # fmt: skip
+    assert queries() == short

@@ -92,7 +92,7 @@ def test_the_entries_of_a_day_come_in_time_order(sales_client):
 def test_rows_carry_their_column_names_for_the_stacked_layout(sales_client):
     entry = InteractionLogEntryFactory()
     page = sales_client.get(LOG).content.decode()
-    assert f'data-column="contact" data-label="Contact"' in page
+    assert 'data-column="contact" data-label="Contact"' in page
     assert 'data-column="date" data-label="Date"' in page and f'data-entry="{entry.entry_no}"' in page
     assert "interactions/log.css" in page
 

@@ -50,7 +50,7 @@ def test_sales_logs_a_call_and_a_note_from_the_card_and_sees_them_on_the_timelin
     expect(page.locator("#composer-errors")).to_contain_text("Nothing was recorded")
     expect(composer.get_by_label("Subject")).to_have_value("Wants a call back on Monday")
     assert InteractionLogEntry.objects.filter(contact=contact).count() == before + 1
-    composer.get_by_label("Interaction template").select_option(index=1)
+    composer.get_by_label("Interaction template").select_option(label="OUTGOING Outgoing phone call")
     composer.get_by_label("Subject").press("Control+Enter")
     expect(page.locator("#composer-outcome")).to_contain_text("has been recorded")
     note = InteractionLogEntry.objects.filter(contact=contact).latest("entry_no")
