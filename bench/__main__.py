@@ -9,6 +9,7 @@ import time
 BENCHMARKS = [
     "log_page",
     "log_plans",
+    "log_count",
     "throughput",
     "printing",
     "segment_logging",
@@ -23,6 +24,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", action="append", choices=BENCHMARKS, help="run only these (repeatable)")
     parser.add_argument("--log-sizes", default="100000,1000000", help="log entries for the log page (comma-separated)")
+    parser.add_argument("--count-entries", type=int, default=1_000_000, help="log entries for the log's count")
     parser.add_argument("--contacts", type=int, default=10_000, help="contacts for the log page data")
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (the median is reported)")
     parser.add_argument("--segment-lines", type=int, default=100_000)
@@ -54,6 +56,10 @@ def main() -> None:
         from . import log_plans
 
         log_plans.main(entries=max(sizes), contacts=arguments.contacts, repeat=arguments.repeat)
+    if "log_count" in wanted:
+        from . import log_count
+
+        log_count.main(entries=arguments.count_entries, contacts=arguments.contacts, repeat=arguments.repeat)
     if "throughput" in wanted:
         from . import generate, throughput
 

@@ -21,6 +21,8 @@ installed app fills renders nothing. The slots of the host's pages:
     home                  the landing page, under the welcome (`user`, `request` in the context)
     contact-card-actions  buttons next to a contact's name (`contact`)
     contact-card-panels   the contact card's main column (`contact`)
+    contact-card-persons  a company's persons (`contact`, `persons`); without any, the card lists
+                          the persons itself
     campaign-card-actions buttons next to a campaign's name (`campaign`)
     campaign-card-panels  the campaign card's main column (`campaign`)
 """

@@ -23,6 +23,7 @@ class InteractionsConfig(AppConfig):
         panels.register("home", "interactions/panels/home.html")
         panels.register("contact-card-actions", "interactions/panels/contact_card_actions.html")
         panels.register("contact-card-panels", "interactions/panels/contact_card_panels.html")
+        panels.register("contact-card-persons", "interactions/panels/contact_card_persons.html")
         panels.register("campaign-card-actions", "interactions/panels/campaign_card_actions.html")
         panels.register("campaign-card-panels", "interactions/panels/campaign_card_panels.html")
 

@@ -154,6 +154,15 @@ class Settings:
         meaning="the Celery queue of the Excel export task; unset: the default queue.",
     )
 
+    LOG_COUNT_LIMIT: Setting[int] = Setting(
+        int,
+        default=10_000,
+        minimum=1,
+        maximum=10_000_000,
+        meaning="the log counts the entries that match its filter exactly up to this many; beyond it, "
+        'it says "more than" this number (counting millions of rows on every page would be slow).',
+    )
+
     # --- Purge of canceled log entries (interactions.tasks.purge_canceled_interactions) ---
     PURGE_AFTER_DAYS: Setting[int | None] = Setting(
         int,

@@ -90,6 +90,14 @@ class InteractionLogFilter(django_filters.FilterSet):
     def filter_contact_company(self, queryset, name, value):
         return queryset.filter(contact_company_id=_contact_id(value)) if value.strip() else queryset
 
+    def applied_to(self, queryset):
+        """This filter applied to another queryset than its own (the log's count reads the
+        entries with the postponed ones, see selectors.log.bounded_count)."""
+        if not self.is_bound:
+            return queryset.all()
+        self.errors  # noqa: B018 -- validates the form, as `qs` does
+        return self.filter_queryset(queryset.all())
+
     @property
     def active_filters(self) -> dict[str, str]:
         """The filter values in use, as query parameters (for export links and "new interaction")."""

@@ -114,6 +114,13 @@ TABLE: dict[str, Route] = {
     # Nobody's export (an export is its owner's alone: anyone else gets 404 too).
     "interactions:log-export": Route(named("interactions:log-export", TASK_ID), get=every(404), post=every(405)),
     "interactions:log-export-download": Route(named("interactions:log-export-download", TASK_ID), get=every(404)),
+    "interactions:log-view-create": Route(named("interactions:log-view-create"), get=every(405),
+                                          post=every(ANY_REDIRECT)),
+    # A view that does not exist (or is another user's private one) is not found by anyone.
+    "interactions:log-view-change": Route(named("interactions:log-view-change", 999999), get=every(405),
+                                          post=every(404)),
+    "interactions:log-view-delete": Route(named("interactions:log-view-delete", 999999), get=every(405),
+                                          post=every(404)),
     "interactions:entry-detail": Route(named("interactions:entry-detail", lambda w: w.entry.entry_no),
                                        get=every(200), post=every(200)),
     "interactions:attachment-download": Route(named("interactions:attachment-download", lambda w: w.attachment.pk),
@@ -123,6 +130,10 @@ TABLE: dict[str, Route] = {
     # --- interactions: e-mail, calls, meetings --------------------------------------------
     "interactions:email-new": Route(named("interactions:email-new", query=contact_query), get=every(200),
                                     post=every(200)),
+    "interactions:contact-timeline": Route(named("interactions:contact-timeline", lambda w: w.person.number),
+                                           get=every(200), post=every(405)),
+    "interactions:contact-composer": Route(named("interactions:contact-composer", lambda w: w.person.number, "call"),
+                                           get=every(200), post=every(200)),
     "interactions:call-new": Route(named("interactions:call-new", query=contact_query), get=every(200),
                                    post=every(200)),
     "interactions:meeting-new": Route(named("interactions:meeting-new", query=contact_query), get=every(200),

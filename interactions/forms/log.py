@@ -56,3 +56,43 @@ class CommentForm(forms.Form):
     text = forms.CharField(
         label=_("Comment"), max_length=500, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
     )
+
+
+# --- Saved views and chosen columns ----------------------------------------------------
+
+
+class ColumnsForm(forms.Form):
+    """The column picker: which columns the log shows (at least one); `columns` are the
+    table's (tables.log.choosable_columns)."""
+
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one column.")},
+    )
+
+    def __init__(self, *args, columns: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = columns
+
+
+class LogViewForm(forms.Form):
+    """Save the log as it is shown now, or change a saved view's name, sharing and default."""
+
+    name = forms.CharField(label=_("Name"), max_length=80)
+    shared = forms.BooleanField(label=_("Share with the team"), required=False)
+    default = forms.BooleanField(label=_("Open the log with this view"), required=False)
+    # The log's address and columns at the moment of saving (set by the page).
+    query_string = forms.CharField(required=False, max_length=4000, widget=forms.HiddenInput)
+    columns = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+
+    def __init__(self, *args, columns: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = columns
+
+    def add_service_error(self, error) -> None:
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+        else:
+            self.add_error(None, error)

@@ -2,6 +2,7 @@ from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
 from .exports import LogExport, LogExportState
 from .log import InteractionComment, InteractionLogEntry, PostponedInteraction
+from .log_views import LogView
 from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
     LoggedSegment,
@@ -33,6 +34,7 @@ __all__ = [
     "InteractionTemplateSetup",
     "LogExport",
     "LogExportState",
+    "LogView",
     "LoggedSegment",
     "PostponedInteraction",
     "PurgeRun",

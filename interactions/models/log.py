@@ -191,8 +191,11 @@ class InteractionLogEntry(models.Model):
         # code): no index of this table holds them; those columns are not sortable.
         indexes = [
             # The unfiltered log reads page after page of this index alone (index-only scans):
-            # it leaves out postponed entries as the log does, so no row needs checking.
+            # it leaves out postponed entries as the log does, so no row needs checking. The
+            # page's default sort is the entries of a day in time order (date, time, entry
+            # no.); the API's keyset pages go by (date, entry no.) and keep the first index.
             models.Index(fields=["date", "entry_no"], name="log_date_idx", condition=Q(postponed=False)),
+            models.Index(fields=["date", "time", "entry_no"], name="log_date_time_idx", condition=Q(postponed=False)),
             models.Index(fields=["contact", "postponed", "date", "entry_no"], name="log_contact_date_idx"),
             models.Index(fields=["contact_company", "postponed", "date", "entry_no"], name="log_company_date_idx"),
             models.Index(fields=["salesperson", "postponed", "date", "entry_no"], name="log_salesperson_date_idx"),

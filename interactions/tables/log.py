@@ -93,7 +93,8 @@ class InteractionLogTable(tables.Table):
 
     selection = SelectionColumn()
     entry_no = tables.Column(verbose_name=_("Entry No."), attrs={"td": {"class": "text-end"}})
-    date = tables.Column(verbose_name=_("Date"), order_by=("date", "entry_no"))
+    # The entries of a day in time order, as NAV's log (an index serves it: log_date_idx).
+    date = tables.Column(verbose_name=_("Date"), order_by=("date", "time", "entry_no"))
     time = tables.Column(verbose_name=_("Time"), orderable=False)
     flow = tables.Column(verbose_name=_("Flow"), accessor="information_flow", orderable=False)
     title = tables.Column(verbose_name=_("Interaction"), accessor="description", order_by=("description", "entry_no"))
@@ -124,8 +125,13 @@ class InteractionLogTable(tables.Table):
         template_name = "interactions/log_table.html"
 
     def body_html(self):
-        columns = [(column.name, column.attrs["td"].as_html()) for column in self.columns]
-        cells = {name: getattr(self, f"render_{name}") for name, _attrs in columns}
+        # Each cell names its column (data-label) so that below 576 px, where every row is
+        # stacked as a card (interactions/log.css), a cell still says what it is.
+        columns = [
+            (column.name, column.attrs["td"].as_html(), str(column.header) if column.name != "selection" else "")
+            for column in self.columns
+        ]
+        cells = {name: getattr(self, f"render_{name}") for name, _attrs, _label in columns}
         rows = []
         for row in self.page.object_list if self.page else []:
             record = row.record
@@ -135,7 +141,11 @@ class InteractionLogTable(tables.Table):
                     '<tr class="{}" data-entry="{}">{}</tr>',
                     row_class,
                     record.entry_no,
-                    format_html_join("", "<td {}>{}</td>", ((attrs, cells[name](record)) for name, attrs in columns)),
+                    format_html_join(
+                        "",
+                        '<td data-column="{}" data-label="{}" {}>{}</td>',
+                        ((name, label, attrs, cells[name](record)) for name, attrs, label in columns),
+                    ),
                 )
             )
         return mark_safe("".join(rows))
@@ -228,6 +238,15 @@ class InteractionLogTable(tables.Table):
                 )
             )
         return mark_safe(" ".join(badges))
+
+
+def choosable_columns() -> list[tuple[str, str]]:
+    """The columns a user may show or hide: every column of the log but the selection boxes."""
+    return [
+        (name, str(column.verbose_name))
+        for name, column in InteractionLogTable.base_columns.items()
+        if name != "selection"
+    ]
 
 
 def _cell(value):

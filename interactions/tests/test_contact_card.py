@@ -99,7 +99,7 @@ def test_a_reversed_date_range_is_explained(sales_client, company_with_history):
 def test_timeline_is_newest_first_and_marks_canceled_entries(sales_client, company_with_history):
     company, anna, boris, entries = company_with_history
     response = card(sales_client, anna)
-    timeline = response.context["timeline"]
+    timeline = response.context["timeline"].entries
     assert [e.entry_no for e in timeline][0] == entries["failed"].entry_no
     assert entries["postponed"].entry_no not in {e.entry_no for e in timeline}
     page = response.content.decode()
@@ -186,5 +186,5 @@ def test_timeline_puts_an_entry_without_a_time_last_in_its_day(sales_client):
     today = timezone.localdate()
     untimed = InteractionLogEntryFactory(contact=person, date=today, time=None)
     timed = InteractionLogEntryFactory(contact=person, date=today, time=datetime.time(9, 0))
-    timeline = card(sales_client, person).context["timeline"]
+    timeline = card(sales_client, person).context["timeline"].entries
     assert [e.entry_no for e in timeline] == [timed.entry_no, untimed.entry_no]

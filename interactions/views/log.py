@@ -15,15 +15,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from crm.paging import SafeLazyPaginator
+from crm.paging import SafeLazyPaginator, SafePaginator
 
+from .. import conf
 from ..filters import InteractionLogFilter
-from ..forms.log import CommentForm, EntrySelectionForm
+from ..forms.log import ColumnsForm, CommentForm, EntrySelectionForm, LogViewForm
 from ..models import Evaluation, InteractionLogEntry
 from ..permissions import CANCEL, COMMENT, EVALUATE, EXPORT, VIEW_LOG, require_may_see_entry
 from ..selectors import log as selectors_log
+from ..selectors import log_views as selectors_views
 from ..services import log_entries as log_services
-from ..tables.log import DeferredJoinTableData, InteractionLogTable, csv_response
+from ..services.log_views import TRANSIENT_PARAMETERS
+from ..tables.log import DeferredJoinTableData, InteractionLogTable, choosable_columns, csv_response
 
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_SELECTION = 500
@@ -55,9 +58,57 @@ def _new_interaction_url(filterset) -> str:
     return f"{url}?{urlencode(prefill)}" if prefill else url
 
 
+# The columns the user chose last with the column picker (the session remembers them).
+COLUMNS_SESSION_KEY = "interactions.log.columns"
+
+
+def _counted_paginator(count: int):
+    """A paginator that knows the count already (the bounded count found it exact): the
+    pager shows the last page without counting again."""
+
+    class CountedPaginator(SafePaginator):
+        @property
+        def count(self):
+            return count
+
+    return CountedPaginator
+
+
+def _chosen_columns(request, view, known: list[str]) -> tuple[list[str], ColumnsForm | None]:
+    """The columns to show: those just chosen (remembered in the session), else the saved
+    view's, else those remembered, else all. A refused choice keeps the previous one."""
+    choices = choosable_columns()
+    if "columns_chosen" in request.GET:
+        form = ColumnsForm(request.GET, columns=choices)
+        if form.is_valid():
+            request.session[COLUMNS_SESSION_KEY] = form.cleaned_data["columns"]
+            return form.cleaned_data["columns"], form
+        remembered = request.session.get(COLUMNS_SESSION_KEY)
+        return [name for name in (remembered or known) if name in known], form
+    if view is not None and view.columns:
+        return [name for name in view.columns if name in known], None
+    remembered = request.session.get(COLUMNS_SESSION_KEY)
+    if isinstance(remembered, list) and remembered:
+        return [name for name in remembered if name in known] or known, None
+    return known, None
+
+
 @permission_required(VIEW_LOG, raise_exception=True)
 def interaction_log(request):
-    filterset = InteractionLogFilter(request.GET or None, queryset=selectors_log.log_entries())
+    view = None
+    if "view" in request.GET:
+        view = selectors_views.view_for(user=request.user, pk=request.GET["view"])
+        if view is None:
+            messages.error(request, _("That saved view does not exist or is not shared with you."))
+    elif not request.GET and (default := selectors_views.default_view(user=request.user)) is not None:
+        # The log opens with the user's default view; its address then says so.
+        query = f"{default.query_string}&view={default.pk}" if default.query_string else f"view={default.pk}"
+        return redirect(f"{reverse('interactions:log')}?{query}")
+    filter_data = request.GET.copy()
+    for name in TRANSIENT_PARAMETERS:
+        if name != "page":
+            filter_data.pop(name, None)
+    filterset = InteractionLogFilter(filter_data or None, queryset=selectors_log.log_entries())
     filter_is_valid = not filterset.is_bound or filterset.is_valid()
     # An invalid filter shows its errors and no rows, never everything.
     entries = filterset.qs if filter_is_valid else selectors_log.log_entries().none()
@@ -67,25 +118,41 @@ def interaction_log(request):
         if not request.user.has_perm(EXPORT):
             raise PermissionDenied
         if filter_is_valid:
-            return csv_response(entries.order_by("-date", "-entry_no"))
+            return csv_response(entries.order_by("-date", "-time", "-entry_no"))
         messages.error(request, _("Correct the filter before exporting."))
 
+    known = [name for name, _label in choosable_columns()]
+    columns, columns_form = _chosen_columns(request, view, known)
+    if columns_form is not None and not columns_form.is_valid():
+        messages.error(request, _("Choose at least one column; the log shows the columns it showed before."))
+    excluded = [name for name in known if name not in columns]
+    if not (request.user.has_perm(CANCEL) or request.user.has_perm(EVALUATE)):
+        excluded.append("selection")
+    # The count: exact up to the bound (then the pager shows the last page), "more than"
+    # beyond it; an invalid filter matches nothing and needs no count.
+    total = (
+        selectors_log.bounded_count(
+            filterset.applied_to(selectors_log.entries_and_drafts()), limit=conf.settings.LOG_COUNT_LIMIT
+        )
+        if filter_is_valid
+        else selectors_log.LogCount(0, True)
+    )
     # A search lists the best matches first until the user sorts by a column.
     search_ranked = (
         filter_is_valid and bool(filterset.active_filters.get("q", "").strip()) and not request.GET.get("sort")
     )
     if search_ranked:
-        table = InteractionLogTable(DeferredJoinTableData(selectors_log.ranked(entries)), order_by=())
+        table = InteractionLogTable(DeferredJoinTableData(selectors_log.ranked(entries)), order_by=(), exclude=excluded)
     else:
-        table = InteractionLogTable(DeferredJoinTableData(entries))
-    if not (request.user.has_perm(CANCEL) or request.user.has_perm(EVALUATE)):
-        table.exclude = ("selection",)
-    RequestConfig(request, paginate={"paginator_class": SafeLazyPaginator, "per_page": _page_size(request)}).configure(
+        table = InteractionLogTable(DeferredJoinTableData(entries), exclude=excluded)
+    paginator_class = _counted_paginator(total.count) if total.exact else SafeLazyPaginator
+    RequestConfig(request, paginate={"paginator_class": paginator_class, "per_page": _page_size(request)}).configure(
         table
     )
     query = request.GET.copy()
     for name in ("page", "export"):
         query.pop(name, None)
+    views = list(selectors_views.views_for(user=request.user))
     return render(
         request,
         "interactions/log.html",
@@ -97,6 +164,15 @@ def interaction_log(request):
             "evaluations": Evaluation.choices[1:],
             "page_sizes": PAGE_SIZES,
             "per_page": _page_size(request),
+            "total": total,
+            "count_limit": conf.settings.LOG_COUNT_LIMIT,
+            "views": views,
+            "current_view": view,
+            "column_choices": choosable_columns(),
+            "columns": columns,
+            "save_view_form": LogViewForm(
+                initial={"query_string": request.GET.urlencode(), "columns": columns}, columns=choosable_columns()
+            ),
         },
     )
 
@@ -145,7 +221,7 @@ def log_actions(request):
             list(
                 selectors_log.log_entries()
                 .filter(entry_no__in=numbers)
-                .order_by("-date", "-entry_no")
+                .order_by("-date", "-time", "-entry_no")
                 .values_list("pk", flat=True)
             )
         )
