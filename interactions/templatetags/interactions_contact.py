@@ -5,6 +5,8 @@ from django import forms, template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..permissions import may_act_on_entry
+from ..selectors import log as log_selectors
 from ..selectors import statistics as selectors
 
 register = template.Library()
@@ -57,10 +59,15 @@ def contact_interactions(context, contact):
     log_filter = "contact_company" if contact.is_company else "contact"
     return {
         "request": request,
+        "perms": context.get("perms"),
         "contact": contact,
         "period": period,
         "statistics": statistics,
         "timeline": selectors.contact_timeline(contact),
+        "drafts": [
+            (draft, may_act_on_entry(user=request.user, entry=draft))
+            for draft in log_selectors.open_email_drafts(contact)[:20]
+        ],
         "per_month": selectors.interactions_per_month(contact),
         "log_url": f"{reverse('interactions:log')}?{log_filter}={contact.number}",
     }
