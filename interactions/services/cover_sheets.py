@@ -76,13 +76,17 @@ def default_language(contact: Contact) -> str:
 
 def recipient_address(contact: Contact) -> list[str]:
     """The lines of the recipient's address (NAV's FormatAddr.ContactAddr): a person of a
-    company is written to at the company, for the person's attention."""
+    company is written to at the company, at the person's own address if it has one (a
+    street), else the company's."""
     lines = [contact.name]
+    place = contact
     if not contact.is_company and contact.company_id:
         lines.append(contact.company.name)
-    lines += [contact.address, contact.address_2]
-    lines.append(" ".join(part for part in [contact.post_code, contact.city] if part))
-    lines.append(contact.country)
+        if not contact.address.strip():
+            place = contact.company
+    lines += [place.address, place.address_2]
+    lines.append(" ".join(part for part in [place.post_code, place.city] if part))
+    lines.append(place.country)
     return [line for line in lines if line and line.strip()]
 
 

@@ -83,7 +83,8 @@ def cover_sheet_new(request):
                 printed = cover_sheets.print_cover_sheet(
                     contact=contact,
                     user=request.user,
-                    log_interaction=can_log and data["log_interaction"],
+                    # Without a template the service says so (not "cleared").
+                    log_interaction=data["log_interaction"] or not can_log,
                     segment_number=line.segment.number if line is not None else "",
                     salesperson=salesperson,
                     **_print_values(data),
