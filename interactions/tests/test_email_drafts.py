@@ -268,3 +268,14 @@ def test_the_leave_prompts_save_draft_then_follows_the_link_but_only_inside_the_
     assert inside["Location"] == "/contacts/?q=x"
     assert outside["Location"].startswith("/interactions/email/drafts/")
     assert InteractionLogEntry.objects.filter(delivery_status=DeliveryStatus.DRAFT).count() == 2
+
+
+def test_a_reopened_draft_shows_a_long_cyrillic_subject_as_it_was_typed(sales_client):
+    # Encoded, such a subject is folded onto a line of its own; reading it back must not
+    # bring a space in front of it.
+    set_up_drafts()
+    contact = PersonFactory()
+    save_draft_on_the_page(sales_client, contact, subject="Коммерческое предложение", body="x")
+    draft = InteractionLogEntry.objects.get()
+    page = sales_client.get(draft_url(draft)).content.decode()
+    assert 'value="Коммерческое предложение"' in page

@@ -80,7 +80,8 @@ def draft_content(entry: InteractionLogEntry) -> DraftContent:
     )
     return DraftContent(
         address=addresses[0].addr_spec if addresses else "",
-        subject=str(parsed["Subject"] or ""),
+        # A long subject is folded onto a line of its own: no leading space is the user's.
+        subject=" ".join(str(parsed["Subject"] or "").split()),
         body=body_part.get_content() if body_part is not None else "",
         files=files,
     )

@@ -58,7 +58,8 @@ def default_subject(entry: InteractionLogEntry) -> str:
             raw = emails.stored_message_bytes(entry)
         except emails.UndeliverableEmail:
             return entry.subject or entry.description
-        return str(BytesParser(policy=policy.default).parsebytes(raw)["Subject"] or entry.subject)
+        subject = BytesParser(policy=policy.default).parsebytes(raw)["Subject"]
+        return " ".join(str(subject or entry.subject).split())
     return entry.subject or entry.description
 
 
@@ -83,7 +84,7 @@ def _outgoing(entry: InteractionLogEntry, *, subject: str, body: str) -> tuple[s
             for part in parsed.iter_attachments()
         ]
         return (
-            str(parsed["Subject"] or subject),
+            " ".join(str(parsed["Subject"] or subject).split()),
             body_part.get_content() if body_part is not None else body,
             files,
         )
