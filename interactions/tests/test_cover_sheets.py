@@ -212,3 +212,9 @@ def test_the_printed_page_of_another_users_postponed_entry_is_refused(client, sa
     client.force_login(other)
     url = f"{reverse('interactions:cover-sheet-printed')}?entry={entry.entry_no}"
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("entry", ["x", "0", "99999999999999999999999", "12"])
+def test_the_printed_page_of_an_entry_that_is_not_there_is_not_found(sales_client, entry):
+    url = f"{reverse('interactions:cover-sheet-printed')}?entry={entry}"
+    assert sales_client.get(url).status_code == 404

@@ -21,7 +21,7 @@ from ..permissions import RECORD, require_may_see_entry
 from ..services import cover_sheets
 from ..services.communication.automatic_entries import not_recorded_message
 from ..services.recording import default_salesperson
-from .communication import _contact_from_query, _contact_url
+from .communication import _contact_from_query, _contact_url, _int
 
 FORM_FIELDS = ("language", "text", "remarks", "custom_remark", "page_count")
 
@@ -136,9 +136,9 @@ def cover_sheet_printed(request):
     """After printing: what happened (the messages) and the PDF: the one the entry keeps,
     or, when nothing was logged, the same sheet made again from the query."""
     entry = None
-    if request.GET.get("entry", "").isdigit():
+    if request.GET.get("entry"):
         entry = get_object_or_404(
-            InteractionLogEntry.objects.select_related("contact", "attachment"), entry_no=int(request.GET["entry"])
+            InteractionLogEntry.objects.select_related("contact", "attachment"), entry_no=_int(request.GET["entry"])
         )
         require_may_see_entry(user=request.user, entry=entry)
         if entry.attachment_id is None:
