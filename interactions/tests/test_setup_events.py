@@ -106,7 +106,7 @@ def test_every_event_of_the_setup_has_something_that_records_with_it():
 def test_the_event_records_an_entry_with_its_template(event):
     grant_document_permissions_to_groups()
     user = UserFactory(username="recorder", groups=["Sales staff"])
-    template = InteractionTemplateFactory(code=f"T-{event[:15].upper()}")
+    template = InteractionTemplateFactory(code=f"T{SETUP_EVENTS.index(event)}")
     setup = InteractionTemplateSetup.load()
     setattr(setup, event, template)
     setup.save()
