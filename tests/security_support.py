@@ -68,6 +68,8 @@ class World:
     webhook: object
     # Another user's draft too, for the API's "resume" (the page's delete takes the first).
     other_postponed: object = None
+    # Another user's e-mail draft (its message kept as an .eml).
+    email_draft: object = None
 
 
 def build_world(text: str = "") -> World:
@@ -103,6 +105,14 @@ def build_world(text: str = "") -> World:
     other_postponed = InteractionLogEntryFactory(
         contact=person, template=template, postponed=True, user=owner, description=f"Draft 2 {label}"[:100]
     )
+    eml = f"To: {label} <anna@example.com>\r\nSubject: Draft {label}\r\n\r\nText {label}\r\n".encode()
+    email_draft = InteractionLogEntryFactory(
+        contact=person, template=template, user=owner, description=f"E-mail draft {label}"[:100],
+        delivery_status="draft", attachment=Attachment.objects.create(
+            file=SimpleUploadedFile("draft.eml", eml), file_name="draft.eml", content_type="message/rfc822",
+            size=len(eml),
+        ),
+    )  # fmt: skip
     campaign = CampaignFactory(description=f"Campaign {label}"[:100], salesperson=salesperson)
     segment = SegmentFactory(
         description=f"Segment {label}"[:100], salesperson=salesperson, template=template, campaign=campaign
@@ -142,4 +152,5 @@ def build_world(text: str = "") -> World:
         campaign=campaign,
         webhook=webhook,
         other_postponed=other_postponed,
+        email_draft=email_draft,
     )

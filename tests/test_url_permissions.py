@@ -127,7 +127,22 @@ TABLE: dict[str, Route] = {
                                               get=every(200)),
     "interactions:entry-resend": Route(named("interactions:entry-resend", lambda w: w.email_entry.entry_no),
                                        get=every(405), post=every(ANY_REDIRECT)),
-    # --- interactions: e-mail, calls, meetings --------------------------------------------
+    # Resending what an entry keeps: the owner rule (the world's entry was recorded by no
+    # user, so only those who act on others' entries may; sales staff are sent back to it).
+    "interactions:entry-resend-attachment": Route(
+        named("interactions:entry-resend-attachment", lambda w: w.entry.entry_no), get=roles(302, 200, 200),
+        post=roles(302, 200, 200)),
+    # --- interactions: e-mail, drafts, cover sheets, calls, meetings -----------------------
+    # Another user's e-mail draft: the owner rule.
+    "interactions:email-draft": Route(named("interactions:email-draft", lambda w: w.email_draft.entry_no),
+                                      get=roles(403, 200, 200), post=roles(403, 200, 200)),
+    "interactions:cover-sheet": Route(named("interactions:cover-sheet", query=contact_query), get=every(200),
+                                      post=every(200)),
+    "interactions:cover-sheet-printed": Route(named("interactions:cover-sheet-printed", query=contact_query),
+                                              get=every(200), post=every(405)),
+    "interactions:cover-sheet-pdf": Route(
+        named("interactions:cover-sheet-pdf", query=lambda w: f"contact={w.person.number}&language=en"),
+        get=every(200), post=every(405)),
     "interactions:email-new": Route(named("interactions:email-new", query=contact_query), get=every(200),
                                     post=every(200)),
     "interactions:contact-timeline": Route(named("interactions:contact-timeline", lambda w: w.person.number),

@@ -18,6 +18,7 @@ from ..services.communication.meetings import MAX_DURATION_MINUTES, possible_att
 
 SEND = "send"
 FILL_FROM_TEMPLATE = "fill_from_template"
+SAVE_DRAFT = "save_draft"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -61,10 +62,35 @@ class EmailForm(forms.Form):
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}), required=False)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
     attach_entry_attachment = forms.BooleanField(label=_("Attach the interaction's attachment"), required=False)
+    # A reopened draft: which of the files it keeps go along (by their position in it).
+    draft_files = forms.TypedMultipleChoiceField(
+        label=_("Files of the draft"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("Clear a file to leave it out."),
+    )
 
-    def __init__(self, *args, reply_to_entry: InteractionLogEntry | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        reply_to_entry: InteractionLogEntry | None = None,
+        draft_files: tuple[OutgoingFile, ...] | None = None,
+        saving_draft: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.reply_to_entry = reply_to_entry
+        self.kept_draft_files = draft_files or ()
+        if draft_files:
+            self.fields["draft_files"].choices = [(index, file.name) for index, file in enumerate(draft_files)]
+        else:
+            del self.fields["draft_files"]
+        if saving_draft:
+            # A draft may be unfinished: the service refuses only an empty draft or an
+            # address that is no address.
+            self.fields["address"].required = False
+            self.fields["subject"].required = False
         self.fields["template"].queryset = (
             InteractionTemplate.objects.filter(languages__merge_body__gt="")
             .distinct()
@@ -88,6 +114,10 @@ class EmailForm(forms.Form):
                 raise ValidationError([f"{upload.name}: {message}" for message in refused.messages]) from None
         return files
 
+    def chosen_draft_files(self) -> list[OutgoingFile]:
+        chosen = set(self.cleaned_data.get("draft_files") or ())
+        return [file for index, file in enumerate(self.kept_draft_files) if index in chosen]
+
     def entry_to_attach(self) -> InteractionLogEntry | None:
         if self.cleaned_data.get("attach_entry_attachment"):
             return self.reply_to_entry
@@ -99,6 +129,26 @@ class EmailForm(forms.Form):
                 self.add_error(field if field in self.fields else None, errors)
         else:
             self.add_error(None, refused)
+
+
+class ResendForm(forms.Form):
+    """Where to resend an entry's attachment; subject and text only for a file (an e-mail
+    kept as it was sent goes again as it was)."""
+
+    address = forms.EmailField(
+        label=pgettext_lazy("e-mail recipient", "To"),
+        max_length=254,
+        help_text=_("The contact's e-mail address; change it to send to another address."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+    def __init__(self, *args, keeps_an_email: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if keeps_an_email:
+            del self.fields["subject"], self.fields["body"]
+
+    add_service_error = EmailForm.add_service_error
 
 
 class CallForm(forms.Form):

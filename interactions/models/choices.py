@@ -39,3 +39,7 @@ class DeliveryStatus(models.TextChoices):
     # Claimed by the one task that sends it (a conditional UPDATE from "in progress").
     SENDING = "sending", _("Sending")
     ERROR = "error", _("Error")
+    # An e-mail saved as a draft (services/communication/drafts.py): never sent as it is;
+    # reopened, edited and sent, it becomes "draft sent" and the e-mail's entry refers to it.
+    DRAFT = "draft", _("Draft")
+    DRAFT_SENT = "draft_sent", _("Draft sent")

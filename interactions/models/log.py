@@ -159,6 +159,12 @@ class InteractionLogEntry(models.Model):
     document_occurrence = models.PositiveIntegerField(_("doc. no. occurrence"), default=0)
     document_version = models.PositiveIntegerField(_("version no."), default=0)
     opportunity_number = models.CharField(_("opportunity no."), max_length=20, blank=True)
+    # The entries an e-mail came from, kept by number as the segment is (entries are purged,
+    # the reference stays and the page says the entry no longer exists): the entry whose
+    # attachment was resent (services/communication/resend.py), and the draft that was sent
+    # (services/communication/drafts.py). The original shows them by the indexes below.
+    resent_from_entry_no = models.BigIntegerField(_("resent from entry"), null=True, blank=True)
+    sent_from_draft_entry_no = models.BigIntegerField(_("sent from draft"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -242,6 +248,17 @@ class InteractionLogEntry(models.Model):
             models.Index(fields=["entry_no"], name="log_canceled_idx", condition=Q(canceled=True)),
             models.Index(fields=["user", "-created_at"], name="log_postponed_idx", condition=Q(postponed=True)),
             models.Index(fields=["attachment"], name="log_attachment_idx", condition=Q(attachment__isnull=False)),
+            # "Resent as" and "sent as" on the original's page (a handful of rows).
+            models.Index(
+                fields=["resent_from_entry_no"],
+                name="log_resent_from_idx",
+                condition=Q(resent_from_entry_no__isnull=False),
+            ),
+            models.Index(
+                fields=["sent_from_draft_entry_no"],
+                name="log_sent_from_draft_idx",
+                condition=Q(sent_from_draft_entry_no__isnull=False),
+            ),
             # The e-mails waiting for delivery, for the recovery sweep (a handful of rows).
             models.Index(
                 fields=["delivery_due_at"],

@@ -3,9 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm.documents.types import DocumentType
+from crm.documents.types import KIND_INFO, DocumentType
 
 from .templates import InteractionTemplate, InteractionTemplateLanguage
 
@@ -65,11 +66,46 @@ SETUP_SECTIONS = [
 ]
 SETUP_EVENTS = [name for _section, events in SETUP_SECTIONS for name, _caption in events]
 
+# What records with each event's template: the setup page and the admin show it under the
+# event. Every event has something in the code that records with it (a test holds each one
+# to it, tests/test_setup_events.py): an event nothing records with does not belong here.
+_NON_DOCUMENT_USES = {
+    "emails": _(
+        "E-mails sent from the e-mail page (“Send e-mail” on a contact's card, “Send by e-mail” on an "
+        "interaction), attachments resent from an interaction (“Resend”), and drafts when they are sent."
+    ),
+    "email_drafts": _(
+        "E-mails saved as drafts on the e-mail page (“Save draft”); the entry keeps the draft until it is sent."
+    ),
+    DocumentType.COVER_SHEET.value: _(
+        "Cover sheets printed from a contact's card or from a segment line (“Print cover sheet”)."
+    ),
+    "outgoing_calls": _("Phone calls made from a contact's card or a segment line (“Make phone call”)."),
+    "meeting_invitations": _(
+        "Meeting invitations sent from a contact's card (“Invite to meeting”), one entry per attendee."
+    ),
+}
+_PRINTED_WITH_LOGGING = _("Documents printed as “{document}” with “Log interaction” checked.")
+_DOCUMENT_USES = {
+    DocumentType.SERVICE_ORDER_CREATED.value: _(
+        "Service orders printed before they are posted, with “Log interaction” checked."
+    ),
+    DocumentType.SERVICE_ORDER_POSTED.value: _("Posted service orders printed with “Log interaction” checked."),
+}
+for _kind, _info in KIND_INFO.items():
+    _DOCUMENT_USES.setdefault(str(_info.print_event), format_lazy(_PRINTED_WITH_LOGGING, document=_info.printed_title))
 
-def _event_field(caption):
+
+def event_use(event: str):
+    """What records with `event`'s template, in words for the setup page and the admin."""
+    return _NON_DOCUMENT_USES.get(event) or _DOCUMENT_USES[event]
+
+
+def _event_field(name, caption):
     return models.ForeignKey(
         InteractionTemplate,
         verbose_name=caption,
+        help_text=event_use(name),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -84,7 +120,7 @@ class InteractionTemplateSetupBase(models.Model):
 
 for _section, _events in SETUP_SECTIONS:
     for _name, _caption in _events:
-        InteractionTemplateSetupBase.add_to_class(_name, _event_field(_caption))
+        InteractionTemplateSetupBase.add_to_class(_name, _event_field(_name, _caption))
 
 
 class InteractionTemplateSetup(InteractionTemplateSetupBase):

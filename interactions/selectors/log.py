@@ -289,3 +289,45 @@ def bounded_count(entries_and_drafts: QuerySet[InteractionLogEntry], *, limit: i
     found = entries_and_drafts.order_by().values("pk")[: limit + 1 + drafts].count()
     in_log = found - drafts
     return LogCount(min(in_log, limit), in_log <= limit)
+
+
+class RelatedEmails(NamedTuple):
+    """The e-mails an entry is linked with (services/communication/resend.py, drafts.py):
+    what it was resent or sent from (None when that entry no longer exists: purged), and
+    the entries it was resent or sent as. Entry numbers only, each read with one query."""
+
+    resent_from: int | None
+    resent_from_exists: bool
+    sent_from_draft: int | None
+    sent_from_draft_exists: bool
+    resent_as: list[int]
+    sent_as: list[int]
+
+
+def related_emails(entry: InteractionLogEntry) -> RelatedEmails:
+    origins = [n for n in (entry.resent_from_entry_no, entry.sent_from_draft_entry_no) if n is not None]
+    existing = set(InteractionLogEntry.objects.filter(entry_no__in=origins).values_list("entry_no", flat=True))
+    followers = InteractionLogEntry.objects.filter(
+        Q(resent_from_entry_no=entry.entry_no) | Q(sent_from_draft_entry_no=entry.entry_no)
+    ).values_list("entry_no", "resent_from_entry_no")
+    resent_as, sent_as = [], []
+    for number, resent_from in followers.order_by("entry_no"):
+        (resent_as if resent_from == entry.entry_no else sent_as).append(number)
+    return RelatedEmails(
+        resent_from=entry.resent_from_entry_no,
+        resent_from_exists=entry.resent_from_entry_no in existing,
+        sent_from_draft=entry.sent_from_draft_entry_no,
+        sent_from_draft_exists=entry.sent_from_draft_entry_no in existing,
+        resent_as=resent_as,
+        sent_as=sent_as,
+    )
+
+
+def open_email_drafts(contact) -> QuerySet[InteractionLogEntry]:
+    """The contact's drafts not sent yet (for a company, its persons' too), newest first."""
+    condition = Q(contact_company=contact) if contact.is_company else Q(contact=contact)
+    return (
+        InteractionLogEntry.objects.filter(condition, delivery_status="draft", canceled=False, postponed=False)
+        .select_related("contact")
+        .order_by("-date", "-entry_no")
+    )

@@ -10,6 +10,7 @@ from ..models import (
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
 )
+from ..models.setup import event_use
 
 
 def templates_with_languages() -> QuerySet[InteractionTemplate]:
@@ -32,6 +33,11 @@ class SetupEvent:
     name: str
     caption: str
     template: InteractionTemplate | None = None
+
+    @property
+    def use(self) -> str:
+        """What records with the event's template."""
+        return str(event_use(self.name))
 
 
 @dataclass(frozen=True)

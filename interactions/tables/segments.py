@@ -87,6 +87,8 @@ class SegmentLineTable(tables.Table):
     call = tables.Column(verbose_name="", accessor="pk", orderable=False)
     # "Record interaction" per line: the new-interaction page, prefilled from the line.
     record = tables.Column(verbose_name="", accessor="pk", orderable=False)
+    # "Print cover sheet" per line: the sheet for the line's contact, logged with the segment's number.
+    cover_sheet = tables.Column(verbose_name="", accessor="pk", orderable=False)
     edit = tables.Column(verbose_name="", accessor="pk", orderable=False)
 
     class Meta:
@@ -95,7 +97,7 @@ class SegmentLineTable(tables.Table):
         sequence = (
             "selection", "contact_number", "contact", "company", "template", "language", "correspondence_type",
             "contact_via", "subject", "evaluation", "cost", "duration", "campaign", "call", "record",
-            "edit",
+            "cover_sheet", "edit",
         )  # fmt: skip
         attrs = {"class": "table table-sm table-hover align-middle", "id": "segment-lines"}
 
@@ -138,6 +140,17 @@ class SegmentLineTable(tables.Table):
             query,
             _("Record interaction"),
             _("Record an interaction with %(contact)s") % {"contact": record.contact.name},
+        )
+
+    def render_cover_sheet(self, value, record):
+        query = urlencode({"contact": record.contact.number, "segment": self.segment.number})
+        return format_html(
+            '<a class="btn btn-outline-secondary btn-sm" href="{}?{}" title="{}" aria-label="{}">'
+            '<i class="bi bi-printer" aria-hidden="true"></i></a>',
+            reverse("interactions:cover-sheet"),
+            query,
+            _("Print cover sheet"),
+            _("Print a cover sheet for %(contact)s") % {"contact": record.contact.name},
         )
 
     def render_edit(self, value, record):

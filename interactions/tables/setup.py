@@ -11,6 +11,9 @@ class TemplateSetupTable(tables.Table):
 
     caption = tables.Column(verbose_name=_("Event"), orderable=False)
     template = tables.Column(verbose_name=_("Interaction template"), orderable=False, empty_values=())
+    use = tables.Column(
+        verbose_name=_("Records"), orderable=False, attrs={"td": {"class": "small text-body-secondary"}}
+    )
 
     class Meta:
         attrs = {"class": "table table-sm align-middle mb-0"}

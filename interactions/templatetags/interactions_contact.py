@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ..forms.contact_card import timeline_context
 from ..models import DeliveryStatus, InformationFlow
+from ..permissions import may_act_on_entry
 from ..selectors import contact_card as card_selectors
+from ..selectors import log as log_selectors
 from ..selectors import statistics as selectors
 
 register = template.Library()
@@ -65,6 +67,10 @@ def contact_interactions(context, contact):
         "period": period,
         "statistics": statistics,
         **timeline_context(request, contact),
+        "drafts": [
+            (draft, may_act_on_entry(user=request.user, entry=draft))
+            for draft in log_selectors.open_email_drafts(contact)[:20]
+        ],
         "per_month": selectors.interactions_per_month(contact),
         "log_url": f"{reverse('interactions:log')}?{log_filter}={contact.number}",
         "composer_url": reverse("interactions:contact-composer", args=[contact.number, "note"]),

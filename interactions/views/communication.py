@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,12 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from crm.contacts.models import Contact
 from crm.contacts.selectors import contact_by_number
 
-from ..forms.communication import FILL_FROM_TEMPLATE, CallForm, EmailForm, MeetingForm
+from ..forms.communication import FILL_FROM_TEMPLATE, SAVE_DRAFT, CallForm, EmailForm, MeetingForm, ResendForm
 from ..models import InformationFlow, InteractionLogEntry, SegmentLine
-from ..permissions import RECORD, may_act_on_entry, require_may_see_entry
+from ..permissions import RECORD, may_act_on_entry, require_may_act_on_entry, require_may_see_entry
 from ..services.communication import calls as call_services
+from ..services.communication import drafts as draft_services
 from ..services.communication import emails as email_services
 from ..services.communication import meetings as meeting_services
+from ..services.communication import resend as resend_services
 from ..services.communication.automatic_entries import (
     EMAILS_EVENT,
     MEETING_INVITATIONS_EVENT,
@@ -90,12 +94,31 @@ def email_new(request):
         form = EmailForm(initial=_email_initial(contact, reply_to_entry), reply_to_entry=reply_to_entry)
         return _render_email(request, form, contact=contact, reply_to_entry=reply_to_entry)
 
-    form = EmailForm(request.POST, request.FILES, reply_to_entry=reply_to_entry)
-    if request.POST.get("action") == FILL_FROM_TEMPLATE:
+    action = request.POST.get("action")
+    form = EmailForm(request.POST, request.FILES, reply_to_entry=reply_to_entry, saving_draft=action == SAVE_DRAFT)
+    if action == FILL_FROM_TEMPLATE:
         return _fill_from_template(request, form, contact=contact, reply_to_entry=reply_to_entry)
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if action == SAVE_DRAFT:
+                files = list(data["attachments"])
+                if form.entry_to_attach() is not None:
+                    files.insert(0, _entry_file(reply_to_entry))
+                draft = draft_services.save_draft(
+                    contact=contact,
+                    address=data["address"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    attachments=files,
+                    user=request.user,
+                )
+                messages.success(
+                    request,
+                    _("The draft has been saved as interaction %(number)s; reopen it to finish and send it.")
+                    % {"number": draft.entry_no},
+                )
+                return _redirect_next(request, default=reverse("interactions:email-draft", args=[draft.entry_no]))
             result = email_services.send_email(
                 contact=contact,
                 subject=data["subject"],
@@ -110,8 +133,35 @@ def email_new(request):
             form.add_service_error(refused)
         else:
             return _after_sending(request, result, contact=contact, address=data["address"])
-    messages.error(request, _("The e-mail was not sent: please correct the errors below."))
+    messages.error(request, _not_done_message(action))
     return _render_email(request, form, contact=contact, reply_to_entry=reply_to_entry)
+
+
+def _not_done_message(action: str | None) -> str:
+    if action == SAVE_DRAFT:
+        return _("The draft was not saved: please correct the errors below.")
+    return _("The e-mail was not sent: please correct the errors below.")
+
+
+def _entry_file(entry: InteractionLogEntry) -> email_services.OutgoingFile:
+    try:
+        return email_services.OutgoingFile.from_attachment(entry.attachment)
+    except FileNotFoundError:
+        raise ValidationError(
+            _("The attachment of interaction %(number)s is missing from storage; it cannot be sent.")
+            % {"number": entry.entry_no}
+        ) from None
+
+
+def _redirect_next(request, *, default: str):
+    """To the link the user clicked when the leave prompt saved the form, if it is one of
+    this site's; else to `default`."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect(default)
 
 
 def _int(value: str) -> int:
@@ -139,7 +189,7 @@ def _email_initial(contact: Contact, reply_to_entry: InteractionLogEntry | None)
     return initial
 
 
-def _fill_from_template(request, form: EmailForm, *, contact, reply_to_entry):
+def _fill_from_template(request, form: EmailForm, *, contact, reply_to_entry, draft=None):
     """Show the form again with the chosen template's merge text as the e-mail's text."""
     values = {name: form[name].value() for name in form.fields if name != "attachments"}
     form.is_valid()  # for the chosen template, and to show other mistakes now rather than later
@@ -161,8 +211,8 @@ def _fill_from_template(request, form: EmailForm, *, contact, reply_to_entry):
                 % {"template": template.code},
             )
     # Files cannot be shown again in a file field: the user chooses them when sending.
-    refreshed = EmailForm(initial=values, reply_to_entry=reply_to_entry)
-    return _render_email(request, refreshed, contact=contact, reply_to_entry=reply_to_entry)
+    refreshed = EmailForm(initial=values, reply_to_entry=reply_to_entry, draft_files=form.kept_draft_files)
+    return _render_email(request, refreshed, contact=contact, reply_to_entry=reply_to_entry, draft=draft)
 
 
 def _after_sending(request, result: email_services.SendResult, *, contact: Contact, address: str):
@@ -184,7 +234,11 @@ def _after_sending(request, result: email_services.SendResult, *, contact: Conta
     return redirect(result.entry)
 
 
-def _render_email(request, form: EmailForm, *, contact: Contact, reply_to_entry):
+def _render_email(request, form: EmailForm, *, contact: Contact, reply_to_entry, draft=None):
+    if draft is not None:
+        cancel_url = draft.get_absolute_url()
+    else:
+        cancel_url = reply_to_entry.get_absolute_url() if reply_to_entry else _contact_url(contact)
     return render(
         request,
         "interactions/communication/email_form.html",
@@ -192,8 +246,138 @@ def _render_email(request, form: EmailForm, *, contact: Contact, reply_to_entry)
             "form": form,
             "contact": contact,
             "reply_to_entry": reply_to_entry,
+            "draft": draft,
             "no_template_notice": _no_template_notice(EMAILS_EVENT),
-            "cancel_url": reply_to_entry.get_absolute_url() if reply_to_entry else _contact_url(contact),
+            "drafts_notice": draft_services.no_template_notice() if draft is None else "",
+            "cancel_url": cancel_url,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(RECORD, raise_exception=True)
+def email_draft(request, entry_no: int):
+    """/interactions/email/drafts/<entry no.>/: a saved draft reopened, to edit, save again
+    or send."""
+    draft = get_object_or_404(
+        InteractionLogEntry.objects.select_related("contact", "contact__company", "attachment"), entry_no=entry_no
+    )
+    require_may_see_entry(user=request.user, entry=draft)
+    require_may_act_on_entry(user=request.user, entry=draft)
+    if not draft_services.is_open_draft(draft):
+        messages.info(request, _draft_gone_message(draft))
+        return redirect(draft)
+    try:
+        content = draft_services.draft_content(draft)
+    except email_services.UndeliverableEmail as missing:
+        messages.error(request, str(missing))
+        return redirect(draft)
+    contact = draft.contact
+    if request.method == "GET":
+        initial = {
+            "address": content.address,
+            "subject": content.subject,
+            "body": content.body,
+            "draft_files": list(range(len(content.files))),
+        }
+        form = EmailForm(initial=initial, draft_files=content.files)
+        return _render_email(request, form, contact=contact, reply_to_entry=None, draft=draft)
+
+    action = request.POST.get("action")
+    form = EmailForm(request.POST, request.FILES, draft_files=content.files, saving_draft=action == SAVE_DRAFT)
+    if action == FILL_FROM_TEMPLATE:
+        return _fill_from_template(request, form, contact=contact, reply_to_entry=None, draft=draft)
+    if form.is_valid():
+        data = form.cleaned_data
+        values = {
+            "entry": draft,
+            "address": data["address"],
+            "subject": data["subject"],
+            "body": data["body"],
+            "attachments": form.chosen_draft_files() + list(data["attachments"]),
+            "user": request.user,
+        }
+        try:
+            if action == SAVE_DRAFT:
+                draft_services.update_draft(**values)
+                messages.success(request, _("Draft %(number)s has been saved.") % {"number": draft.entry_no})
+                return _redirect_next(request, default=reverse("interactions:email-draft", args=[draft.entry_no]))
+            result = draft_services.send_draft(**values)
+        except draft_services.DraftNotEditable:
+            messages.warning(request, _draft_gone_message(draft))
+            return redirect(draft)
+        except ValidationError as refused:
+            form.add_service_error(refused)
+        else:
+            return _after_sending(request, result, contact=contact, address=data["address"])
+    messages.error(request, _not_done_message(action))
+    return _render_email(request, form, contact=contact, reply_to_entry=None, draft=draft)
+
+
+def _draft_gone_message(draft: InteractionLogEntry) -> str:
+    return _("Interaction %(number)s is not an open draft any more (it was sent or canceled): it cannot be edited.") % {
+        "number": draft.entry_no
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required(RECORD, raise_exception=True)
+def entry_resend_attachment(request, entry_no: int):
+    """/interactions/log/<entry no.>/resend-attachment/: e-mail what the entry keeps (its
+    attachment) to the contact or another address, recorded as a new e-mail entry."""
+    entry = get_object_or_404(
+        InteractionLogEntry.objects.select_related("contact", "contact__company", "attachment"), entry_no=entry_no
+    )
+    require_may_see_entry(user=request.user, entry=entry)
+    if not may_act_on_entry(user=request.user, entry=entry):
+        messages.error(request, _("Only the user who recorded this interaction and sales managers can resend it."))
+        return redirect(entry)
+    if not resend_services.resendable(entry):
+        messages.info(
+            request,
+            _("Interaction %(number)s keeps no attachment that can be resent.") % {"number": entry.entry_no},
+        )
+        return redirect(entry)
+    keeps_an_email = resend_services.keeps_an_email(entry)
+    if request.method == "GET":
+        form = ResendForm(
+            initial={
+                "address": email_services.email_address_of(entry.contact),
+                "subject": resend_services.default_subject(entry),
+                "body": resend_services.default_body(entry),
+            },
+            keeps_an_email=keeps_an_email,
+        )
+    else:
+        form = ResendForm(request.POST, keeps_an_email=keeps_an_email)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = resend_services.resend_attachment(
+                    entry=entry,
+                    user=request.user,
+                    address=data["address"],
+                    subject=data.get("subject", ""),
+                    body=data.get("body", ""),
+                )
+            except resend_services.NothingToResend as nothing:
+                messages.error(request, str(nothing))
+                return redirect(entry)
+            except ValidationError as refused:
+                form.add_service_error(refused)
+            else:
+                return _after_sending(request, result, contact=entry.contact, address=data["address"])
+        messages.error(request, _("The e-mail was not sent: please correct the errors below."))
+    return render(
+        request,
+        "interactions/communication/resend_form.html",
+        {
+            "form": form,
+            "entry": entry,
+            "contact": entry.contact,
+            "keeps_an_email": keeps_an_email,
+            "no_template_notice": _no_template_notice(EMAILS_EVENT),
+            "cancel_url": entry.get_absolute_url(),
         },
     )
 

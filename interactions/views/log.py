@@ -330,5 +330,6 @@ def entry_detail(request, entry_no: int):
             "comment_form": comment_form,
             "document_url": document_url,
             "evaluations": Evaluation.choices[1:],
+            "related_emails": selectors_log.related_emails(entry),
         },
     )

@@ -102,7 +102,7 @@ def segment_detail(request, number: str):
     if not request.user.has_perm(CHANGE_SEGMENT_LINES):
         lines.exclude = (*lines.exclude, "edit")
     if not request.user.has_perm(RECORD):
-        lines.exclude = (*lines.exclude, "call", "record")
+        lines.exclude = (*lines.exclude, "call", "record", "cover_sheet")
     read_only = services.logged_segment_of(segment)
     if read_only is not None:
         lines.exclude = (*lines.exclude, "selection", "edit")

@@ -1,9 +1,10 @@
-// Leaving the interaction form by a link inside the app with unsaved input asks, as the
-// original asks on close: "Finish later" (the form is posted as a postponed interaction,
-// then the link is followed), "Discard" (the link is followed) or "Stay". Without this
-// script links simply leave the page.
+// Leaving a form by a link inside the app with unsaved input asks, as the original asks on
+// close: keep it ("Finish later" on the interaction form posts it as a postponed
+// interaction; "Save draft" on the e-mail form, marked data-leave-prompt="save_draft",
+// saves the draft; then the link is followed), "Discard" (the link is followed) or "Stay".
+// Without this script links simply leave the page.
 (function () {
-  const form = document.getElementById("interaction-form");
+  const form = document.querySelector("form[data-leave-prompt]") || document.getElementById("interaction-form");
   const prompt = document.getElementById("leave-prompt");
   if (!form || !prompt || !window.bootstrap) return;
   const modal = bootstrap.Modal.getOrCreateInstance(prompt);
@@ -54,7 +55,8 @@
       }
       next.value = destination;
       modal.hide();
-      form.requestSubmit(form.querySelector('button[name="action"][value="postpone"]'));
+      const action = form.dataset.leavePrompt || "postpone";
+      form.requestSubmit(form.querySelector(`button[name="action"][value="${action}"]`));
     }
   });
 })();

@@ -294,13 +294,18 @@ def send_email(
     template: InteractionTemplate | None = None,
     reply_to_entry: InteractionLogEntry | None = None,
     address: str | None = None,
+    entry_values: dict | None = None,
+    before_recording=None,
 ) -> SendResult:
     """Send an e-mail to `contact` and record it.
 
     `template`: an interaction template whose merge body is the e-mail's text when `body`
     is empty (the entry itself is recorded with the setup's template for E-mails).
     `reply_to_entry`: the interaction this e-mail answers or forwards; its attachment goes
-    along. `address`: where to (default the contact's e-mail).
+    along. `address`: where to (default the contact's e-mail). `entry_values`: more fields of
+    the entry (the entry it was resent from, the draft it was sent from). `before_recording()`:
+    called inside the transaction that records the e-mail, before the entry is written
+    (a draft marks itself sent there, so both or neither change).
     Raises ValidationError (by field) for what cannot be sent."""
     require_permission(user, RECORD)
     if reply_to_entry is not None:
@@ -348,10 +353,14 @@ def send_email(
 
     recording_template = setup_template(EMAILS_EVENT)
     if recording_template is None:
-        return SendResult(
-            entry=None, ticket=queue_delivery_on_commit(raw=raw), not_recorded_reason=no_template_reason(EMAILS_EVENT)
-        )
+        with transaction.atomic():
+            if before_recording is not None:
+                before_recording()
+            ticket = queue_delivery_on_commit(raw=raw)
+        return SendResult(entry=None, ticket=ticket, not_recorded_reason=no_template_reason(EMAILS_EVENT))
     with atomic_with_files():
+        if before_recording is not None:
+            before_recording()
         lock_template_for_recording(recording_template, field=None)
         attachment = store_message(raw=raw, contact=contact)
         entry = automatic_entry(
@@ -364,6 +373,7 @@ def send_email(
             attachment=attachment,
             delivery_status=DeliveryStatus.IN_PROGRESS,
             delivery_due_at=timezone.now(),
+            **(entry_values or {}),
         )
         entry.save(force_insert=True)
         ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
