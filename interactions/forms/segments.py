@@ -310,6 +310,17 @@ class SegmentCriteriaForm(forms.Form):
 
 
 class LogSegmentForm(forms.Form):
+    deliver = forms.BooleanField(
+        label=_("Deliver"), required=False,
+        help_text=_(
+            "Send the e-mail lines now (one e-mail per contact) and make one PDF of the letters of the "
+            "hard-copy lines to print. Fax lines are logged, not delivered."
+        ),
+    )  # fmt: skip
+    cover_sheets = forms.BooleanField(
+        label=_("A cover sheet before each letter"), required=False,
+        help_text=_("With the sender's and the recipient's address."),
+    )  # fmt: skip
     create_follow_up = forms.BooleanField(
         label=_("Create a follow-up segment"), required=False,
         help_text=_('A new segment "Follow-up on segment …" with the same contacts.'),

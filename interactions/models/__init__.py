@@ -2,6 +2,7 @@ from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
 from .log import InteractionComment, InteractionLogEntry
 from .purge_runs import PurgeRun, PurgeRunState
+from .segment_delivery import BulkEmailOptOut, DeliveryChannel, SegmentEntryContent
 from .segments import (
     LoggedSegment,
     SavedSegmentCriteria,
@@ -20,6 +21,8 @@ __all__ = [
     "SETUP_SECTIONS",
     "TEST_EVENT",
     "Attachment",
+    "BulkEmailOptOut",
+    "DeliveryChannel",
     "DeliveryStatus",
     "Evaluation",
     "InformationFlow",
@@ -38,6 +41,7 @@ __all__ = [
     "Segment",
     "SegmentAction",
     "SegmentCriteriaStep",
+    "SegmentEntryContent",
     "SegmentLine",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -44,7 +44,10 @@ from ..permissions import (
 )
 from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
 from . import webhooks
+from .attachments import atomic_with_files
 from .recording import contact_via_for, resolve_correspondence_type, resolve_language
+from .segment_content import store_contents
+from .segment_delivery import queue_on_commit
 
 # Header defaults and the line field each one fills when contacts are added. Changing one
 # of these on the header offers to update the lines that still carry the old value.
@@ -895,6 +898,10 @@ class LogResult:
     logged_segment: LoggedSegment
     entry_count: int
     follow_up: Segment | None
+    # What each entry sent (segment_content.store_contents), and with "Deliver" whether its
+    # e-mails were handed to the task queue (None until the logging commits).
+    content: Any = None
+    delivery: Any = None
 
 
 def _lines_without(segment: Segment, field: str) -> list[str]:
@@ -921,7 +928,15 @@ def _missing_error(lines: list[str], message: str, code: str) -> ValidationError
 
 
 @transaction.atomic
-def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_again: bool = False) -> LogResult:
+def log_segment(
+    *,
+    segment: Segment,
+    user,
+    create_follow_up: bool = False,
+    log_again: bool = False,
+    deliver: bool = False,
+    cover_sheets: bool = False,
+) -> LogResult:
     """Log the segment: one logged segment and one interaction log entry per line (the
     line's values, the header's defaults where the line has none), dated with the
     segment's date (and the line's time, if it has one), all in one transaction and a fixed
@@ -932,7 +947,12 @@ def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_a
     without lines; one without interaction template or salesperson on the header and on
     some lines (the message names those lines); and a segment logged before, whether its
     logged segment was canceled or not (`log_again` is no longer honoured and kept only for
-    callers: "Reuse segment" or a follow-up segment is how to send again)."""
+    callers: "Reuse segment" or a follow-up segment is how to send again).
+
+    Each entry keeps what its contact received (segment_content.store_contents: the merged
+    text, an "open" template's attachment by reference, the letters PDF). `deliver` (NAV's
+    "Send") queues the e-mail lines for delivery when the logging commits
+    (segment_delivery); `cover_sheets` puts a cover sheet before each letter."""
     require_permission(user, LOG_SEGMENT)
     segment = _lock(segment)
     errors = []
@@ -978,9 +998,12 @@ def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_a
         segment_number=segment.number, description=segment.description, created_at=now, user=user
     )
     count = _insert_entries(segment=segment, logged_segment=logged, user=user, now=now)
+    with atomic_with_files():
+        content = store_contents(logged=logged, deliver=deliver, cover_sheets=cover_sheets)
+    delivery = queue_on_commit(content.email_entries) if deliver else None
     follow_up = _create_follow_up(segment=segment, user=user) if create_follow_up else None
     webhooks.announce_logged_segment(logged, entry_count=count)
-    return LogResult(logged_segment=logged, entry_count=count, follow_up=follow_up)
+    return LogResult(logged_segment=logged, entry_count=count, follow_up=follow_up, content=content, delivery=delivery)
 
 
 # --- Logged segments -------------------------------------------------------------------
