@@ -251,6 +251,10 @@ class SegmentCriteriaForm(forms.Form):
     ignore_exclusion = forms.BooleanField(
         label=_("Ignore the exclude-from-segments flag"), required=False,
     )  # fmt: skip
+    ignore_no_bulk_email = forms.BooleanField(
+        label=_("Ignore the no-bulk-e-mail flag"), required=False,
+        help_text=_("Add contacts who unsubscribed from bulk e-mail as e-mail lines too."),
+    )  # fmt: skip
     whole_companies = forms.BooleanField(
         label=_("Entire companies"), required=False,
         help_text=_("Reduce and refine: a company and all its persons go or stay together."),
@@ -269,7 +273,9 @@ class SegmentCriteriaForm(forms.Form):
         "history", "history_template", "history_group", "history_date_from", "history_date_to",
         "history_evaluation", "history_campaign", "history_canceled",
     ]  # fmt: skip
-    ADD_OPTIONS = ["allow_existing", "expand_companies", "allow_company_with_persons", "ignore_exclusion"]
+    ADD_OPTIONS = [
+        "allow_existing", "expand_companies", "allow_company_with_persons", "ignore_exclusion", "ignore_no_bulk_email",
+    ]  # fmt: skip
     REMOVE_OPTIONS = ["whole_companies"]
 
     def clean(self):

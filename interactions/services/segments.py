@@ -46,7 +46,7 @@ from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, c
 from . import webhooks
 from .attachments import atomic_with_files
 from .recording import contact_via_for, resolve_correspondence_type, resolve_language
-from .segment_content import store_contents
+from .segment_content import opted_out, store_contents
 from .segment_delivery import queue_on_commit
 
 # Header defaults and the line field each one fills when contacts are added. Changing one
@@ -531,7 +531,9 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
     4. without `ignore_exclusion`, contacts flagged "exclude from segments" go (each
        contact's own flag: a company's flag does not exclude its persons);
     5. without `allow_existing`, contacts that already have a line go; with it they get
-       another line (the one they have is kept as it is).
+       another line (the one they have is kept as it is);
+    6. without `ignore_no_bulk_email`, contacts who unsubscribed from bulk e-mail go when
+       their line would be an e-mail line.
 
     The new lines come in the original's order: by company, the company before its persons."""
     require_permission(user, CHANGE_SEGMENT)
@@ -548,6 +550,17 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
 
     template_languages = languages_of_template(segment.template_id)
     lines = [new_line(segment, row, template_languages) for row in rows]
+    if not options.ignore_no_bulk_email:
+        # 6. without `ignore_no_bulk_email`, a contact who unsubscribed from bulk e-mail is
+        #    not added as an e-mail line (a letter or a call is still fine).
+        unsubscribed = set(opted_out(line.contact_id for line in lines if line.correspondence_type == "email"))
+        if unsubscribed:
+            kept = [
+                (row, line)
+                for row, line in zip(rows, lines, strict=True)
+                if not (line.correspondence_type == "email" and line.contact_id in unsubscribed)
+            ]
+            rows, lines = [row for row, _line in kept], [line for _row, line in kept]
     # The backend's own batches: one INSERT on PostgreSQL however many lines (the query
     # count of a step does not grow with them), SQLite's parameter limit there.
     SegmentLine.objects.bulk_create(lines)

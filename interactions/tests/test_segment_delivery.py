@@ -24,6 +24,7 @@ from interactions.models import (
     WizardAction,
 )
 from interactions.services import segments as segment_services
+from interactions.services.attachments import store_attachment
 from interactions.services.recovery import recover_queued_work
 from interactions.services.segment_content import review_segment
 
@@ -37,7 +38,6 @@ from .factories import (
     SegmentLineFactory,
     UserFactory,
 )
-from interactions.services.attachments import store_attachment
 from .smtp_server import SmtpServer, use_smtp_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("tasks_in_process")]
@@ -367,3 +367,23 @@ def merge_template_again():
     from interactions.models import InteractionTemplate
 
     return InteractionTemplate.objects.get(code="LETTER")
+
+
+def test_adding_contacts_leaves_out_unsubscribed_ones_as_email_lines_unless_told_to_ignore_it(logger_user):
+    from interactions.selectors.segments import SegmentCriteria, SegmentOptions
+
+    unsubscribed = PersonFactory(city="Тверь", correspondence_type=CorrespondenceType.EMAIL)
+    subscribed = PersonFactory(city="Тверь", correspondence_type=CorrespondenceType.EMAIL)
+    letter = PersonFactory(city="Тверь", correspondence_type=CorrespondenceType.HARD_COPY)
+    BulkEmailOptOut.objects.create(contact=unsubscribed)
+    BulkEmailOptOut.objects.create(contact=letter)
+    segment = SegmentFactory(template=merge_template())
+    criteria = SegmentCriteria(city="Тверь")
+
+    segment_services.add_contacts(segment=segment, criteria=criteria, options=SegmentOptions(), user=logger_user)
+    assert set(segment.lines.values_list("contact_id", flat=True)) == {subscribed.pk, letter.pk}
+
+    segment_services.add_contacts(
+        segment=segment, criteria=criteria, options=SegmentOptions(ignore_no_bulk_email=True), user=logger_user
+    )
+    assert set(segment.lines.values_list("contact_id", flat=True)) == {subscribed.pk, letter.pk, unsubscribed.pk}
