@@ -24,6 +24,8 @@ Rules, one place each:
 
 import dataclasses
 import datetime
+import html
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from types import SimpleNamespace
@@ -32,9 +34,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.mail.utils import DNS_NAME
 from django.core.validators import validate_email
+from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import formats, timezone
-from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
 
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
@@ -52,7 +54,7 @@ from ..models import (
     SegmentLine,
     WizardAction,
 )
-from .recording import _PLACEHOLDER, MERGE_PLACEHOLDERS, merge_values
+from .recording import _PLACEHOLDER, MERGE_PLACEHOLDERS, merge_date_text, merge_values
 
 CONTENT_BATCH = 2000
 CHANNEL_OF_TYPE = {
@@ -110,11 +112,21 @@ def email_notice(address: str) -> str:
     return ""
 
 
+_PARAGRAPHS = re.compile(r"\n{2,}")
+
+
 def merged_html(text: str, *, language: str) -> str:
-    """The merged text as the HTML part of the e-mail: escaped, in paragraphs."""
+    """The merged text as the HTML part of the e-mail: escaped, in paragraphs (blank lines),
+    lines broken where the text breaks them (as Django's linebreaks filter does; the
+    standard library's escape: this runs once per entry of a segment)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    paragraphs = "".join(
+        "<p>" + html.escape(paragraph, quote=True).replace("\n", "<br>") + "</p>"
+        for paragraph in _PARAGRAPHS.split(text)
+    )
     return (
-        f'<!DOCTYPE html><html lang="{escape(language or "en")}"><head><meta charset="utf-8"></head>'
-        f"<body>{linebreaks(escape(text))}</body></html>"
+        f'<!DOCTYPE html><html lang="{html.escape(language or "en")}"><head><meta charset="utf-8"></head>'
+        f"<body>{paragraphs}</body></html>"
     )
 
 
@@ -184,6 +196,10 @@ def _contact(values: dict[str, Any]) -> SimpleNamespace:
     )
 
 
+# The date of the letters as each language writes it (a segment has one date).
+_DATE_TEXTS: dict = {}
+
+
 @dataclasses.dataclass
 class LineContent:
     """What one line (or entry) sends: merged text, its channel, address and problems."""
@@ -214,7 +230,18 @@ def line_content(
     if template is not None:
         language = template.language
         if template.placeholders:
-            values = merge_values(contact=_contact(contact), salesperson=salesperson, date=date, language=language)
+            date_key = (date, language)
+            if date_key not in _DATE_TEXTS:
+                if len(_DATE_TEXTS) > 1000:
+                    _DATE_TEXTS.clear()
+                _DATE_TEXTS[date_key] = merge_date_text(date, language)
+            values = merge_values(
+                contact=_contact(contact),
+                salesperson=salesperson,
+                date=date,
+                language=language,
+                date_text=_DATE_TEXTS[date_key],
+            )
             missing = [p for p in template.placeholders if not str(values.get(p, "")).strip()]
             body = _PLACEHOLDER.sub(lambda match: values.get(match.group(0), match.group(0)), template.body)
         else:
@@ -442,25 +469,28 @@ def store_contents(*, logged: LoggedSegment, deliver: bool, cover_sheets: bool =
             elif channel == DeliveryChannel.HARD_COPY and content.body.strip():
                 letters.append((row["entry_no"], content))
             contents.append(
-                SegmentEntryContent(
-                    entry_id=row["entry_no"],
-                    logged_segment_id=logged.pk,
-                    channel=channel,
-                    language=content.language,
-                    subject=content.subject[:200],
-                    body=content.body,
-                    html=merged_html(content.body, language=content.language)
+                {
+                    "entry_id": row["entry_no"],
+                    "logged_segment_id": logged.pk,
+                    "channel": channel,
+                    "language": content.language,
+                    "subject": content.subject[:200],
+                    "body": content.body,
+                    "html": merged_html(content.body, language=content.language)
                     if channel == DeliveryChannel.EMAIL and content.body
                     else "",
-                    missing_placeholders=", ".join(content.missing)[:500],
-                    address=content.address[:254],
-                    problem=content.problem[:500],
-                    message_id=message_id_for(logged=logged, entry_no=row["entry_no"], token=token)
+                    "missing_placeholders": ", ".join(content.missing)[:500],
+                    "address": content.address[:254],
+                    "problem": content.problem[:500],
+                    "letter_page": None,
+                    "message_id": message_id_for(logged=logged, entry_no=row["entry_no"], token=token)
                     if channel == DeliveryChannel.EMAIL
                     else "",
-                )
+                    "handed_over_at": None,
+                    "attempts": 0,
+                }
             )
-        SegmentEntryContent.objects.bulk_create(contents, batch_size=CONTENT_BATCH)
+        insert_contents(contents)
 
     for row in _entries(logged):
         batch.append(row)
@@ -482,6 +512,25 @@ def store_contents(*, logged: LoggedSegment, deliver: bool, cover_sheets: bool =
     if deliver:
         mark_for_delivery(logged=logged)
     return StoredContent(email_entries=email_entries, letters=len(letters), fax=fax, problems=problems)
+
+
+def insert_contents(contents: list[dict[str, Any]]) -> None:
+    """The rows (values by attname) in one COPY on PostgreSQL (no model instance per row: a
+    fraction of bulk_create's time for 10,000 merged letters), bulk_create elsewhere."""
+    if not contents:
+        return
+    if connection.vendor != "postgresql":
+        SegmentEntryContent.objects.bulk_create(
+            [SegmentEntryContent(**values) for values in contents], batch_size=CONTENT_BATCH
+        )
+        return
+    fields = list(SegmentEntryContent._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table = connection.ops.quote_name(SegmentEntryContent._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for content in contents:
+                copy.write_row([content[field.attname] for field in fields])
 
 
 def mark_for_delivery(*, logged: LoggedSegment) -> None:

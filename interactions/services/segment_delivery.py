@@ -26,11 +26,13 @@ Invariants:
   contact's "no bulk e-mail" flag and is logged on the contact as an inbound interaction.
 """
 
+import contextlib
 import dataclasses
 import datetime
 import logging
 import re
 import smtplib
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +41,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import sanitize_address
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -62,6 +64,7 @@ from ..permissions import LOG_SEGMENT, require_permission
 from . import webhooks
 from .communication import emails
 from .communication.delivery import EMAIL_RETRY_ON, retry_countdown
+from .sql import in_list
 from .task_queue import BROKER_UNREACHABLE, queue_task
 
 logger = logging.getLogger(__name__)
@@ -312,11 +315,66 @@ class ChunkOutcome:
     already_handed_over: int = 0
 
 
+class AlreadyHandedOver(Exception):
+    """Another task handed this message to the server meanwhile: it counts as sent."""
+
+
+def claim_chunk(entry_nos: list[int]) -> set[int]:
+    """Claim the e-mails of `entry_nos` for the task that calls: the e-mail delivery claim
+    ("in progress", or "sending" gone stale -> "sending", conditioned on that status) for a
+    whole chunk in one UPDATE, which says by RETURNING exactly which rows it claimed: of two
+    tasks for the same entries each gets only what the other has not. The claim lasts
+    INTERACTIONS_EMAIL_SENDING_TIMEOUT plus the time the rate limit gives the chunk."""
+    if not entry_nos:
+        return set()
+    now = timezone.now()
+    rate = conf.settings.BULK_EMAIL_RATE_PER_MINUTE
+    paced = len(entry_nos) * 60.0 / rate if rate else 0.0
+    due = now + datetime.timedelta(seconds=conf.settings.EMAIL_SENDING_TIMEOUT + paced)
+    table = connection.ops.quote_name(InteractionLogEntry._meta.db_table)
+    condition, parameters = in_list(entry_nos)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET delivery_status = %s, delivery_due_at = %s "
+            f"WHERE entry_no {condition} AND canceled = %s "
+            "AND (delivery_status = %s OR (delivery_status = %s AND delivery_due_at < %s)) RETURNING entry_no",
+            [
+                DeliveryStatus.SENDING, due, *parameters, False,
+                DeliveryStatus.IN_PROGRESS, DeliveryStatus.SENDING, now,
+            ],
+        )  # fmt: skip
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _record_handed_over(entry_no: int) -> None:
-    if not SegmentEntryContent.objects.filter(entry_id=entry_no, handed_over_at__isnull=True).update(
+    """Committed (autocommit: one statement) before the final dot."""
+    recorded = SegmentEntryContent.objects.filter(entry_id=entry_no, handed_over_at__isnull=True).update(
         handed_over_at=timezone.now()
-    ):
-        raise emails.UndeliverableEmail(_("The message was handed to the mail server before."))
+    )
+    if not recorded:
+        raise AlreadyHandedOver(entry_no)
+
+
+@contextlib.contextmanager
+def _commits_without_waiting_for_the_disk():
+    """While a chunk is sent, PostgreSQL commits this session's statements without waiting
+    for the disk (synchronous_commit off): each is visible to every other worker at once and
+    a killed worker cannot undo it; only a crash of the database server itself within a
+    fraction of a second could lose the last records, and then a message would go twice,
+    never be lost. A commit per message that waits for the disk was most of a message's cost."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:
+            logger.warning("Could not reset synchronous_commit", exc_info=True)
 
 
 def _take_back(entry_no: int) -> None:
@@ -340,8 +398,8 @@ def _hand_over(backend, message: EmailMultiAlternatives, entry_no: int) -> None:
                 raw=message.message().as_bytes(linesep="\r\n"),
                 before_end=lambda: _record_handed_over(entry_no),
             )
-        except HandedOverUnconfirmed:
-            raise
+        except (HandedOverUnconfirmed, AlreadyHandedOver):
+            raise  # the record stands: sent (by this task, or by another)
         except BaseException:
             _take_back(entry_no)
             raise
@@ -357,6 +415,11 @@ def _hand_over(backend, message: EmailMultiAlternatives, entry_no: int) -> None:
 
 
 def _send_chunk(entry_nos: list[int]) -> ChunkOutcome:
+    with _commits_without_waiting_for_the_disk():
+        return _send_claimed_chunk(entry_nos)
+
+
+def _send_claimed_chunk(entry_nos: list[int]) -> ChunkOutcome:
     outcome = ChunkOutcome()
     contents = {
         content.entry_id: content
@@ -367,13 +430,14 @@ def _send_chunk(entry_nos: list[int]) -> ChunkOutcome:
     files: dict[int, emails.OutgoingFile] = {}
     limiter = RateLimiter()
     backend = None
+    claimed_chunk = claim_chunk([entry_no for entry_no in entry_nos if entry_no in contents])
     claimed = None
     index = 0
     try:
         for index, entry_no in enumerate(entry_nos):  # noqa: B007 - read after the loop
             claimed = None
             content = contents.get(entry_no)
-            if content is None or not emails.claim_for_delivery(entry_no=entry_no):
+            if content is None or entry_no not in claimed_chunk:
                 continue
             claimed = entry_no
             if content.handed_over_at is not None:
@@ -393,6 +457,7 @@ def _send_chunk(entry_nos: list[int]) -> ChunkOutcome:
             if backend is None:
                 backend = get_connection(fail_silently=False)
                 backend.open()
+                _no_delay(backend)
             limiter.wait()
             try:
                 _hand_over(backend, message, entry_no)
@@ -408,6 +473,14 @@ def _send_chunk(entry_nos: list[int]) -> ChunkOutcome:
                 else:
                     emails.release_claim(entry_no=entry_no, retry_in=retry_countdown(attempts - 1))
                     outcome.retry.append(entry_no)
+                continue
+            except AlreadyHandedOver:
+                # Sent by another task meanwhile; the connection was dropped mid-message
+                # (the server discards that copy): a new one for the rest.
+                outcome.sent.append(entry_no)
+                outcome.already_handed_over += 1
+                _close_quietly(backend)
+                backend = None
                 continue
             except emails.UndeliverableEmail as refused:
                 _fail(entry_no, emails.failure_reason(refused))
@@ -426,19 +499,33 @@ def _send_chunk(entry_nos: list[int]) -> ChunkOutcome:
         outcome.connection_failed = True
     finally:
         if outcome.connection_failed:
-            rest = [entry_no for entry_no in entry_nos[index:] if entry_no in contents]
-            countdown = retry_countdown(0)
-            if claimed is not None:
-                _release_quietly(claimed, countdown)
+            rest = [entry_no for entry_no in entry_nos[index:] if entry_no in claimed_chunk]
+            for entry_no in rest:
+                _release_quietly(entry_no, retry_countdown(0))
             outcome.retry.extend(rest)
         if outcome.sent:
             _mark_sent(outcome.sent)
-        if backend is not None:
-            try:
-                backend.close()
-            except (smtplib.SMTPException, OSError):
-                pass
+        _close_quietly(backend)
     return outcome
+
+
+def _close_quietly(backend) -> None:
+    if backend is not None:
+        try:
+            backend.close()
+        except (smtplib.SMTPException, OSError):
+            pass
+
+
+def _no_delay(backend) -> None:
+    """Send each write at once: the final dot is a small write after the data, and with
+    Nagle's algorithm it would wait for the server's delayed ACK (40 ms a message)."""
+    sock = getattr(getattr(backend, "connection", None), "sock", None)
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
 
 def _release_quietly(entry_no: int, countdown: float) -> None:
