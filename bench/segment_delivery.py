@@ -16,6 +16,7 @@ import smtplib
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -213,8 +214,7 @@ def main(*, lines: int, repeat: int) -> None:
 
     sink = Sink()
     queue = f"bench-segment-{uuid.uuid4().hex[:8]}"
-    log_dir = Path(__file__).resolve().parent / "results"
-    log_dir.mkdir(exist_ok=True)
+    log_dir = Path(tempfile.mkdtemp(prefix="segment-delivery-"))  # the workers' logs, should they fail
     workers = _start_workers(broker=broker, queue=queue, port=sink.port, log_dir=log_dir)
     try:
         # The messages as the workers build them, sent by the bare loop: the limit.
