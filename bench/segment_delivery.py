@@ -262,7 +262,8 @@ def main(*, lines: int, repeat: int) -> None:
         {"measure": "log without content", "messages": lines, "seconds": without, "messages/s": "",
          "target": "", "met": ""},
         {"measure": "log with content (merge)", "messages": lines, "seconds": with_content,
-         "messages/s": with_content / without, "target": "<= 2.0x", "met": "yes" if with_content <= 2 * without else "NO"},
+         "messages/s": with_content / without, "target": "<= 2.0x",
+         "met": "yes" if with_content <= 2 * without else "NO"},
     ]  # fmt: skip
     record(
         "segment_delivery",
