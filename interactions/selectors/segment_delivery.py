@@ -13,9 +13,11 @@ def delivery_counts(logged: LoggedSegment) -> dict[str, int]:
     """sent / queued / failed e-mails, letters, fax lines, and e-mail lines not delivered."""
     entries = InteractionLogEntry.objects.filter(logged_segment=logged)
     counts = entries.aggregate(
+        # A canceled entry's e-mail is not sent (the claim leaves it alone): not waiting either.
         queued=Count(
             "entry_no",
             filter=Q(
+                canceled=False,
                 correspondence_type=CorrespondenceType.EMAIL,
                 delivery_status__in=[DeliveryStatus.IN_PROGRESS, DeliveryStatus.SENDING],
             ),

@@ -387,3 +387,18 @@ def test_adding_contacts_leaves_out_unsubscribed_ones_as_email_lines_unless_told
         segment=segment, criteria=criteria, options=SegmentOptions(ignore_no_bulk_email=True), user=logger_user
     )
     assert set(segment.lines.values_list("contact_id", flat=True)) == {subscribed.pk, letter.pk, unsubscribed.pk}
+
+
+def test_the_letters_pdf_is_downloaded_from_the_delivery_page(client, logger_user):
+    segment = segment_with(
+        merge_template(), [PersonFactory(name="Anna Smith")], correspondence_type=CorrespondenceType.HARD_COPY
+    )
+    logged = log(segment, logger_user, deliver=True).logged_segment
+    client.force_login(logger_user)
+
+    page = client.get(reverse("interactions:logged-segment-delivery", args=[logged.pk])).content.decode()
+    response = client.get(reverse("interactions:logged-segment-letters", args=[logged.pk]))
+
+    assert 'id="letters-pdf"' in page and 'data-count="letters">1<' in page
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert "Anna Smith" in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()

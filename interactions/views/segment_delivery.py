@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..models import LoggedSegment
-from ..permissions import LOG_SEGMENT, VIEW_LOGGED_SEGMENTS
+from ..permissions import LOG_SEGMENT, VIEW_ATTACHMENTS, VIEW_LOGGED_SEGMENTS
 from ..selectors.segment_delivery import delivery_counts, undelivered_entries
 from ..services import segment_delivery as services
 from ..services.cover_sheets import letters_attachment
@@ -61,7 +61,7 @@ def retry_failed(request, pk: int):
     return redirect("interactions:logged-segment-delivery", pk=logged.pk)
 
 
-@permission_required(VIEW_LOGGED_SEGMENTS, raise_exception=True)
+@permission_required([VIEW_LOGGED_SEGMENTS, VIEW_ATTACHMENTS], raise_exception=True)
 def letters(request, pk: int):
     attachment = letters_attachment(_logged(pk))
     if attachment is None:
