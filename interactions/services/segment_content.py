@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail.utils import DNS_NAME
 from django.core.validators import validate_email
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -411,6 +411,19 @@ def _entries(logged: LoggedSegment) -> Iterator[dict[str, Any]]:
     )
 
 
+def _has_content(logged: LoggedSegment) -> bool:
+    """Whether a template that the logged segment's entries use has anything to send."""
+    used = InteractionLogEntry.objects.filter(logged_segment=logged).values("template_id")
+    return (
+        InteractionTemplateLanguage.objects.filter(template__in=used)
+        .filter(
+            Q(template__wizard_action=WizardAction.MERGE, merge_body__gt="")
+            | Q(template__wizard_action=WizardAction.OPEN) & (Q(attachment__isnull=False) | Q(merge_body__gt=""))
+        )
+        .exists()
+    )
+
+
 def message_id_for(*, logged: LoggedSegment, entry_no: int, token: str) -> str:
     return f"<segment-{logged.pk}.{entry_no}.{token}@{DNS_NAME}>"
 
@@ -420,6 +433,11 @@ def store_contents(*, logged: LoggedSegment, deliver: bool, cover_sheets: bool =
     rows in batches, the shared attachments set by one UPDATE per attachment, and with
     `deliver` the e-mail entries that can be sent set "in progress" (queued), the others
     "error" with the reason. Returns what the caller queues and reports."""
+    if not _has_content(logged):
+        # One query, and nothing per line, when no template of the segment has content.
+        if deliver:
+            mark_for_delivery(logged=logged)
+        return StoredContent(email_entries=[], letters=0, fax=0, problems=0)
     token = uuid.uuid4().hex[:12]
     templates: TemplateContents | None = None
     salespeople: dict[int, Salesperson] = {}

@@ -44,7 +44,6 @@ from ..permissions import (
 )
 from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
 from . import webhooks
-from .attachments import atomic_with_files
 from .recording import contact_via_for, resolve_correspondence_type, resolve_language
 from .segment_content import opted_out, store_contents
 from .segment_delivery import queue_on_commit
@@ -1011,8 +1010,7 @@ def log_segment(
         segment_number=segment.number, description=segment.description, created_at=now, user=user
     )
     count = _insert_entries(segment=segment, logged_segment=logged, user=user, now=now)
-    with atomic_with_files():
-        content = store_contents(logged=logged, deliver=deliver, cover_sheets=cover_sheets)
+    content = store_contents(logged=logged, deliver=deliver, cover_sheets=cover_sheets)
     delivery = queue_on_commit(content.email_entries) if deliver else None
     follow_up = _create_follow_up(segment=segment, user=user) if create_follow_up else None
     webhooks.announce_logged_segment(logged, entry_count=count)
