@@ -14,6 +14,7 @@ BENCHMARKS = [
     "printing",
     "segment_logging",
     "segment_recipe",
+    "segment_delivery",
     "purge",
     "search",
     "api",
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (the median is reported)")
     parser.add_argument("--segment-lines", type=int, default=100_000)
     parser.add_argument("--naive-lines", type=int, default=10_000, help="lines for the naive save() loop (scaled)")
+    parser.add_argument("--delivery-lines", type=int, default=10_000, help="lines of the segment delivered by e-mail")
     parser.add_argument("--purge-entries", type=int, default=2_000_000, help="entries, half of them canceled")
     parser.add_argument("--purge-batch-size", type=int, default=5000)
     parser.add_argument("--load-seconds", type=float, default=15, help="seconds of load per page (at most 120)")
@@ -86,6 +88,10 @@ def main() -> None:
         from . import segment_recipe
 
         segment_recipe.main(repeat=min(arguments.repeat, 3))
+    if "segment_delivery" in wanted:
+        from . import segment_delivery
+
+        segment_delivery.main(lines=arguments.delivery_lines, repeat=min(arguments.repeat, 3))
     if "purge" in wanted:
         from . import purge
 

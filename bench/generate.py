@@ -38,6 +38,7 @@ def reset() -> None:
         """
         TRUNCATE interactions_interactioncomment, interactions_interactionlogentry,
                  interactions_segmentline, interactions_segment, interactions_loggedsegment,
+                 interactions_segmententrycontent, interactions_bulkemailoptout,
                  interactions_interactiontemplatelanguage, interactions_interactiontemplatesetup,
                  interactions_attachment, interactions_interactiontemplate, interactions_interactiongroup,
                  contacts_contact, contacts_campaign, contacts_salesperson, contacts_numberseries

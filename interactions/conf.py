@@ -253,6 +253,27 @@ class Settings:
         "Longer than the mail server's slowest answer (EMAIL_TIMEOUT).",
     )
 
+    # --- Delivering a logged segment (interactions.tasks.deliver_segment_emails) ---
+    BULK_EMAIL_RATE_PER_MINUTE: Setting[int] = Setting(
+        int,
+        default=600,
+        minimum=0,
+        meaning="how many e-mails of logged segments all workers together hand to the mail server "
+        "per minute (a token bucket in Redis, shared by the workers); 0: no limit.",
+    )
+    BULK_EMAIL_CHUNK_SIZE: Setting[int] = Setting(
+        int,
+        default=100,
+        minimum=1,
+        maximum=10000,
+        meaning="how many e-mails of a logged segment one task sends over one connection.",
+    )
+    PUBLIC_URL: Setting[str] = Setting(
+        str,
+        default="http://localhost:8000",
+        meaning="the address of the site as contacts reach it, for the unsubscribe links of bulk e-mail.",
+    )
+
     # --- Recovery (interactions.tasks.recover_queued_work) ---
     RECOVERY_INTERVAL: Setting[int] = Setting(
         int,

@@ -8,6 +8,8 @@ queued messages refer to them.
   or the broker went away); services/purge/runs.py.
 - deliver_email, deliver_unrecorded_email: send what the e-mail services recorded, with
   retries and backoff; services/communication/delivery.py.
+- deliver_segment_emails: send a chunk of a logged segment's e-mails ("Deliver");
+  services/segment_delivery.py.
 - recover_queued_work: the recovery sweep (celery beat, and when a worker starts): queues
   again the e-mails and purges that wait in the database for a task that never came;
   services/recovery.py.
@@ -107,6 +109,22 @@ def deliver_unrecorded_email(self, message: str) -> str:
     from .services.communication.delivery import deliver_unrecorded
 
     return deliver_unrecorded(task=self, raw=base64.b64decode(message))
+
+
+@shared_task(
+    bind=True,
+    name="interactions.tasks.deliver_segment_emails",
+    # Acknowledged when done: a chunk whose worker died is delivered again; the claims and
+    # the hand-over record make each e-mail go at most once.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def deliver_segment_emails(self, entry_nos: list[int]) -> dict[str, int]:
+    """Deliver the e-mails of these entries of logged segments over one connection."""
+    from .services.segment_delivery import deliver_chunk
+
+    return deliver_chunk(task=self, entry_nos=[int(entry_no) for entry_no in entry_nos])
 
 
 # --- Recovery ----------------------------------------------------------------------------

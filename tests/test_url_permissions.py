@@ -200,7 +200,7 @@ TABLE: dict[str, Route] = {
     "interactions:segment-go-back": Route(named("interactions:segment-go-back", lambda w: w.segment.number),
                                           get=every(405), post=every(ANY_REDIRECT)),
     "interactions:segment-log": Route(named("interactions:segment-log", lambda w: w.segment.number),
-                                      get=every(405), post=every(ANY_REDIRECT)),
+                                      get=every(200), post=every(ANY_REDIRECT)),  # GET: the log dialog
     "interactions:segment-lines-remove": Route(
         named("interactions:segment-lines-remove", lambda w: w.segment.number), get=every(405),
         post=every(ANY_REDIRECT)),
@@ -228,6 +228,17 @@ TABLE: dict[str, Route] = {
     "interactions:logged-segment-cancel": Route(
         named("interactions:logged-segment-cancel", lambda w: w.logged_segment.pk), get=roles(405, 405, 405),
         post=roles(403, 200, 200)),
+    # Delivery of a logged segment (#15): the world's logged segment has no letters.
+    "interactions:logged-segment-delivery": Route(
+        named("interactions:logged-segment-delivery", lambda w: w.logged_segment.pk), get=every(200)),
+    "interactions:logged-segment-retry-failed": Route(
+        named("interactions:logged-segment-retry-failed", lambda w: w.logged_segment.pk), get=every(405),
+        post=every(ANY_REDIRECT)),
+    "interactions:logged-segment-letters": Route(
+        named("interactions:logged-segment-letters", lambda w: w.logged_segment.pk), get=every(404)),
+    # The unsubscribe link of a bulk e-mail needs no login; a link that is not one answers 404.
+    "interactions:unsubscribe": Route(named("interactions:unsubscribe", "not-a-token"),
+                                      get=every(404, anonymous=404), post=every(404, anonymous=404)),
     "interactions:logged-segments-delete-canceled": Route(
         named("interactions:logged-segments-delete-canceled"), get=every(405), post=roles(403, 200, 200)),
     # --- interactions: webhooks (administrators) -------------------------------------------

@@ -251,6 +251,10 @@ class SegmentCriteriaForm(forms.Form):
     ignore_exclusion = forms.BooleanField(
         label=_("Ignore the exclude-from-segments flag"), required=False,
     )  # fmt: skip
+    ignore_no_bulk_email = forms.BooleanField(
+        label=_("Ignore the no-bulk-e-mail flag"), required=False,
+        help_text=_("Add contacts who unsubscribed from bulk e-mail as e-mail lines too."),
+    )  # fmt: skip
     whole_companies = forms.BooleanField(
         label=_("Entire companies"), required=False,
         help_text=_("Reduce and refine: a company and all its persons go or stay together."),
@@ -269,7 +273,9 @@ class SegmentCriteriaForm(forms.Form):
         "history", "history_template", "history_group", "history_date_from", "history_date_to",
         "history_evaluation", "history_campaign", "history_canceled",
     ]  # fmt: skip
-    ADD_OPTIONS = ["allow_existing", "expand_companies", "allow_company_with_persons", "ignore_exclusion"]
+    ADD_OPTIONS = [
+        "allow_existing", "expand_companies", "allow_company_with_persons", "ignore_exclusion", "ignore_no_bulk_email",
+    ]  # fmt: skip
     REMOVE_OPTIONS = ["whole_companies"]
 
     def clean(self):
@@ -310,6 +316,17 @@ class SegmentCriteriaForm(forms.Form):
 
 
 class LogSegmentForm(forms.Form):
+    deliver = forms.BooleanField(
+        label=_("Deliver"), required=False,
+        help_text=_(
+            "Send the e-mail lines now (one e-mail per contact) and make one PDF of the letters of the "
+            "hard-copy lines to print. Fax lines are logged, not delivered."
+        ),
+    )  # fmt: skip
+    cover_sheets = forms.BooleanField(
+        label=_("A cover sheet before each letter"), required=False,
+        help_text=_("With the sender's and the recipient's address."),
+    )  # fmt: skip
     create_follow_up = forms.BooleanField(
         label=_("Create a follow-up segment"), required=False,
         help_text=_('A new segment "Follow-up on segment …" with the same contacts.'),

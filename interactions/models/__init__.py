@@ -4,6 +4,7 @@ from .exports import LogExport, LogExportState
 from .log import InteractionComment, InteractionLogEntry, PostponedInteraction
 from .log_views import LogView
 from .purge_runs import PurgeRun, PurgeRunState
+from .segment_delivery import BulkEmailOptOut, DeliveryChannel, SegmentEntryContent
 from .segments import (
     LoggedSegment,
     SavedSegmentCriteria,
@@ -22,6 +23,8 @@ __all__ = [
     "SETUP_SECTIONS",
     "TEST_EVENT",
     "Attachment",
+    "BulkEmailOptOut",
+    "DeliveryChannel",
     "DeliveryStatus",
     "Evaluation",
     "InformationFlow",
@@ -44,6 +47,7 @@ __all__ = [
     "Segment",
     "SegmentAction",
     "SegmentCriteriaStep",
+    "SegmentEntryContent",
     "SegmentLine",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -155,7 +155,8 @@ class SegmentOptions:
     company together with its persons, otherwise a company is left out when some of its
     persons are being added (the persons stand for it); `ignore_exclusion` adds contacts
     flagged "exclude from segments" too (each contact's own flag counts, never its
-    company's).
+    company's); `ignore_no_bulk_email` adds contacts who unsubscribed from bulk e-mail as
+    e-mail lines too (otherwise such a contact is added only when its line is no e-mail).
     Reducing and refining ("Remove Contacts"): `whole_companies` ("entire companies")
     treats a company and all its persons as one, removing or keeping all their lines when
     any of them matches.
@@ -165,6 +166,7 @@ class SegmentOptions:
     expand_companies: bool = False
     allow_company_with_persons: bool = False
     ignore_exclusion: bool = False
+    ignore_no_bulk_email: bool = False
     whole_companies: bool = False
 
     def to_dict(self) -> dict[str, bool]:
@@ -181,6 +183,7 @@ class SegmentOptions:
             "expand_companies": _("expanded to entire companies"),
             "allow_company_with_persons": _("a company together with its persons allowed"),
             "ignore_exclusion": _("exclude-from-segments flag ignored"),
+            "ignore_no_bulk_email": _("no-bulk-e-mail flag ignored"),
             "whole_companies": _("whole companies"),
         }
         return ", ".join(str(label) for name, label in labels.items() if getattr(self, name))

@@ -172,14 +172,18 @@ _PLACEHOLDER = re.compile(r"\{[A-Za-z0-9_.]*\}")
 
 
 def merge_values(
-    *, contact: Contact, salesperson: Salesperson | None, date: datetime.date, language: str = ""
+    *,
+    contact: Contact,
+    salesperson: Salesperson | None,
+    date: datetime.date,
+    language: str = "",
+    date_text: str | None = None,
 ) -> dict[str, str]:
-    """What each whitelisted placeholder stands for, as plain text."""
+    """What each whitelisted placeholder stands for, as plain text. `date_text`: the date as
+    `merge_date_text` writes it, when the caller merges many letters of one date."""
     company_name = contact.name if contact.is_company else (contact.company.name if contact.company_id else "")
-    # The date as the project writes it in the letter's language (crm/formats), else in the
-    # language of the page.
-    with translation.override(language) if language else contextlib.nullcontext():
-        date_text = formats.date_format(date, "DATE_FORMAT")
+    if date_text is None:
+        date_text = merge_date_text(date, language)
     return {
         "{contact.number}": contact.number,
         "{contact.name}": contact.name,
@@ -198,6 +202,13 @@ def merge_values(
         "{salesperson.phone}": salesperson.phone if salesperson else "",
         "{date}": date_text,
     }
+
+
+def merge_date_text(date: datetime.date, language: str = "") -> str:
+    """The date as it is written in the letter's language (Django's date format for that
+    language), else in the language of the page."""
+    with translation.override(language) if language else contextlib.nullcontext():
+        return formats.date_format(date, "DATE_FORMAT")
 
 
 def merge_template_body(

@@ -8,6 +8,7 @@ INTERACTIONS_RECOVERY_INTERVAL seconds (celery beat) and when a worker starts.
   finds the entry claimed or delivered: one delivery.
 - Purges whose next sign of life is overdue (stalled): a new run takes over
   (purge/runs.py), counting on from what the database deleted.
+- E-mails of logged segments ("Deliver") likewise, in chunks (segment_delivery.py).
 - Webhook deliveries still waiting past their due time and the same grace period: queued
   again (webhooks.py).
 
@@ -20,16 +21,18 @@ from typing import Any
 
 from .communication.emails import requeue_overdue_emails
 from .purge.runs import take_over_stalled_purges
+from .segment_delivery import requeue_overdue_segment_emails
 from .webhooks import requeue_overdue_deliveries
 
 logger = logging.getLogger(__name__)
 
 
 def recover_queued_work() -> dict[str, Any]:
-    """Queue again what is overdue. Returns {"emails": [entry numbers], "purges": [ids],
-    "webhooks": [delivery ids]}."""
+    """Queue again what is overdue. Returns {"emails": [entry numbers], "segment_emails":
+    [entry numbers], "purges": [ids], "webhooks": [delivery ids]}."""
     return {
         "emails": requeue_overdue_emails(),
+        "segment_emails": requeue_overdue_segment_emails(),
         "purges": take_over_stalled_purges(),
         "webhooks": requeue_overdue_deliveries(),
     }

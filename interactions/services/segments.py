@@ -45,6 +45,8 @@ from ..permissions import (
 from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
 from . import webhooks
 from .recording import contact_via_for, resolve_correspondence_type, resolve_language
+from .segment_content import opted_out, store_contents
+from .segment_delivery import queue_on_commit
 
 # Header defaults and the line field each one fills when contacts are added. Changing one
 # of these on the header offers to update the lines that still carry the old value.
@@ -528,7 +530,9 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
     4. without `ignore_exclusion`, contacts flagged "exclude from segments" go (each
        contact's own flag: a company's flag does not exclude its persons);
     5. without `allow_existing`, contacts that already have a line go; with it they get
-       another line (the one they have is kept as it is).
+       another line (the one they have is kept as it is);
+    6. without `ignore_no_bulk_email`, contacts who unsubscribed from bulk e-mail go when
+       their line would be an e-mail line.
 
     The new lines come in the original's order: by company, the company before its persons."""
     require_permission(user, CHANGE_SEGMENT)
@@ -545,6 +549,17 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
 
     template_languages = languages_of_template(segment.template_id)
     lines = [new_line(segment, row, template_languages) for row in rows]
+    if not options.ignore_no_bulk_email:
+        # 6. without `ignore_no_bulk_email`, a contact who unsubscribed from bulk e-mail is
+        #    not added as an e-mail line (a letter or a call is still fine).
+        unsubscribed = set(opted_out(line.contact_id for line in lines if line.correspondence_type == "email"))
+        if unsubscribed:
+            kept = [
+                (row, line)
+                for row, line in zip(rows, lines, strict=True)
+                if not (line.correspondence_type == "email" and line.contact_id in unsubscribed)
+            ]
+            rows, lines = [row for row, _line in kept], [line for _row, line in kept]
     # The backend's own batches: one INSERT on PostgreSQL however many lines (the query
     # count of a step does not grow with them), SQLite's parameter limit there.
     SegmentLine.objects.bulk_create(lines)
@@ -895,6 +910,10 @@ class LogResult:
     logged_segment: LoggedSegment
     entry_count: int
     follow_up: Segment | None
+    # What each entry sent (segment_content.store_contents), and with "Deliver" whether its
+    # e-mails were handed to the task queue (None until the logging commits).
+    content: Any = None
+    delivery: Any = None
 
 
 def _lines_without(segment: Segment, field: str) -> list[str]:
@@ -921,7 +940,15 @@ def _missing_error(lines: list[str], message: str, code: str) -> ValidationError
 
 
 @transaction.atomic
-def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_again: bool = False) -> LogResult:
+def log_segment(
+    *,
+    segment: Segment,
+    user,
+    create_follow_up: bool = False,
+    log_again: bool = False,
+    deliver: bool = False,
+    cover_sheets: bool = False,
+) -> LogResult:
     """Log the segment: one logged segment and one interaction log entry per line (the
     line's values, the header's defaults where the line has none), dated with the
     segment's date (and the line's time, if it has one), all in one transaction and a fixed
@@ -932,7 +959,12 @@ def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_a
     without lines; one without interaction template or salesperson on the header and on
     some lines (the message names those lines); and a segment logged before, whether its
     logged segment was canceled or not (`log_again` is no longer honoured and kept only for
-    callers: "Reuse segment" or a follow-up segment is how to send again)."""
+    callers: "Reuse segment" or a follow-up segment is how to send again).
+
+    Each entry keeps what its contact received (segment_content.store_contents: the merged
+    text, an "open" template's attachment by reference, the letters PDF). `deliver` (NAV's
+    "Send") queues the e-mail lines for delivery when the logging commits
+    (segment_delivery); `cover_sheets` puts a cover sheet before each letter."""
     require_permission(user, LOG_SEGMENT)
     segment = _lock(segment)
     errors = []
@@ -978,9 +1010,11 @@ def log_segment(*, segment: Segment, user, create_follow_up: bool = False, log_a
         segment_number=segment.number, description=segment.description, created_at=now, user=user
     )
     count = _insert_entries(segment=segment, logged_segment=logged, user=user, now=now)
+    content = store_contents(logged=logged, deliver=deliver, cover_sheets=cover_sheets)
+    delivery = queue_on_commit(content.email_entries) if deliver else None
     follow_up = _create_follow_up(segment=segment, user=user) if create_follow_up else None
     webhooks.announce_logged_segment(logged, entry_count=count)
-    return LogResult(logged_segment=logged, entry_count=count, follow_up=follow_up)
+    return LogResult(logged_segment=logged, entry_count=count, follow_up=follow_up, content=content, delivery=delivery)
 
 
 # --- Logged segments -------------------------------------------------------------------

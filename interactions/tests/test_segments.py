@@ -176,7 +176,7 @@ def test_criteria_round_trip_through_json():
     stored = criteria.to_dict()
     assert stored["history_date_from"] == "2025-01-01" and "name" not in stored
     assert SegmentCriteria.from_dict(stored) == criteria
-    assert "without interactions group MEETING from 2025-01-01 to 2025-12-31" in criteria.describe()
+    assert "without interactions group MEETING from Jan 1, 2025 to Dec 31, 2025" in criteria.describe()
 
 
 # --- Adding contacts --------------------------------------------------------------------

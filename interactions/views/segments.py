@@ -44,6 +44,7 @@ from ..selectors import segments as selectors
 from ..selectors.segment_recipes import describe_step, saved_recipes
 from ..services import segments as services
 from ..services.purge.service import delete_canceled_logged_segments
+from ..services.segment_content import review_segment
 from ..tables.segments import LoggedSegmentTable, SegmentLineTable, SegmentTable, log_url
 
 PER_PAGE = 50
@@ -361,17 +362,34 @@ def segment_go_back(request, number: str):
     return redirect("interactions:segment-detail", number=segment.number)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @permission_required(LOG_SEGMENT, raise_exception=True)
 def segment_log(request, number: str):
+    """GET: the log dialog, with what each line lacks (placeholders, e-mail addresses) and
+    the options; POST: log (and deliver)."""
     segment = _segment(number)
+    if request.method == "GET":
+        if _refused_as_logged(request, segment):
+            return redirect("interactions:segment-detail", number=segment.number)
+        return render(
+            request,
+            "interactions/segments/log_dialog.html",
+            {
+                "segment": segment,
+                "review": review_segment(segment),
+                "form": LogSegmentForm(initial={"create_follow_up": bool(request.GET.get("create_follow_up"))}),
+            },
+        )
     form = LogSegmentForm(request.POST)
-    form.is_valid()  # two optional check boxes: always valid
+    form.is_valid()  # optional check boxes: always valid
+    deliver = form.cleaned_data.get("deliver", False)
     try:
         result = services.log_segment(
             segment=segment,
             user=request.user,
             create_follow_up=form.cleaned_data.get("create_follow_up", False),
+            deliver=deliver,
+            cover_sheets=form.cleaned_data.get("cover_sheets", False),
         )
     except ValidationError as error:
         _error_messages(request, error)
@@ -388,6 +406,23 @@ def segment_log(request, number: str):
             request,
             _("The follow-up segment %(number)s has been created.") % {"number": result.follow_up.number},
         )
+    if result.content is not None and result.content.problems:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d e-mail line cannot be sent; the delivery page says why.",
+                "%(count)d e-mail lines cannot be sent; the delivery page says why.",
+                result.content.problems,
+            )
+            % {"count": result.content.problems},
+        )
+    if deliver:
+        if result.delivery is not None and result.delivery.queued is False:
+            messages.warning(
+                request,
+                _("The task queue cannot be reached: the e-mails stay queued and go out when it is back."),
+            )
+        return redirect("interactions:logged-segment-delivery", pk=result.logged_segment.pk)
     return redirect(log_url(logged_segment=result.logged_segment.pk))
 
 

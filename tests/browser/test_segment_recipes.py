@@ -64,6 +64,8 @@ def test_a_saved_recipe_is_replayed_on_a_new_segment_logged_and_reused(page):
 
     page.get_by_role("link", name="Back to the segment").click()
     page.locator("#log-segment").get_by_role("button", name="Log segment").click()
+    # The log dialog: what each line lacks, the options; then log.
+    page.locator("#log-segment").get_by_role("button", name="Log segment").click()
     expect(page.get_by_role("alert").filter(has_text="have been logged")).to_be_visible()
     logged = LoggedSegment.objects.get(segment_number=second.number)
 

@@ -53,6 +53,8 @@ def test_sales_builds_and_logs_a_segment_and_the_manager_cancels_the_logged_segm
     expect(page.locator("#criteria-steps")).to_contain_text(city)
 
     page.locator("#log-segment").get_by_role("button", name="Log segment").click()
+    # The log dialog: what each line lacks, the options; then log.
+    page.locator("#log-segment").get_by_role("button", name="Log segment").click()
     expect(page.get_by_role("alert").filter(has_text="have been logged")).to_contain_text(
         f"{len(cities)} interactions have been logged."
     )

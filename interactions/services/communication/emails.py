@@ -434,6 +434,8 @@ def requeue_overdue_emails(*, now: datetime.datetime | None = None) -> list[int]
     overdue = (
         InteractionLogEntry.objects.filter(delivery_status__in=PENDING_STATUSES, canceled=False)
         .filter(Q(delivery_due_at__lt=cutoff) | Q(delivery_due_at__isnull=True))
+        # A logged segment's e-mails go in chunks (services/segment_delivery.py).
+        .filter(logged_segment__isnull=True)
         .order_by("delivery_due_at", "entry_no")
         .values_list("entry_no", flat=True)
     )

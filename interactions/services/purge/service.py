@@ -28,7 +28,7 @@ from django.db.models import QuerySet
 from django.utils.translation import ngettext
 
 from ... import conf
-from ...models import InteractionComment, InteractionLogEntry, LoggedSegment
+from ...models import InteractionComment, InteractionLogEntry, LoggedSegment, SegmentEntryContent
 from ...permissions import DELETE_LOGGED_SEGMENTS, PURGE, require_permission
 from .. import webhooks
 from ..attachments import delete_unused_attachments
@@ -224,6 +224,9 @@ def _delete_batch(
                     comments_by_entry.setdefault(comment.entry_id, []).append(comment)
             condition, parameters = in_list(gone_numbers)
             cursor.execute(f"DELETE FROM {comment_table} WHERE entry_id {condition}", parameters)
+            # What a logged segment's entry sent (its merged text) goes with it.
+            content_table = connection.ops.quote_name(SegmentEntryContent._meta.db_table)
+            cursor.execute(f"DELETE FROM {content_table} WHERE entry_id {condition}", parameters)
         orphaned = delete_unused_attachments(
             attachment_ids={entry["attachment_id"] for entry in gone if entry["attachment_id"]}
         )

@@ -1,0 +1,277 @@
+"""Delivering a logged segment by e-mail ("Deliver"): 10,000 lines sent by 2 Celery workers
+(solo pool each, Redis broker) to a local SMTP server (aiosmtpd, a process of its own),
+against the limit: a bare smtplib loop sending the same messages over one connection.
+
+Targets: the workers deliver at least half the limit's messages per second; each worker's
+peak RSS stays under 200 MB; logging the segment with content (a merge template: each
+entry's merged text and HTML) takes at most 2x logging it without content.
+
+The rate limit is set to 0 (none) for the measurement: it is what an SMTP provider asks
+for, not a property of the code. The machine is shared: run it on an idle one for figures
+to compare (`python -m bench --only segment_delivery --delivery-lines 2000` for a quick run).
+"""
+
+import os
+import smtplib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+
+from . import generate
+from .common import record
+from .segment_logging import _segment_with_lines
+
+MERGE_BODY = (
+    "Dear {contact.name},\n\nour spring offer for {contact.company_name} in {contact.city} is ready: "
+    "see the prices below.\n\nKind regards,\n{salesperson.name}\n{salesperson.email}"
+)
+WORKERS = 2
+RSS_LIMIT_MB = 200
+
+
+def _template(with_content: bool):
+    from interactions.models import InteractionTemplate, InteractionTemplateLanguage, WizardAction
+
+    template = InteractionTemplate.objects.get(code="BUS")
+    InteractionTemplateLanguage.objects.filter(template=template).delete()
+    if with_content:
+        template.wizard_action = WizardAction.MERGE
+        template.language_default = "en"
+        InteractionTemplateLanguage.objects.create(
+            template=template, language="en", description="Spring offer", merge_body=MERGE_BODY
+        )
+    else:
+        template.wizard_action = ""
+        template.language_default = ""
+    template.save()
+
+
+def _forget(segment) -> None:
+    """Delete what logging the segment wrote, so that it can be logged again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM interactions_segmententrycontent WHERE logged_segment_id IN "
+            "(SELECT id FROM interactions_loggedsegment WHERE segment_number = %s)",
+            [segment.number],
+        )
+        cursor.execute("DELETE FROM interactions_interactionlogentry WHERE segment_number = %s", [segment.number])
+        cursor.execute("DELETE FROM interactions_loggedsegment WHERE segment_number = %s", [segment.number])
+        cursor.execute("VACUUM ANALYZE interactions_interactionlogentry")
+
+
+def _log_time(segment, user, *, with_content: bool, repeat: int) -> float:
+    from interactions.services.segments import log_segment
+
+    _template(with_content)
+    runs = []
+    for _run in range(repeat):
+        started = time.perf_counter()
+        log_segment(segment=segment, user=user)
+        runs.append(time.perf_counter() - started)
+        _forget(segment)
+    return statistics.median(runs)
+
+
+class Sink:
+    """The SMTP server process."""
+
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.smtp_sink"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ},
+        )
+        self.port = int(self.process.stdout.readline())
+
+    def counts(self) -> tuple[int, int]:
+        self.process.stdin.write("count\n")
+        self.process.stdin.flush()
+        received, duplicates = self.process.stdout.readline().split()
+        return int(received), int(duplicates)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def _messages(logged) -> tuple[str, list[tuple[list[str], bytes]]]:
+    """The messages the workers will send, built the same way, as bytes."""
+    from django.conf import settings
+    from django.core.mail.message import sanitize_address
+
+    from interactions.models import SegmentEntryContent
+    from interactions.services.segment_delivery import build_message
+
+    files: dict = {}
+    messages = []
+    sender = ""
+    for content in (
+        SegmentEntryContent.objects.filter(logged_segment=logged)
+        .select_related("entry__contact", "entry__salesperson", "entry__attachment")
+        .iterator(chunk_size=2000)
+    ):
+        message = build_message(content, files)
+        encoding = message.encoding or settings.DEFAULT_CHARSET
+        sender = sanitize_address(message.from_email, encoding)
+        recipients = [sanitize_address(address, encoding) for address in message.recipients()]
+        messages.append((recipients, message.message().as_bytes(linesep="\r\n")))
+    return sender, messages
+
+
+def _bare_loop(port: int, sender: str, messages) -> float:
+    """The limit: one connection, sendmail after sendmail."""
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for recipients, raw in messages:
+            smtp.sendmail(sender, recipients, raw)
+    return time.perf_counter() - started
+
+
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _start_workers(*, broker: str, queue: str, port: int, log_dir: Path) -> list[subprocess.Popen]:
+    environment = {
+        **os.environ,
+        "CELERY_BROKER_URL": broker,
+        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
+        "INTERACTIONS_EMAIL_QUEUE": queue,
+        "INTERACTIONS_BULK_EMAIL_RATE_PER_MINUTE": "0",
+    }
+    environment.pop("CELERY_RESULT_BACKEND", None)
+    workers = []
+    for number in range(WORKERS):
+        log = (log_dir / f"segment-delivery-worker-{number}.log").open("wb")
+        workers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "crm",
+                    "worker",
+                    "--pool=solo",
+                    "-Q",
+                    queue,
+                    "-n",
+                    f"bench-{queue}-{number}@%h",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--loglevel=WARNING",
+                ],
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        )
+    return workers
+
+
+def _pending(logged) -> int:
+    from interactions.models import InteractionLogEntry
+
+    return InteractionLogEntry.objects.filter(
+        logged_segment=logged, delivery_status__in=["in_progress", "sending"]
+    ).count()
+
+
+def main(*, lines: int, repeat: int) -> None:
+    from crm.celery import app
+    from interactions import conf
+    from interactions.services.segments import log_segment
+
+    broker = (
+        os.environ.get("BENCH_CELERY_BROKER_URL") or os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/0"
+    )
+    generate.reset()
+    generate.master_data(contacts=lines)
+    user, _created = get_user_model().objects.get_or_create(username="bench-sales")
+    user.groups.add(Group.objects.get(name="Sales manager"))
+    segment = _segment_with_lines(lines)
+
+    without = _log_time(segment, user, with_content=False, repeat=repeat)
+    with_content = _log_time(segment, user, with_content=True, repeat=repeat)
+
+    sink = Sink()
+    queue = f"bench-segment-{uuid.uuid4().hex[:8]}"
+    log_dir = Path(tempfile.mkdtemp(prefix="segment-delivery-"))  # the workers' logs, should they fail
+    workers = _start_workers(broker=broker, queue=queue, port=sink.port, log_dir=log_dir)
+    try:
+        # The messages as the workers build them, sent by the bare loop: the limit.
+        from django.test import override_settings
+
+        with override_settings(INTERACTIONS_BULK_EMAIL_RATE_PER_MINUTE=0):
+            _template(True)
+            logged = log_segment(segment=segment, user=user).logged_segment
+            sender, messages = _messages(logged)
+            _forget(segment)
+            bare_seconds = _bare_loop(sink.port, sender, messages)
+            received_bare, _dups = sink.counts()
+            del messages
+
+            # The workers: log with "Deliver" (queued to Redis when it commits), then wait.
+            app.conf.task_always_eager = False
+            app.conf.broker_url = broker
+            with override_settings(CELERY_BROKER_URL=broker, INTERACTIONS_EMAIL_QUEUE=queue):
+                assert conf.settings.EMAIL_QUEUE == queue
+                result = log_segment(segment=segment, user=user, deliver=True)
+                started = time.perf_counter()
+                deadline = started + 1800
+                while _pending(result.logged_segment) and time.perf_counter() < deadline:
+                    time.sleep(0.2)
+                worker_seconds = time.perf_counter() - started
+        received, duplicates = sink.counts()
+        rss = [_peak_rss_mb(worker.pid) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
+        sink.close()
+    delivered = received - received_bare
+    limit_rate = lines / bare_seconds
+    worker_rate = delivered / worker_seconds
+    rows = [
+        {"measure": "bare smtplib loop, one connection (the limit)", "messages": lines,
+         "seconds": bare_seconds, "messages/s": limit_rate, "target": "", "met": ""},
+        {"measure": f"{WORKERS} Celery workers (Deliver)", "messages": delivered, "seconds": worker_seconds,
+         "messages/s": worker_rate, "target": f">= {limit_rate / 2:,.0f}/s",
+         "met": "yes" if worker_rate >= limit_rate / 2 and delivered == lines else "NO"},
+        {"measure": "worker peak RSS (MB)", "messages": "", "seconds": "", "messages/s": max(rss),
+         "target": f"< {RSS_LIMIT_MB}", "met": "yes" if max(rss) < RSS_LIMIT_MB else "NO"},
+        {"measure": "log without content", "messages": lines, "seconds": without, "messages/s": "",
+         "target": "", "met": ""},
+        {"measure": "log with content (merge)", "messages": lines, "seconds": with_content,
+         "messages/s": with_content / without, "target": "<= 2.0x",
+         "met": "yes" if with_content <= 2 * without else "NO"},
+    ]  # fmt: skip
+    record(
+        "segment_delivery",
+        rows,
+        notes=[
+            f"{lines:,} lines; duplicates received: {duplicates}; chunk size "
+            f"{conf.settings.BULK_EMAIL_CHUNK_SIZE}; rate limit off; the server, the workers, PostgreSQL, Redis and "
+            "this process share the machine's cores (a shared machine: other work may run too).",
+            "The 'messages/s' cell of 'log with content' is the ratio with content / without.",
+        ],
+    )
