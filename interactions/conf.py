@@ -276,6 +276,55 @@ class Settings:
         meaning="the Celery queue of the webhook deliveries; unset: the default queue.",
     )
 
+    # --- E-mail capture (interactions.tasks.capture_mailboxes) ---
+    MAIL_CAPTURE_INTERVAL: Setting[int] = Setting(
+        int,
+        default=5,
+        minimum=1,
+        meaning="minutes between two readings of every active mailbox by celery beat (read when celery beat starts).",
+    )
+    MAIL_CAPTURE_ATTACHMENT_LIMIT: Setting[int] = Setting(
+        int,
+        default=10 * 1024 * 1024,
+        minimum=0,
+        meaning="largest captured message kept whole as the entry's .eml attachment, in bytes; a "
+        "larger one is kept with its headers and text only, and its entry says so.",
+    )
+    MAIL_CAPTURE_MAX_MESSAGE_SIZE: Setting[int] = Setting(
+        int,
+        default=50 * 1024 * 1024,
+        minimum=1,
+        meaning="largest message the capture downloads, in bytes (its size as the IMAP server "
+        "reports it); a larger one is skipped as too large, its headers kept.",
+    )
+    MAIL_CAPTURE_LOCK_TIMEOUT: Setting[int] = Setting(
+        int,
+        default=300,
+        minimum=1,
+        meaning="seconds a mailbox reader's lease lasts without a sign of life (renewed after "
+        "every message); past it, a reader that died no longer keeps the mailbox from the next run.",
+    )
+    MAIL_CAPTURE_TIMEOUT: Setting[float] = Setting(
+        float,
+        default=60.0,
+        minimum=1,
+        maximum=600,
+        meaning="seconds the IMAP server has to connect and to answer each command.",
+    )
+    MAIL_CAPTURE_BATCH_SIZE: Setting[int] = Setting(
+        int,
+        default=200,
+        minimum=1,
+        maximum=5000,
+        meaning="messages fetched from the IMAP server per command (one run reads every batch).",
+    )
+    MAIL_CAPTURE_QUEUE: Setting[str | None] = Setting(
+        str,
+        default=None,
+        optional=True,
+        meaning="the Celery queue of the mailbox readings; unset: the default queue.",
+    )
+
 
 settings = Settings()
 

@@ -1,6 +1,20 @@
 from .attachments import Attachment
 from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, WizardAction
 from .log import InteractionComment, InteractionLogEntry
+from .mailboxes import (
+    FAILING_AFTER_RUNS,
+    CapturedEmail,
+    LogMode,
+    Mailbox,
+    MailboxKind,
+    MailboxRun,
+    MailboxRunState,
+    MailboxSecurity,
+    MailCaptureSettings,
+    PasswordSource,
+    SkippedMessage,
+    SkipReason,
+)
 from .purge_runs import PurgeRun, PurgeRunState
 from .segments import (
     LoggedSegment,
@@ -16,6 +30,18 @@ from .templates import InteractionGroup, InteractionTemplate, InteractionTemplat
 from .webhooks import TEST_EVENT, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
+    "FAILING_AFTER_RUNS",
+    "CapturedEmail",
+    "LogMode",
+    "MailCaptureSettings",
+    "Mailbox",
+    "MailboxKind",
+    "MailboxRun",
+    "MailboxRunState",
+    "MailboxSecurity",
+    "PasswordSource",
+    "SkippedMessage",
+    "SkipReason",
     "SETUP_EVENTS",
     "SETUP_SECTIONS",
     "TEST_EVENT",

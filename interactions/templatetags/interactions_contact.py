@@ -5,6 +5,7 @@ from django import forms, template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..selectors import mail_capture as mail_capture_selectors
 from ..selectors import statistics as selectors
 
 register = template.Library()
@@ -60,7 +61,8 @@ def contact_interactions(context, contact):
         "contact": contact,
         "period": period,
         "statistics": statistics,
-        "timeline": selectors.contact_timeline(contact),
+        # E-mail replies shown together with the message they answer.
+        "timeline": mail_capture_selectors.thread_timeline(selectors.contact_timeline(contact), user=request.user),
         "per_month": selectors.interactions_per_month(contact),
         "log_url": f"{reverse('interactions:log')}?{log_filter}={contact.number}",
     }
