@@ -197,9 +197,10 @@ namespace inbox {{
                 name = line.decode().rsplit(' "/" ', 1)[-1].strip().strip('"')
                 names.append(name)
             for name in names:
-                connection.select(_quote(name))
-                connection.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
-                connection.expunge()
+                status, data = connection.select(_quote(name))
+                if status == "OK" and int(data[0] or 0):
+                    connection.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
+                    connection.expunge()
                 connection.close()
                 if name.upper() != "INBOX":
                     connection.delete(_quote(name))
