@@ -213,6 +213,7 @@ for _name, _read in {
     "INTERACTIONS_WEBHOOK_RETRY_BACKOFF": env.float,
     "INTERACTIONS_WEBHOOK_DISABLE_AFTER": env.int,
     "INTERACTIONS_WEBHOOK_QUEUE": env.str,
+    "INTERACTIONS_MAIL_FREE_DOMAINS": env.list,
 }.items():
     if _name in env.ENVIRON:
         globals()[_name] = _read(_name)
