@@ -220,6 +220,7 @@ for _name, _read in {
     "INTERACTIONS_MAIL_CAPTURE_TIMEOUT": env.float,
     "INTERACTIONS_MAIL_CAPTURE_BATCH_SIZE": env.int,
     "INTERACTIONS_MAIL_CAPTURE_QUEUE": env.str,
+    "INTERACTIONS_MAIL_FREE_DOMAINS": env.list,
 }.items():
     if _name in env.ENVIRON:
         globals()[_name] = _read(_name)

@@ -45,7 +45,7 @@ from ...models import (
     SkipReason,
 )
 from ...models.mailboxes import message_key
-from ...selectors.mail_matching import contacts_for_addresses, salesperson_for_address
+from ...selectors.mail_matching import contacts_for_addresses, salespeople_for_addresses
 from .. import webhooks
 from ..attachments import atomic_with_files, store_attachment, track_stored_file
 from ..communication.automatic_entries import DESCRIPTION_MAX_LENGTH, EMAILS_EVENT, automatic_entry, setup_template
@@ -229,7 +229,9 @@ def _addresses(message) -> tuple[str | None, list[str]]:
 def decide(*, message, rules: CaptureRules) -> Decision:
     sender, recipients = _addresses(message)
     everyone = ([sender] if sender else []) + recipients
-    salespeople = {address: salesperson_for_address(address) for address in everyone}
+    by_address = salespeople_for_addresses(everyone)
+    people = Salesperson.objects.in_bulk(set(by_address.values()))
+    salespeople = {address: people.get(by_address.get(address)) for address in everyone}
     internal = {address for address in everyone if rules.is_internal(address, salespeople[address])}
     decision = Decision()
     decision.outbound = sender is not None and sender in internal
