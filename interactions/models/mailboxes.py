@@ -140,12 +140,13 @@ class Mailbox(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.kind == MailboxKind.PERSONAL and not self.salesperson_id:
-            raise ValidationError({"salesperson": _("A salesperson's mailbox needs its salesperson.")})
+            errors["salesperson"] = _("A salesperson's mailbox needs its salesperson.")
         if self.folder and self.processed_folder and self.folder.strip() == self.processed_folder.strip():
-            raise ValidationError(
-                {"processed_folder": _("Processed messages must go to another folder than the one read.")}
-            )
+            errors["processed_folder"] = _("Processed messages must go to another folder than the one read.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def failing(self) -> bool:

@@ -27,23 +27,10 @@ from interactions.services.mail_capture import runs
 from interactions.services.mail_capture.runs import MailboxBusy, acquire_lease, read_mailbox
 
 from .email_support import set_up_templates
-from .factories import PersonFactory, SalespersonFactory, UserFactory
+from .factories import UserFactory
 from .mail_capture_support import bounce_of, build_message, make_mailbox
 
 CORPUS = Path(__file__).parent / "mail_corpus"
-
-
-@pytest.fixture
-def people(db):
-    templates = set_up_templates()
-    seller_user = UserFactory(username="seller", groups=["Sales staff"])
-    seller = SalespersonFactory(code="ANNA", name="Anna Seller", email="anna@ours.example", user=seller_user)
-    alice = PersonFactory(name="Alice Buyer", email="Alice@Customer.example")
-    bob = PersonFactory(name="Bob Buyer", email="bob@customer.example")
-    settings_row = MailCaptureSettings.load()
-    settings_row.internal_domains = "ours.example"
-    settings_row.save()
-    return {"templates": templates, "seller": seller, "seller_user": seller_user, "alice": alice, "bob": bob}
 
 
 def run(mailbox: Mailbox) -> runs.RunResult:
@@ -54,7 +41,7 @@ def entries_of(contact) -> list[InteractionLogEntry]:
     return list(InteractionLogEntry.objects.filter(contact=contact).order_by("entry_no"))
 
 
-def test_a_message_with_two_known_contacts_is_logged_once_for_each_and_moved(dovecot, people, monkeypatch):
+def test_a_message_with_two_known_contacts_is_logged_once_for_each_and_moved(dovecot, mail_people, monkeypatch):
     mailbox = make_mailbox(dovecot, monkeypatch)
     dovecot.append(
         build_message(
@@ -69,13 +56,13 @@ def test_a_message_with_two_known_contacts_is_logged_once_for_each_and_moved(dov
     result = run(mailbox)
 
     assert result.state == MailboxRunState.SUCCEEDED and result.read == 1 and result.logged == 1
-    (alice_entry,) = entries_of(people["alice"])
-    (bob_entry,) = entries_of(people["bob"])
+    (alice_entry,) = entries_of(mail_people["alice"])
+    (bob_entry,) = entries_of(mail_people["bob"])
     for entry in (alice_entry, bob_entry):
         assert entry.description == "Re: chairs, delivery next week?"
         assert entry.information_flow == InformationFlow.INBOUND
-        assert entry.salesperson == people["seller"]
-        assert entry.template == people["templates"]["emails"]
+        assert entry.salesperson == mail_people["seller"]
+        assert entry.template == mail_people["templates"]["emails"]
         assert entry.date == datetime.date(2026, 11, 3)
         assert entry.attachment.content_type == "message/rfc822"
     assert alice_entry.attachment_id == bob_entry.attachment_id
@@ -86,19 +73,19 @@ def test_a_message_with_two_known_contacts_is_logged_once_for_each_and_moved(dov
     assert InteractionLogEntry.objects.count() == 2
 
 
-def test_a_message_a_salesperson_sent_is_outbound_and_theirs(dovecot, people, monkeypatch):
+def test_a_message_a_salesperson_sent_is_outbound_and_theirs(dovecot, mail_people, monkeypatch):
     mailbox = make_mailbox(dovecot, monkeypatch)
     dovecot.append(build_message(sender="anna@ours.example", to="alice@customer.example", subject="Our offer"))
 
     run(mailbox)
 
-    (entry,) = entries_of(people["alice"])
+    (entry,) = entries_of(mail_people["alice"])
     assert entry.information_flow == InformationFlow.OUTBOUND
-    assert entry.salesperson == people["seller"]
+    assert entry.salesperson == mail_people["seller"]
     assert entry.contact_via == "alice@customer.example"
 
 
-def test_the_same_message_in_a_second_mailbox_is_skipped_as_a_duplicate(dovecot, people, monkeypatch):
+def test_the_same_message_in_a_second_mailbox_is_skipped_as_a_duplicate(dovecot, mail_people, monkeypatch):
     raw = build_message(sender="alice@customer.example", to="anna@ours.example")
     dovecot.append(raw)
     dovecot.append(raw, folder="Personal")
@@ -110,23 +97,27 @@ def test_the_same_message_in_a_second_mailbox_is_skipped_as_a_duplicate(dovecot,
         folder="Personal",
         processed_folder="Personal-done",
         kind="personal",
-        salesperson=people["seller"],
+        salesperson=mail_people["seller"],
     )
 
     run(journal)
     result = run(personal)
 
-    assert len(entries_of(people["alice"])) == 1
+    assert len(entries_of(mail_people["alice"])) == 1
     skipped = SkippedMessage.objects.get(mailbox=personal)
     assert skipped.reason == SkipReason.DUPLICATE
-    assert skipped.duplicate_of_id == entries_of(people["alice"])[0].entry_no
+    assert skipped.duplicate_of_id == entries_of(mail_people["alice"])[0].entry_no
     assert result.skipped == {SkipReason.DUPLICATE: 1}
     assert dovecot.count("Personal") == 0 and dovecot.count("Personal-done") == 1
 
 
-def test_an_email_sent_from_the_application_is_not_logged_again_from_the_journal(dovecot, people, monkeypatch):
+def test_an_email_sent_from_the_application_is_not_logged_again_from_the_journal(dovecot, mail_people, monkeypatch):
     sent = email_services.send_email(
-        contact=people["alice"], subject="Price list", body="Here it is.", attachments=[], user=people["seller_user"]
+        contact=mail_people["alice"],
+        subject="Price list",
+        body="Here it is.",
+        attachments=[],
+        user=mail_people["seller_user"],
     )
     # The message as it went out, its copy arriving in the journal mailbox.
     dovecot.append(_stored_eml(sent.entry))
@@ -134,7 +125,7 @@ def test_an_email_sent_from_the_application_is_not_logged_again_from_the_journal
 
     result = run(mailbox)
 
-    assert entries_of(people["alice"]) == [sent.entry]
+    assert entries_of(mail_people["alice"]) == [sent.entry]
     assert result.skipped == {SkipReason.DUPLICATE: 1}
 
 
@@ -143,9 +134,13 @@ def _stored_eml(entry) -> bytes:
         return handle.read()
 
 
-def test_a_reply_to_an_email_from_the_application_is_threaded_to_it(dovecot, people, monkeypatch, client):
+def test_a_reply_to_an_email_from_the_application_is_threaded_to_it(dovecot, mail_people, monkeypatch, client):
     sent = email_services.send_email(
-        contact=people["alice"], subject="Price list", body="Here it is.", attachments=[], user=people["seller_user"]
+        contact=mail_people["alice"],
+        subject="Price list",
+        body="Here it is.",
+        attachments=[],
+        user=mail_people["seller_user"],
     )
     original_id = CapturedEmail.objects.get(entry=sent.entry).message_key
     dovecot.append(
@@ -161,19 +156,19 @@ def test_a_reply_to_an_email_from_the_application_is_threaded_to_it(dovecot, peo
 
     run(mailbox)
 
-    reply = InteractionLogEntry.objects.exclude(entry_no=sent.entry.entry_no).get(contact=people["alice"])
+    reply = InteractionLogEntry.objects.exclude(entry_no=sent.entry.entry_no).get(contact=mail_people["alice"])
     assert reply.captured_email.replies_to_id == sent.entry.entry_no
-    client.force_login(people["seller_user"])
+    client.force_login(mail_people["seller_user"])
     page = client.get(reply.get_absolute_url()).content.decode()
     assert 'id="email-thread"' in page and f'data-entry="{sent.entry.entry_no}"' in page
-    card = client.get(people["alice"].get_absolute_url()).content.decode()
+    card = client.get(mail_people["alice"].get_absolute_url()).content.decode()
     thread = card[card.index('class="list-unstyled ms-2 mt-1 ps-2 border-start email-thread"') :]
     assert f'data-entry="{reply.entry_no}"' in thread.split("</ul>")[0]
 
 
-def test_a_bounce_marks_the_original_email_failed_instead_of_being_logged(dovecot, people, monkeypatch):
+def test_a_bounce_marks_the_original_email_failed_instead_of_being_logged(dovecot, mail_people, monkeypatch):
     sent = email_services.send_email(
-        contact=people["alice"], subject="Offer", body="Text", attachments=[], user=people["seller_user"]
+        contact=mail_people["alice"], subject="Offer", body="Text", attachments=[], user=mail_people["seller_user"]
     )
     original_id = CapturedEmail.objects.get(entry=sent.entry).message_key
     dovecot.append(bounce_of(original_id=f"<{original_id}>", recipient="alice@customer.example"))
@@ -185,11 +180,11 @@ def test_a_bounce_marks_the_original_email_failed_instead_of_being_logged(doveco
     assert sent.entry.delivery_status == DeliveryStatus.ERROR
     assert "550" in sent.entry.delivery_error or "alice@customer.example" in sent.entry.delivery_error
     assert result.bounces == 1 and result.logged == 0
-    assert entries_of(people["alice"]) == [sent.entry]
+    assert entries_of(mail_people["alice"]) == [sent.entry]
 
 
 @pytest.mark.parametrize("never_log", ["alice@customer.example", "customer.example"])
-def test_addresses_and_domains_on_the_never_log_list_are_skipped(dovecot, people, monkeypatch, never_log):
+def test_addresses_and_domains_on_the_never_log_list_are_skipped(dovecot, mail_people, monkeypatch, never_log):
     row = MailCaptureSettings.load()
     row.never_log = never_log
     row.save()
@@ -203,7 +198,7 @@ def test_addresses_and_domains_on_the_never_log_list_are_skipped(dovecot, people
     assert dovecot.count("INBOX") == 0
 
 
-def test_a_message_with_no_known_contact_is_skipped_and_kept(dovecot, people, monkeypatch):
+def test_a_message_with_no_known_contact_is_skipped_and_kept(dovecot, mail_people, monkeypatch):
     raw = build_message(sender="stranger@elsewhere.example", to="anna@ours.example", subject="Who am I")
     dovecot.append(raw)
     mailbox = make_mailbox(dovecot, monkeypatch)
@@ -217,12 +212,12 @@ def test_a_message_with_no_known_contact_is_skipped_and_kept(dovecot, people, mo
         assert b"Who am I" in handle.read()
 
 
-def test_only_replies_to_our_messages_are_logged_in_replies_mode(dovecot, people, monkeypatch):
+def test_only_replies_to_our_messages_are_logged_in_replies_mode(dovecot, mail_people, monkeypatch):
     row = MailCaptureSettings.load()
     row.log_mode = LogMode.REPLIES
     row.save()
     sent = email_services.send_email(
-        contact=people["alice"], subject="Offer", body="Text", attachments=[], user=people["seller_user"]
+        contact=mail_people["alice"], subject="Offer", body="Text", attachments=[], user=mail_people["seller_user"]
     )
     original_id = CapturedEmail.objects.get(entry=sent.entry).message_key
     dovecot.append(build_message(sender="bob@customer.example", to="anna@ours.example", subject="Cold message"))
@@ -236,18 +231,18 @@ def test_only_replies_to_our_messages_are_logged_in_replies_mode(dovecot, people
     result = run(mailbox)
 
     assert result.logged == 1
-    assert entries_of(people["bob"]) == []
+    assert entries_of(mail_people["bob"]) == []
     assert SkippedMessage.objects.get().reason == SkipReason.NOT_A_REPLY
 
 
-def test_automatic_replies_are_logged_as_such_or_skipped_by_the_rule(dovecot, people, monkeypatch):
+def test_automatic_replies_are_logged_as_such_or_skipped_by_the_rule(dovecot, mail_people, monkeypatch):
     auto = {"Auto-Submitted": "auto-replied", "X-Autoreply": "yes"}
     dovecot.append(
         build_message(sender="alice@customer.example", to="anna@ours.example", subject="Out of office", headers=auto)
     )
     mailbox = make_mailbox(dovecot, monkeypatch)
     run(mailbox)
-    (entry,) = entries_of(people["alice"])
+    (entry,) = entries_of(mail_people["alice"])
     assert entry.captured_email.kind == CapturedEmail.Kind.AUTO_REPLY
     assert entry.description.startswith("Automatic reply")
 
@@ -256,11 +251,13 @@ def test_automatic_replies_are_logged_as_such_or_skipped_by_the_rule(dovecot, pe
     row.save()
     dovecot.append(build_message(sender="bob@customer.example", to="anna@ours.example", subject="Away", headers=auto))
     run(mailbox)
-    assert entries_of(people["bob"]) == []
+    assert entries_of(mail_people["bob"]) == []
     assert SkippedMessage.objects.get().reason == SkipReason.AUTO_REPLY
 
 
-def test_a_message_over_the_attachment_limit_keeps_its_text_and_says_so(dovecot, people, monkeypatch, settings, client):
+def test_a_message_over_the_attachment_limit_keeps_its_text_and_says_so(
+    dovecot, mail_people, monkeypatch, settings, client
+):
     settings.INTERACTIONS_MAIL_CAPTURE_ATTACHMENT_LIMIT = 50_000
     dovecot.append(
         build_message(
@@ -271,15 +268,15 @@ def test_a_message_over_the_attachment_limit_keeps_its_text_and_says_so(dovecot,
 
     run(mailbox)
 
-    (entry,) = entries_of(people["alice"])
+    (entry,) = entries_of(mail_people["alice"])
     assert entry.captured_email.truncated
     assert entry.attachment.size <= 50_000
-    client.force_login(people["seller_user"])
+    client.force_login(mail_people["seller_user"])
     assert 'id="entry-truncated"' in client.get(entry.get_absolute_url()).content.decode()
 
 
 def test_a_message_over_the_download_limit_is_skipped_as_too_large_with_its_headers(
-    dovecot, people, monkeypatch, settings
+    dovecot, mail_people, monkeypatch, settings
 ):
     settings.INTERACTIONS_MAIL_CAPTURE_MAX_MESSAGE_SIZE = 100_000
     dovecot.append(
@@ -297,7 +294,7 @@ def test_a_message_over_the_download_limit_is_skipped_as_too_large_with_its_head
     assert dovecot.count("INBOX") == 0
 
 
-def test_the_hostile_corpus_never_stops_a_run(dovecot, people, monkeypatch):
+def test_the_hostile_corpus_never_stops_a_run(dovecot, mail_people, monkeypatch):
     corpus = sorted(CORPUS.glob("*.eml"))
     assert corpus, "the corpus of hostile messages is missing"
     dovecot.append_many(path.read_bytes() for path in corpus)
@@ -317,7 +314,7 @@ def test_the_hostile_corpus_never_stops_a_run(dovecot, people, monkeypatch):
     assert dovecot.count("INBOX") == 0 and dovecot.count("CRM-processed") == total
 
 
-def test_a_wrong_password_fails_the_run_with_a_clear_error_and_loses_nothing(dovecot, people, monkeypatch):
+def test_a_wrong_password_fails_the_run_with_a_clear_error_and_loses_nothing(dovecot, mail_people, monkeypatch):
     dovecot.append(build_message(sender="alice@customer.example", to="anna@ours.example"))
     mailbox = make_mailbox(dovecot, monkeypatch)
     monkeypatch.setenv("CRM_TEST_IMAP_PASSWORD", "wrong")
@@ -331,7 +328,7 @@ def test_a_wrong_password_fails_the_run_with_a_clear_error_and_loses_nothing(dov
     assert dovecot.count("INBOX") == 1
 
 
-def test_a_password_from_a_secrets_file(dovecot, people, monkeypatch, tmp_path):
+def test_a_password_from_a_secrets_file(dovecot, mail_people, monkeypatch, tmp_path):
     secret = tmp_path / "imap-password"
     secret.write_text("capture-secret\n")
     dovecot.append(build_message(sender="alice@customer.example", to="anna@ours.example"))
@@ -340,7 +337,7 @@ def test_a_password_from_a_secrets_file(dovecot, people, monkeypatch, tmp_path):
     assert run(mailbox).logged == 1
 
 
-def test_a_missing_template_in_the_setup_fails_the_run_and_keeps_the_messages(dovecot, people, monkeypatch):
+def test_a_missing_template_in_the_setup_fails_the_run_and_keeps_the_messages(dovecot, mail_people, monkeypatch):
     set_up_templates(emails=False)
     dovecot.append(build_message(sender="alice@customer.example", to="anna@ours.example"))
     mailbox = make_mailbox(dovecot, monkeypatch)
@@ -351,7 +348,9 @@ def test_a_missing_template_in_the_setup_fails_the_run_and_keeps_the_messages(do
     assert dovecot.count("INBOX") == 1
 
 
-def test_a_mailbox_held_by_another_reader_is_not_read_until_its_lease_expires(dovecot, people, monkeypatch, settings):
+def test_a_mailbox_held_by_another_reader_is_not_read_until_its_lease_expires(
+    dovecot, mail_people, monkeypatch, settings
+):
     mailbox = make_mailbox(dovecot, monkeypatch)
     assert acquire_lease(mailbox_id=mailbox.pk, token="the-other-worker")
     with pytest.raises(MailboxBusy):
@@ -360,7 +359,7 @@ def test_a_mailbox_held_by_another_reader_is_not_read_until_its_lease_expires(do
     assert run(mailbox).state == MailboxRunState.SUCCEEDED
 
 
-def test_a_connection_cut_mid_run_loses_nothing_and_logs_nothing_twice(dovecot, people, monkeypatch, settings):
+def test_a_connection_cut_mid_run_loses_nothing_and_logs_nothing_twice(dovecot, mail_people, monkeypatch, settings):
     from . import tcp_proxy
 
     settings.INTERACTIONS_MAIL_CAPTURE_BATCH_SIZE = 4
@@ -399,7 +398,9 @@ def test_a_connection_cut_mid_run_loses_nothing_and_logs_nothing_twice(dovecot, 
     assert MailboxRun.objects.filter(mailbox=mailbox).count() == 2
 
 
-def test_three_failed_runs_in_a_row_warn_every_administrator_on_the_dashboard(dovecot, people, monkeypatch, client):
+def test_three_failed_runs_in_a_row_warn_every_administrator_on_the_dashboard(
+    dovecot, mail_people, monkeypatch, client
+):
     mailbox = make_mailbox(dovecot, monkeypatch, password_reference="CRM_TEST_UNSET_VARIABLE")
     admin = UserFactory(username="boss", groups=["Administrator"])
     client.force_login(admin)
@@ -409,7 +410,7 @@ def test_three_failed_runs_in_a_row_warn_every_administrator_on_the_dashboard(do
     run(mailbox)
     page = client.get("/").content.decode()
     assert "failing-mailbox" in page and "Journal" in page and "CRM_TEST_UNSET_VARIABLE" in page
-    client.force_login(people["seller_user"])
+    client.force_login(mail_people["seller_user"])
     assert "failing-mailbox" not in client.get("/").content.decode()
 
     monkeypatch.setenv("CRM_TEST_UNSET_VARIABLE", "capture-secret")
@@ -418,7 +419,7 @@ def test_three_failed_runs_in_a_row_warn_every_administrator_on_the_dashboard(do
     assert "failing-mailbox" not in client.get("/").content.decode()
 
 
-def test_a_run_whose_worker_died_shows_as_interrupted_and_the_next_one_goes_on(dovecot, people, monkeypatch):
+def test_a_run_whose_worker_died_shows_as_interrupted_and_the_next_one_goes_on(dovecot, mail_people, monkeypatch):
     mailbox = make_mailbox(dovecot, monkeypatch)
     stale = MailboxRun.objects.create(mailbox=mailbox, started_at=timezone.now() - datetime.timedelta(minutes=10))
     dovecot.append(
