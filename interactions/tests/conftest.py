@@ -1,7 +1,5 @@
 import pytest
 
-from conftest import need
-
 from .email_support import closed_port
 from .factories import UserFactory
 from .race_support import racers  # noqa: F401 - a fixture of the tests of races
@@ -55,26 +53,6 @@ def broker_down():
     app.amqp._producer_pool = app._pool = None
     yield
     conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool = saved
-
-
-@pytest.fixture(scope="session")
-def dovecot_server():
-    """A private Dovecot for the session (dovecot_support.py); skipped locally without it,
-    a failure under REQUIRE_SERVICES=1."""
-    from .dovecot_support import Dovecot, dovecot_installed
-
-    need("Dovecot (dovecot-imapd)", dovecot_installed())
-    server = Dovecot().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def dovecot(dovecot_server):
-    """The session's Dovecot, its folders empty for this test."""
-    dovecot_server.empty()
-    yield dovecot_server
-    dovecot_server.empty()
 
 
 @pytest.fixture

@@ -79,7 +79,9 @@ def test_capture_settings_refuse_what_is_no_address_or_domain(admin_client):
     assert "Not an address or domain: not a domain" in page
 
 
-def test_run_now_reads_the_mailbox_and_the_health_page_shows_the_run(admin_client, dovecot, mail_people, monkeypatch):
+def test_run_now_reads_the_mailbox_and_the_health_page_shows_the_run(
+    admin_client, dovecot, mail_people, monkeypatch, tasks_in_process
+):
     mailbox = make_mailbox(dovecot, monkeypatch)
     dovecot.append(build_message(sender="alice@customer.example", to="anna@ours.example"))
     dovecot.append(build_message(sender="stranger@elsewhere.example", to="anna@ours.example", subject="Unknown"))
