@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -86,6 +87,7 @@ class CaptureRules:
     skip_auto_replies: bool
     attachment_limit: int
     run_id: int | None = None
+    _salespeople: dict[int, Salesperson] | None = None
 
     @classmethod
     def load(cls, mailbox: Mailbox, *, run_id: int | None = None) -> "CaptureRules":
@@ -97,6 +99,8 @@ class CaptureRules:
                     "cannot be logged: choose one on the setup page."
                 )
             )
+        # The template's languages once, not once per entry (services.recording reads them).
+        prefetch_related_objects([template], "languages")
         row = MailCaptureSettings.load()
         return cls(
             mailbox=mailbox,
@@ -109,6 +113,14 @@ class CaptureRules:
             attachment_limit=conf.settings.MAIL_CAPTURE_ATTACHMENT_LIMIT,
             run_id=run_id,
         )
+
+    def salesperson(self, salesperson_id: int | None) -> Salesperson | None:
+        """A salesperson by id, read once a run (there are few)."""
+        if salesperson_id is None:
+            return None
+        if self._salespeople is None:
+            self._salespeople = Salesperson.objects.in_bulk()
+        return self._salespeople.get(salesperson_id)
 
     def is_internal(self, address: str, salesperson: Salesperson | None) -> bool:
         return salesperson is not None or _domain_of(address) in self.internal_domains
@@ -230,8 +242,7 @@ def decide(*, message, rules: CaptureRules) -> Decision:
     sender, recipients = _addresses(message)
     everyone = ([sender] if sender else []) + recipients
     by_address = salespeople_for_addresses(everyone)
-    people = Salesperson.objects.in_bulk(set(by_address.values()))
-    salespeople = {address: people.get(by_address.get(address)) for address in everyone}
+    salespeople = {address: rules.salesperson(by_address.get(address)) for address in everyone}
     internal = {address for address in everyone if rules.is_internal(address, salespeople[address])}
     decision = Decision()
     decision.outbound = sender is not None and sender in internal

@@ -7,7 +7,7 @@ and a PostgreSQL advisory lock is tied to one connection (and does not exist on 
 Redis lock would work but is not where the outcome lives. The lease is one conditional
 UPDATE on the mailbox's row — "take it if nobody holds it or the holder's lease expired" —
 which both databases do atomically, so of two workers only one gets it; the holder renews it
-after every message (also an UPDATE conditioned on its own token: a holder that lost it, by
+before every batch of messages (also an UPDATE conditioned on its own token: a holder that lost it, by
 being too slow, stops at once instead of reading beside the new one). A worker SIGKILLed
 mid-run holds it until it expires (INTERACTIONS_MAIL_CAPTURE_LOCK_TIMEOUT), then the next
 run takes over and continues: the messages whose outcome committed are recognised
@@ -18,7 +18,6 @@ incomplete) records its error; the messages not yet committed stay in the folder
 next run. Three failures in a row show on the administrators' dashboard.
 """
 
-import contextlib
 import dataclasses
 import logging
 import uuid
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from ... import conf
 from ...models import Mailbox, MailboxRun, MailboxRunState, SkipReason
+from ..attachments import atomic_with_files
 from .capture import CaptureNotSetUp, CaptureRules, Outcome, capture_message
 from .imap import ImapFolderReader, MailboxError
 
@@ -140,31 +140,31 @@ def _read(*, mailbox: Mailbox, run: MailboxRun, token: str, result: RunResult, c
     with ImapFolderReader(mailbox, timeout=conf.settings.MAIL_CAPTURE_TIMEOUT) as reader:
         listed = reader.list_messages()
         for batch in _batches(listed, limit=limit, batch_size=batch_size):
-            processed: list[int] = []
+            # The lease is renewed once a batch (a batch takes far less than the lease lasts).
+            renew_lease(mailbox_id=mailbox.pk, token=token)
             whole = [message.uid for message in batch if message.size <= limit]
             too_large = [message.uid for message in batch if message.size > limit]
-            try:
-                for uids, headers_only in ((whole, False), (too_large, True)):
-                    for uid, raw in reader.fetch(uids, headers_only=headers_only):
-                        renew_lease(mailbox_id=mailbox.pk, token=token)
-                        outcome = capture_message(raw=raw, rules=rules, too_large=headers_only)
-                        processed.append(uid)
-                        result.read += 1
-                        if outcome.outcome == Outcome.LOGGED:
-                            result.logged += 1
-                        elif outcome.outcome == Outcome.BOUNCE:
-                            result.bounces += 1
-                        elif outcome.outcome == Outcome.SEEN:
-                            counts[SkipReason.DUPLICATE.value] += 1
-                        else:
-                            counts[str(outcome.reason)] += 1
-            except BaseException:
-                # What committed leaves the folder even when the batch stopped half way; a
-                # connection already lost cannot move anything, and the next run only moves
-                # those on.
-                with contextlib.suppress(MailboxError):
-                    reader.move_to_processed(processed)
-                raise
+            fetched = [(uid, raw, False) for uid, raw in reader.fetch(whole)]
+            fetched += [(uid, raw, True) for uid, raw in reader.fetch(too_large, headers_only=True)]
+            processed: list[int] = []
+            tally: Counter[str] = Counter()
+            # One transaction a batch (each message in a savepoint of its own): the batch's
+            # outcomes commit together, and only then leave the folder. A failure rolls the
+            # batch back whole; its messages stay for the next run.
+            with atomic_with_files():
+                for uid, raw, headers_only in fetched:
+                    outcome = capture_message(raw=raw, rules=rules, too_large=headers_only)
+                    processed.append(uid)
+                    if outcome.outcome == Outcome.SEEN:
+                        tally[SkipReason.DUPLICATE.value] += 1
+                    elif outcome.outcome == Outcome.SKIPPED:
+                        tally[str(outcome.reason)] += 1
+                    else:
+                        tally[outcome.outcome] += 1
+            result.read += len(processed)
+            result.logged += tally.pop(Outcome.LOGGED, 0)
+            result.bounces += tally.pop(Outcome.BOUNCE, 0)
+            counts.update(tally)
             reader.move_to_processed(processed)
             MailboxRun.objects.filter(id=run.pk).update(
                 read=result.read, logged=result.logged, bounces=result.bounces, skipped=dict(counts)
