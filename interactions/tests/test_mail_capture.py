@@ -4,6 +4,7 @@ checked as a user would see them."""
 
 import datetime
 import email.utils
+import json
 from pathlib import Path
 
 import pytest
@@ -429,3 +430,24 @@ def test_a_run_whose_worker_died_shows_as_interrupted_and_the_next_one_goes_on(d
     assert run(mailbox).logged == 1
     stale.refresh_from_db()
     assert stale.state == MailboxRunState.FAILED and "Interrupted" in stale.error
+
+
+def test_captured_entries_are_announced_to_webhook_subscribers_once_the_batch_commits(
+    dovecot, mail_people, monkeypatch, django_capture_on_commit_callbacks, tasks_in_process
+):
+    from interactions.models import WebhookDelivery, WebhookEvent
+    from interactions.services import webhooks
+
+    webhooks.subscribe(
+        description="Shop", url="http://127.0.0.1:9/hook", events=[WebhookEvent.ENTRY_CREATED], user=None
+    )
+    monkeypatch.setattr(webhooks, "queue_task", lambda *args, **kwargs: None)
+    dovecot.append(build_message(sender="alice@customer.example", to="anna@ours.example", cc=["bob@customer.example"]))
+    mailbox = make_mailbox(dovecot, monkeypatch)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run(mailbox)
+
+    delivery = WebhookDelivery.objects.get(event=WebhookEvent.ENTRY_CREATED)
+    numbers = sorted(entry["entry_no"] for entry in json.loads(delivery.body)["data"]["entries"])
+    assert numbers == sorted(InteractionLogEntry.objects.values_list("entry_no", flat=True))

@@ -333,7 +333,7 @@ def _log(*, rules: CaptureRules, key: str, message, decision: Decision) -> Messa
             private=mailbox.private,
         )
         numbers = [entry.entry_no for entry in entries]
-        webhooks.announce_entries(webhooks.ENTRY_CREATED, numbers)
+    # The caller announces the new entries (webhooks), once for its whole batch.
     return MessageResult(Outcome.LOGGED, entry_numbers=tuple(numbers))
 
 

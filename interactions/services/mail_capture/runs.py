@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from ... import conf
 from ...models import Mailbox, MailboxRun, MailboxRunState, SkipReason
+from .. import webhooks
 from ..attachments import atomic_with_files
 from .capture import CaptureNotSetUp, CaptureRules, Outcome, capture_message
 from .imap import ImapFolderReader, MailboxError
@@ -151,16 +152,20 @@ def _read(*, mailbox: Mailbox, run: MailboxRun, token: str, result: RunResult, c
             # One transaction a batch (each message in a savepoint of its own): the batch's
             # outcomes commit together, and only then leave the folder. A failure rolls the
             # batch back whole; its messages stay for the next run.
+            created: list[int] = []
             with atomic_with_files():
                 for uid, raw, headers_only in fetched:
                     outcome = capture_message(raw=raw, rules=rules, too_large=headers_only)
                     processed.append(uid)
+                    if outcome.outcome == Outcome.LOGGED:
+                        created.extend(outcome.entry_numbers)
                     if outcome.outcome == Outcome.SEEN:
                         tally[SkipReason.DUPLICATE.value] += 1
                     elif outcome.outcome == Outcome.SKIPPED:
                         tally[str(outcome.reason)] += 1
                     else:
                         tally[outcome.outcome] += 1
+                webhooks.announce_entries(webhooks.ENTRY_CREATED, created)
             result.read += len(processed)
             result.logged += tally.pop(Outcome.LOGGED, 0)
             result.bounces += tally.pop(Outcome.BOUNCE, 0)
