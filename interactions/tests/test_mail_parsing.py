@@ -187,3 +187,249 @@ def test_a_message_exactly_at_the_limit_is_kept_whole():
 def test_the_time_zone_of_a_date_is_kept():
     message = parsed("reply_with_thread.eml")
     assert message.date == datetime(2026, 12, 1, 14, 3, 27, tzinfo=timezone(timedelta(hours=1)))
+
+
+# --------------------------------------------------------------------------- broken MIME
+
+
+def test_a_multipart_whose_boundary_is_wrong_is_split_at_the_one_it_uses():
+    message = parsed("broken_boundary.eml")
+    assert message.text == "The parts use a boundary that the header does not declare."
+    assert [file.name for file in message.attachments] == ["x.bin"]
+
+
+def test_a_message_cut_off_in_an_attachment_keeps_its_text():
+    message = parsed("unclosed_multipart.eml")
+    assert message.text == ("The text part is whole; the attachment below was cut off by a mail server that gave up.")
+    assert [file.name for file in message.attachments] == ["offer.pdf"]
+
+
+def test_a_multipart_without_a_boundary_gives_its_body_as_text():
+    message = parsed("no_content_type_header_body.eml")
+    assert message.text == "!!!! this is not base64 and the multipart has no boundary !!!!"
+    assert message.sender.email == "someone@northwind.example" and message.to == ()
+
+
+def test_broken_encoded_words_unknown_charsets_and_transfer_encodings_do_not_stop_the_parse():
+    message = parsed("bad_transfer_encodings.eml")
+    # Invalid base64 stays as written; an unknown charset is guessed; a character split
+    # between two encoded-words is joined again.
+    assert message.subject == "=?utf-8?B?!!notbase64?= and caféПривет"
+    assert message.text == "Body in an unknown transfer encoding and an unknown charset: kept as it is."
+
+
+def test_a_deeply_nested_message_is_read_to_its_innermost_text():
+    assert parsed("deeply_nested.eml").text == "Deep inside."
+
+
+def test_nested_multiparts_give_the_messages_own_text_not_the_forwarded_ones():
+    message = parsed("nested_multipart.eml")
+    assert message.text == "Please see the message below. — Anna"
+    assert "forwarded message" not in message.text
+    assert [file.name for file in message.attachments] == ["logo.png"]
+    assert message.kind == "message"
+
+
+def test_nul_bytes_and_control_characters_never_reach_the_texts():
+    message = parsed("nul_and_controls.eml")
+    assert message.subject == "Nul in the subject"
+    assert message.sender.name == "Anna Petrova"
+    assert message.text == "A body with a NUL byte and a bell and a form feed."
+
+
+def test_a_huge_header_is_read_whole():
+    message = parsed("long_header_line.eml")
+    assert len(message.to) == 300
+    assert message.subject == ("very long subject " * 200).strip()
+
+
+def test_an_unreadable_date_is_none_and_a_missing_one_too():
+    assert parsed("bad_dates.eml").date is None
+    assert parsed("deeply_nested.eml").date is None
+
+
+def test_groups_and_broken_addresses_are_skipped_and_the_good_ones_kept():
+    message = parsed("undisclosed_recipients.eml")
+    assert message.to == ()
+    assert message.cc == (Address(name="", email="a@northwind.example"),)
+    assert message.date.utcoffset() == timedelta(hours=-8)
+
+
+# --------------------------------------------------------------------------- Message-ID
+
+
+def test_a_message_without_message_id_gets_a_hash_of_its_stable_headers():
+    message = parsed("no_message_id.eml")
+    assert message.message_id_was_missing
+    assert message.message_id.startswith("hash:") and len(message.message_id) == len("hash:") + 64
+    assert parsed("no_message_id.eml").message_id == message.message_id
+
+
+def test_the_hash_is_the_same_for_a_copy_refolded_and_reencoded_by_another_server():
+    # The same message as another mailbox holds it: headers folded elsewhere, the address
+    # in capitals, the date without its leading zero, the body in base64.
+    assert parsed("no_message_id_refolded.eml").message_id == parsed("no_message_id.eml").message_id
+
+
+def test_the_hash_differs_when_what_was_said_differs():
+    raw = corpus("no_message_id.eml")
+    other = raw.replace(b"The scanned delivery note", b"The scanned invoice")
+    assert parse_message(other, attachment_limit=LIMIT).message_id != parsed("no_message_id.eml").message_id
+
+
+def test_an_empty_message_id_counts_as_missing():
+    message = parsed("empty_message_id.eml")
+    assert message.message_id_was_missing and message.message_id.startswith("hash:")
+
+
+def test_of_two_message_ids_the_first_valid_one_is_taken_and_references_are_deduplicated():
+    message = parsed("duplicate_message_id.eml")
+    assert message.message_id == "<first-valid@northwind.example>"
+    assert not message.message_id_was_missing
+    assert message.in_reply_to == "<interaction-77@crm.ourcompany.example>"
+    assert message.references == ("<a@x.example>", "<interaction-77@crm.ourcompany.example>")
+
+
+def test_a_message_id_without_brackets_gets_them():
+    message = parsed("bare_message_id.eml")
+    assert message.message_id == "<bare-id.12345@legacy.northwind.example>"
+    assert message.in_reply_to == "<interaction-78@crm.ourcompany.example>"
+
+
+# --------------------------------------------------------------------------- charsets
+
+
+@pytest.mark.parametrize(
+    ("name", "sender", "to", "subject", "text"),
+    [
+        (
+            "raw_8bit_headers_utf8.eml",
+            Address(name="Иван Петров", email="ivan@пример.рф"),
+            Address(name="Отдел продаж", email="sales@ourcompany.example"),
+            "Заказ №17 — срочно",
+            "Прошу подтвердить заказ №17.",
+        ),
+        (
+            "raw_8bit_headers_cp1251.eml",
+            Address(name="Иван Петров", email="ivan@northwind.example"),
+            Address(name="Отдел продаж", email="sales@ourcompany.example"),
+            "Счёт на оплату, договор поставки",
+            "Добрый день! Направляю счёт и договор поставки.",
+        ),
+        (
+            "raw_8bit_headers_koi8r_undeclared.eml",
+            Address(name="Сергей Кузнецов", email="kuznetsov@northwind.example"),
+            Address(name="", email="sales@ourcompany.example"),
+            "Предложение о сотрудничестве",
+            "Здравствуйте! Предлагаем обсудить условия поставки оборудования.",
+        ),
+        (
+            "koi8r_body.eml",
+            Address(name="Сергей Кузнецов", email="kuznetsov@northwind.example"),
+            Address(name="", email="sales@ourcompany.example"),
+            "Предложение",
+            "Здравствуйте! Высылаем коммерческое предложение на поставку стульев.",
+        ),
+        (
+            "cp1251_body_undeclared.eml",
+            Address(name="Petr Sidorov", email="sidorov@northwind.example"),
+            Address(name="", email="sales@ourcompany.example"),
+            "Просьба",
+            "Просьба выставить счёт на 40 стульев «Эрго 200» — срочно.",
+        ),
+        (
+            "cp1251_body_mislabelled_ascii.eml",
+            Address(name="Petr Sidorov", email="sidorov@northwind.example"),
+            Address(name="", email="sales@ourcompany.example"),
+            "Mislabelled",
+            "Спасибо, получили.",
+        ),
+        (
+            "koi8r_base64_html.eml",
+            Address(name="", email="kuznetsov@northwind.example"),
+            Address(name="", email="sales@ourcompany.example"),
+            "HTML in KOI8-R",
+            "Цены на 2027 год",
+        ),
+    ],
+)
+def test_8bit_headers_and_koi8r_and_windows_1251_bodies_are_read_in_their_charset(name, sender, to, subject, text):
+    message = parsed(name)
+    assert message.sender == sender
+    assert message.to == (to,)
+    assert message.subject == subject
+    assert message.text == text
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+@pytest.mark.parametrize(
+    ("name", "method"), [("calendar_request_outlook.eml", "REQUEST"), ("calendar_reply_google.eml", "REPLY")]
+)
+def test_invitations_and_their_answers_are_calendar_messages(name, method):
+    message = parsed(name)
+    assert message.kind == "calendar"
+    assert message.calendar_method == method
+    assert message.text in ("Let us plan the delivery of the chairs.", "Anna Petrova has accepted this invitation.")
+
+
+def test_a_calendar_file_merely_published_is_an_ordinary_message():
+    message = parsed("calendar_publish.eml")
+    assert message.kind == "message" and message.calendar_method is None
+    assert [file.name for file in message.attachments] == ["fair.ics"]
+
+
+ORIGINAL = "<interaction-1042.1765173600@crm.ourcompany.example>"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (
+            "bounce_postfix.eml",
+            "old.address@northwind.example: 550 5.1.1 <old.address@northwind.example>: Recipient address "
+            "rejected: User unknown in virtual mailbox table",
+        ),
+        (
+            "bounce_exchange.eml",
+            "old.address@northwind.example: 550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by "
+            "SMTP address lookup",
+        ),
+        (
+            "bounce_exim_plain.eml",
+            "old.address@northwind.example host mx.northwind.example [203.0.113.5] SMTP error from remote mail "
+            "server after RCPT TO:<old.address@northwind.example>: 550 5.1.1 User unknown",
+        ),
+        ("bounce_gmail_nonstandard.eml", "550 5.1.1 The email account that you tried to reach does not exist."),
+    ],
+)
+def test_bounces_name_the_original_message_and_the_reason(name, reason):
+    message = parsed(name)
+    assert message.kind == "bounce"
+    assert message.bounced_message_id == ORIGINAL
+    assert message.bounce_reason == reason
+    assert message.message_id != ORIGINAL  # the bounce's own Message-ID stays its own
+
+
+def test_a_delay_notice_and_a_read_receipt_are_no_bounces():
+    delayed = parsed("dsn_delayed.eml")
+    receipt = parsed("read_receipt.eml")
+    assert (delayed.kind, delayed.bounced_message_id) == ("auto_reply", None)
+    assert (receipt.kind, receipt.bounced_message_id) == ("auto_reply", None)
+
+
+@pytest.mark.parametrize("name", ["auto_reply_rfc3834.eml", "auto_reply_exchange.eml", "auto_reply_russian.eml"])
+def test_automatic_replies_are_recognised(name):
+    assert parsed(name).kind == "auto_reply"
+
+
+def test_a_russian_auto_reply_keeps_its_subject_and_idna_sender():
+    message = parsed("auto_reply_russian.eml")
+    assert message.subject == "Автоответ: Re: Заказ"
+    assert message.sender.email == "ivan@пример.рф"
+
+
+@pytest.mark.parametrize("name", ["out_of_office_written_by_a_person.eml", "auto_submitted_no.eml"])
+def test_a_person_writing_out_of_office_is_no_auto_reply(name):
+    assert parsed(name).kind == "message"

@@ -240,12 +240,10 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,60})\?([bBqQ])\?([^?]*?)\?=")
 
 def _encoded_word_bytes(encoding: str, payload: str) -> bytes:
     if encoding in "bB":
-        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
-        cleaned = cleaned[: len(cleaned) - len(cleaned) % 4 if len(cleaned) % 4 == 1 else len(cleaned)]
-        try:
-            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
-        except (binascii.Error, ValueError):
-            return b""
+        cleaned = payload.strip().rstrip("=")
+        if not re.fullmatch(r"[A-Za-z0-9+/]*", cleaned) or len(cleaned) % 4 == 1:
+            raise ValueError("not base64")
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
     try:
         return binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
     except (binascii.Error, ValueError):
@@ -275,9 +273,16 @@ def decode_words(text: str) -> str:
             flush()
             pieces.append(gap)
         charset = match.group(1)
+        try:
+            data = _encoded_word_bytes(match.group(2), match.group(3))
+        except ValueError:  # a word that only looks encoded stays as it is
+            flush()
+            pieces.append(match.group())
+            position = match.end()
+            continue
         if pending and _codec(charset) != _codec(pending_charset):
             flush()
-        pending += _encoded_word_bytes(match.group(2), match.group(3))
+        pending += data
         pending_charset = charset
         position = match.end()
     flush()
@@ -364,7 +369,7 @@ def _message_ids(value: str) -> list[str]:
     value = re.sub(r"\([^()]*\)", " ", value)  # comments
     tokens = _ID_TOKEN.findall(value)
     if not tokens and "<" not in value and ">" not in value:
-        tokens = [token for token in value.split() if "@" in token] or value.split()[:1]
+        tokens = [token for token in value.split() if "@" in token.strip("@")]
     return [f"<{token}>" for token in tokens if _valid_id(token)]
 
 
@@ -474,13 +479,37 @@ def _encoded_size(part: Message) -> int:
     return letters * 3 // 4 - raw.rstrip().count("=")
 
 
+_DELIMITER = re.compile(r"^--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?$", re.MULTILINE)
+
+
+def _repaired_children(part: Message) -> list[Message] | None:
+    """The parts of a multipart whose declared boundary is missing or wrong, split at the
+    boundary its body does use; None when it uses none."""
+    payload = part.get_payload()
+    if not isinstance(payload, str):
+        return None
+    found = _DELIMITER.search(payload)
+    if not found:
+        return None
+    boundary = found.group(1)
+    data = payload.encode("utf-8", "surrogateescape")
+    head = f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
+    children = BytesParser(policy=email_policy.compat32).parsebytes(head + data).get_payload()
+    if isinstance(children, list) and children and all(isinstance(child, Message) for child in children):
+        return children
+    return None
+
+
 def _leaves(message: Message) -> Iterator[tuple[Message, bool]]:
     """The leaf parts in document order, with whether they lie inside an attached message
-    (message/rfc822), without recursion (a deeply nested message must not exhaust the stack)."""
+    (message/rfc822), without recursion (a deeply nested message must not exhaust the stack).
+    A multipart whose boundary does not match its body is split at the one it uses."""
     stack: list[tuple[Message, bool]] = [(message, False)]
     while stack:
         part, attached = stack.pop()
         payload = part.get_payload()
+        if not isinstance(payload, list) and _content_type(part).startswith("multipart/"):
+            payload = _repaired_children(part) or payload
         if isinstance(payload, list):
             inside = attached or (part is not message and _content_type(part).startswith("message/"))
             stack.extend((child, inside) for child in reversed(payload) if isinstance(child, Message))
@@ -508,6 +537,14 @@ def _part_text(part: Message, *, html_part: bool = False) -> str:
         found = _META_CHARSET.search(data[:4096])
         charset = found.group(1).decode("ascii") if found else None
     return decode_bytes(data, charset)
+
+
+def _multipart_or_part_text(part: Message) -> str:
+    if _content_type(part).startswith("multipart/"):
+        payload = part.get_payload()
+        data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
+        return decode_bytes(data, _param(part, "charset"))
+    return _part_text(part)
 
 
 class _HtmlText(HTMLParser):
@@ -716,9 +753,14 @@ def _reason_in_text(text: str) -> str | None:
     lines = [line.strip() for line in text.splitlines()]
     for index, line in enumerate(lines):
         if "following address(es) failed" in line.lower() or "following recipients failed" in line.lower():
-            rest = [candidate for candidate in lines[index + 1 : index + 6] if candidate]
+            rest: list[str] = []
+            for candidate in lines[index + 1 : index + 12]:
+                if not candidate and rest:
+                    break
+                if candidate:
+                    rest.append(candidate)
             if rest:
-                return _clean(" ".join(rest[:3]))[:500]
+                return _clean(" ".join(rest))[:500]
     for index, line in enumerate(lines):
         if _SMTP_LINE.search(line):
             joined = " ".join(candidate for candidate in lines[index : index + 2] if candidate)
@@ -883,12 +925,15 @@ def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
                 calendar_method = method
         if attached:
             continue
-        if content_type in ("text/plain", "text/html") and disposition != "attachment" and not name:
+        if content_type.startswith("multipart/"):
+            # A multipart whose parts cannot be found: its body, as text, is all there is.
+            plain.append(part)
+        elif content_type in ("text/plain", "text/html") and disposition != "attachment" and not name:
             (plain if content_type == "text/plain" else markup).append(part)
         elif name or disposition == "attachment" or not content_type.startswith(("text/", "message/", "multipart/")):
             attachments.append(AttachedFile(name=name, content_type=content_type, size=_encoded_size(part)))
     if plain:
-        text = "\n\n".join(_tidy_text(_part_text(part)) for part in plain)
+        text = "\n\n".join(_tidy_text(_multipart_or_part_text(part)) for part in plain)
     else:
         text = "\n\n".join(html_to_text(_part_text(part, html_part=True)) for part in markup)
     text = _tidy_text(text)
