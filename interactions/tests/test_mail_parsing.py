@@ -433,3 +433,226 @@ def test_a_russian_auto_reply_keeps_its_subject_and_idna_sender():
 @pytest.mark.parametrize("name", ["out_of_office_written_by_a_person.eml", "auto_submitted_no.eml"])
 def test_a_person_writing_out_of_office_is_no_auto_reply(name):
     assert parsed(name).kind == "message"
+
+
+# --------------------------------------------------------------------------- the corpus itself
+
+
+def generated_corpus() -> dict[str, bytes]:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mail_corpus_generate", CORPUS / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CORPUS
+
+
+def test_the_committed_corpus_is_what_its_generator_writes():
+    generated = generated_corpus()
+    assert sorted(generated) == sorted(path.name for path in CORPUS.glob("*.eml"))
+    for name, data in generated.items():
+        assert corpus(name) == data, f"{name} differs from generate.py: run it again"
+
+
+# --------------------------------------------------------------------------- size
+
+
+def message_with_attachment(size: int) -> bytes:
+    """A message with a text, an HTML alternative and an attachment of `size` bytes (base64,
+    as mail programs send it), made in memory: a 30 MB file has no place in the repository."""
+    import base64
+    import random
+
+    data = random.Random(16).randbytes(size)
+    encoded = base64.encodebytes(data)  # 76-character lines
+    head = (
+        "From: Anna Petrova <anna@northwind.example>\r\n"
+        "To: sales@ourcompany.example\r\n"
+        "Subject: =?utf-8?B?0KfQtdGA0YLQtdC20Lgg0L7RhNC40YHQsA==?=\r\n"
+        "Date: Wed, 09 Dec 2026 10:00:00 +0300\r\n"
+        "Message-ID: <big-attachment@northwind.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="big"\r\n\r\n'
+        "--big\r\n"
+        'Content-Type: multipart/alternative; boundary="alt"\r\n\r\n'
+        "--alt\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        "Чертежи офиса во вложении.\r\nDrawings of the office attached.\r\n"
+        "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Чертежи офиса во вложении.</p>\r\n"
+        "--alt--\r\n"
+        "--big\r\n"
+        'Content-Type: application/octet-stream; name="=?utf-8?B?0KfQtdGA0YLQtdC20LguZHdn?="\r\n'
+        "Content-Transfer-Encoding: base64\r\n"
+        'Content-Disposition: attachment; filename="=?utf-8?B?0KfQtdGA0YLQtdC20LguZHdn?="\r\n\r\n'
+    ).encode()
+    return head + encoded.replace(b"\n", b"\r\n") + b"--big--\r\n"
+
+
+def test_a_30_mb_attachment_is_left_out_of_the_eml_which_stays_valid_with_headers_and_text():
+    raw = message_with_attachment(30 * 1024 * 1024)
+    limit = 10 * 1024 * 1024
+
+    message = parse_message(raw, attachment_limit=limit)
+
+    assert message.size == len(raw) > 40 * 1024 * 1024
+    assert message.truncated
+    assert message.text == "Чертежи офиса во вложении.\nDrawings of the office attached."
+    assert [(file.name, file.size) for file in message.attachments] == [("Чертежи.dwg", 30 * 1024 * 1024)]
+    assert len(message.eml) < 4096
+    assert b"X-Interactions-Truncated: original size" in message.eml
+    again = parse_message(message.eml, attachment_limit=limit)
+    assert not again.truncated
+    assert (again.message_id, again.subject, again.sender, again.to, again.date, again.text) == (
+        "<big-attachment@northwind.example>",
+        "Чертежи офиса",
+        message.sender,
+        message.to,
+        message.date,
+        message.text,
+    )
+    assert again.attachments == ()
+
+
+def test_a_huge_text_is_cut_so_that_the_eml_fits_the_limit():
+    head, _sep, _body = corpus("plain_utf8.eml").partition(b"\r\n\r\n")
+    raw = head + b"\r\n\r\n" + ("Строка текста номер такая-то.\r\n" * 40_000).encode()
+    message = parse_message(raw, attachment_limit=100_000)
+    assert message.truncated
+    assert len(message.eml) <= 100_000
+    again = parse_message(message.eml, attachment_limit=100_000)
+    assert again.message_id == message.message_id
+    assert message.text.startswith(again.text[:1000]) and len(again.text) > 10_000
+
+
+# --------------------------------------------------------------------------- anything at all
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        bytes(range(256)) * 20,
+        b"\xff\xfe" + "From: x\n".encode("utf-16-le"),
+        b"From:\r\n\r\n",
+        b"Subject: =?utf-8?B?\r\n\r\n",
+        b"Content-Type: multipart/mixed; boundary=\r\nFrom: a@b.example\r\n\r\n--\r\n--\r\n",
+        b"Message-ID: <" + b"x" * 5000 + b">\r\n\r\nbody",
+        b"From: " + b"<" * 10_000 + b"\r\n\r\n",
+        b"Date: Mon, 99 Foo 0000 99:99:99 +9999\r\nFrom: a@b.example\r\n\r\n",
+        b'From: a@b.example\r\nContent-Type: text/plain; charset="utf-8\x00"\r\n\r\n\x00\x00',
+        b"From: a@b.example\r\nContent-Type: message/rfc822\r\n\r\nnot a message",
+        b"From: a@b.example\r\nContent-Type: text/plain; charset=idna\r\n\r\n\xff\xfe",
+        b"From: a@b.example\r\nContent-Type: text/plain; charset=base64\r\n\r\n\xff\xfe",
+        b"From: a@b.example\r\nContent-Type: text/html\r\n\r\n<![CDATA[<<<</p><a href=",
+        b"From: a@b.example\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+        b"--r\r\nContent-Type: message/delivery-status\r\n\r\n\xff\r\n\r\n--r--",
+    ],
+)
+def test_garbage_is_unreadable_or_read_as_well_as_it_goes_never_an_error(raw):
+    try:
+        message = parse_message(raw, attachment_limit=1000)
+    except UnreadableMessage as unreadable:
+        assert unreadable.reason
+    else:
+        assert message.message_id and message.size == len(raw)
+        assert "\x00" not in message.text + message.subject
+
+
+# --------------------------------------------------------------------------- mutated corpus
+
+from hypothesis import given  # noqa: E402 - the property tests' own imports
+from hypothesis import strategies as st  # noqa: E402
+
+CORPUS_NAMES = sorted(path.name for path in CORPUS.glob("*.eml"))
+
+
+@st.composite
+def mutated(draw, *, keep_headers: bool = False) -> tuple[str, bytes]:
+    """A corpus message with a few bytes flipped, cut out, inserted or repeated, or cut
+    short; with `keep_headers`, only after its header block."""
+    name = draw(st.sampled_from(CORPUS_NAMES))
+    data = bytearray(corpus(name))
+    start = 0
+    if keep_headers:
+        start = min(index + len(end) for end in (b"\r\n\r\n", b"\n\n") if (index := data.find(end)) >= 0)
+    for _ in range(draw(st.integers(min_value=1, max_value=6))):
+        if len(data) <= start:
+            break
+        where = draw(st.integers(min_value=start, max_value=len(data) - 1))
+        action = draw(st.sampled_from(["flip", "cut", "insert", "repeat", "truncate", "interesting"]))
+        if action == "flip":
+            data[where] = draw(st.integers(min_value=0, max_value=255))
+        elif action == "cut":
+            del data[where : where + draw(st.integers(min_value=1, max_value=200))]
+        elif action == "insert":
+            data[where:where] = draw(st.binary(min_size=1, max_size=50))
+        elif action == "repeat":
+            data[where:where] = data[where : where + draw(st.integers(min_value=1, max_value=300))]
+        elif action == "truncate":
+            del data[where:]
+        else:
+            data[where:where] = draw(
+                st.sampled_from(
+                    [b"\r\n", b"\n\n", b"--", b"=?utf-8?B?", b"?=", b"=", b"<", b">", b"\x00", b";", b'"', b"\\",
+                     b"\r\n--b1--\r\n", b"\r\nContent-Type: multipart/mixed; boundary=x\r\n", b"\xd0", b"\xff"]
+                )
+            )  # fmt: skip
+    return name, bytes(data)
+
+
+def assert_well_formed(message) -> None:
+    """What the capture stores must fit any database and follow the interface."""
+    assert (
+        message.message_id.startswith("<")
+        and message.message_id.endswith(">")
+        or (message.message_id.startswith("hash:") and message.message_id_was_missing)
+    )
+    assert message.kind in ("message", "bounce", "auto_reply", "calendar")
+    texts = [message.subject, message.text, message.bounce_reason or "", message.bounced_message_id or ""]
+    texts += [address.name for address in message.addresses()]
+    texts += [file.name for file in message.attachments]
+    for text in texts:
+        assert "\x00" not in text
+        text.encode("utf-8")  # no lone surrogates
+    assert "\n" not in message.subject
+    for address in message.addresses():
+        assert normalize_email(address.email) == address.email
+    assert message.date is None or message.date.tzinfo is not None
+    assert isinstance(message.eml, bytes)
+
+
+@given(case=mutated(), limit=st.integers(min_value=200, max_value=20_000))
+def test_a_mutated_message_is_parsed_or_unreadable_never_an_error(case, limit):
+    _name, raw = case
+    try:
+        message = parse_message(raw, attachment_limit=limit)
+    except UnreadableMessage as unreadable:
+        assert unreadable.reason
+        return
+    assert_well_formed(message)
+    assert message.size == len(raw)
+    assert message.truncated == (len(raw) > limit)
+    if message.truncated:
+        again = parse_message(message.eml, attachment_limit=len(message.eml))
+        assert_well_formed(again)
+    else:
+        assert message.eml == raw
+
+
+@given(case=mutated(keep_headers=True))
+def test_a_message_damaged_after_its_headers_keeps_its_identity(case):
+    name, raw = case
+    original = parsed(name)
+    message = parse_message(raw, attachment_limit=LIMIT)
+    assert_well_formed(message)
+    assert message.subject == original.subject
+    assert message.sender == original.sender and message.to == original.to and message.cc == original.cc
+    assert message.date == original.date
+    if not original.message_id_was_missing:
+        assert message.message_id == original.message_id
+
+
+def test_an_empty_line_before_the_headers_or_an_mbox_from_line_does_not_hide_them():
+    raw = corpus("plain_utf8.eml")
+    for variant in (b"\r\n" + raw, b"From anna@northwind.example Mon Nov 30 09:12:01 2026\r\n" + raw):
+        message = parse_message(variant, attachment_limit=LIMIT)
+        assert message.message_id == "<20261130091158.4f2a@northwind.example>"
+        assert message.eml == variant

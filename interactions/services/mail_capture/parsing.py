@@ -434,21 +434,30 @@ def _param(part: Message, name: str, header: str = "content-type", hint: str | N
     return str(value)
 
 
+def _payload(part: Message):
+    """The part's payload as the parser left it: a list of parts, or the body as text (8-bit
+    bytes as surrogates). Message.get_payload() is not used: it decodes the text with the
+    part's charset parameter, and raises on some (a NUL in the charset's name)."""
+    return part._payload
+
+
+def _header(part: Message, header: str) -> str:
+    """A header of the part as one line of text ("" when absent)."""
+    raw = _raw_value(part, header)
+    return _clean(_raw_header_text(raw)) if raw is not None else ""
+
+
 def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:  # noqa: BLE001
+    """The part's MIME type, lowercase; text/plain when missing or malformed (RFC 2045)."""
+    value = _header(part, "content-type").split(";", 1)[0].strip().lower()
+    kind, slash, subtype = value.partition("/")
+    if not slash or not kind or not subtype or " " in value:
         return "text/plain"
+    return value
 
 
 def _disposition(part: Message) -> str:
-    try:
-        value = part.get("content-disposition")
-    except Exception:  # noqa: BLE001
-        return ""
-    if not value:
-        return ""
-    return str(value).split(";", 1)[0].strip().lower()
+    return _header(part, "content-disposition").split(";", 1)[0].strip().lower()
 
 
 def _filename(part: Message, hint: str | None) -> str:
@@ -458,22 +467,40 @@ def _filename(part: Message, hint: str | None) -> str:
     return _clean(decode_words(name))
 
 
+def _transfer_encoding(part: Message) -> str:
+    return _header(part, "content-transfer-encoding").split(";", 1)[0].strip().lower()
+
+
 def _payload_bytes(part: Message) -> bytes:
-    """The decoded body of a leaf part; its raw bytes when the transfer encoding is broken."""
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - a broken transfer encoding: the raw text is better than nothing
-        raw = part.get_payload()
-        data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-    return data if isinstance(data, bytes) else b""
+    """The decoded body of a leaf part: base64 and quoted-printable undone, leniently (a
+    broken line is skipped, not the part); other encodings as they are."""
+    payload = _payload(part)
+    if not isinstance(payload, str):
+        return b""
+    data = payload.encode("utf-8", "surrogateescape")
+    encoding = _transfer_encoding(part)
+    if encoding == "base64":
+        # Up to the padding; characters outside the alphabet (line ends, junk) skipped.
+        cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", data.split(b"=", 1)[0])
+        if len(cleaned) % 4 == 1:
+            cleaned = cleaned[:-1]
+        try:
+            return binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4))
+        except (binascii.Error, ValueError):
+            return data
+    if encoding == "quoted-printable":
+        try:
+            return binascii.a2b_qp(data)
+        except (binascii.Error, ValueError):
+            return data
+    return data
 
 
 def _encoded_size(part: Message) -> int:
-    raw = part.get_payload()
+    raw = _payload(part)
     if not isinstance(raw, str):
         return 0
-    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
-    if encoding != "base64":
+    if _transfer_encoding(part) != "base64":
         return len(raw)
     letters = len(raw) - raw.count("\n") - raw.count("\r") - raw.count(" ") - raw.count("\t")
     return letters * 3 // 4 - raw.rstrip().count("=")
@@ -485,7 +512,7 @@ _DELIMITER = re.compile(r"^--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?$", re.MULT
 def _repaired_children(part: Message) -> list[Message] | None:
     """The parts of a multipart whose declared boundary is missing or wrong, split at the
     boundary its body does use; None when it uses none."""
-    payload = part.get_payload()
+    payload = _payload(part)
     if not isinstance(payload, str):
         return None
     found = _DELIMITER.search(payload)
@@ -494,7 +521,7 @@ def _repaired_children(part: Message) -> list[Message] | None:
     boundary = found.group(1)
     data = payload.encode("utf-8", "surrogateescape")
     head = f'Content-Type: multipart/mixed; boundary="{boundary}"\r\n\r\n'.encode("ascii")
-    children = BytesParser(policy=email_policy.compat32).parsebytes(head + data).get_payload()
+    children = _payload(BytesParser(policy=email_policy.compat32).parsebytes(head + data))
     if isinstance(children, list) and children and all(isinstance(child, Message) for child in children):
         return children
     return None
@@ -507,7 +534,7 @@ def _leaves(message: Message) -> Iterator[tuple[Message, bool]]:
     stack: list[tuple[Message, bool]] = [(message, False)]
     while stack:
         part, attached = stack.pop()
-        payload = part.get_payload()
+        payload = _payload(part)
         if not isinstance(payload, list) and _content_type(part).startswith("multipart/"):
             payload = _repaired_children(part) or payload
         if isinstance(payload, list):
@@ -522,7 +549,7 @@ def _parts(message: Message) -> Iterator[Message]:
     while stack:
         part = stack.pop()
         yield part
-        payload = part.get_payload()
+        payload = _payload(part)
         if isinstance(payload, list):
             stack.extend(child for child in reversed(payload) if isinstance(child, Message))
 
@@ -541,7 +568,7 @@ def _part_text(part: Message, *, html_part: bool = False) -> str:
 
 def _multipart_or_part_text(part: Message) -> str:
     if _content_type(part).startswith("multipart/"):
-        payload = part.get_payload()
+        payload = _payload(part)
         data = payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
         return decode_bytes(data, _param(part, "charset"))
     return _part_text(part)
@@ -701,14 +728,14 @@ def _auto_reply(headers: _Headers, subject: str) -> bool:
 
 def _status_blocks(part: Message) -> list[dict[str, str]]:
     """The fields of a message/delivery-status part, one dict per block."""
-    payload = part.get_payload()
+    payload = _payload(part)
     blocks: list[dict[str, str]] = []
     if isinstance(payload, list):
         for block in payload:
             if isinstance(block, Message):
                 blocks.append(
                     {str(k).lower(): _clean(_raw_header_text(v)) for k, v in block.raw_items()}
-                    | _fields_of(block.get_payload() if isinstance(block.get_payload(), str) else "")
+                    | _fields_of(_payload(block) if isinstance(_payload(block), str) else "")
                 )
     elif isinstance(payload, str):
         text = decode_bytes(_payload_bytes(part))
@@ -777,10 +804,10 @@ def _original_message_id(message: Message) -> str | None:
         if part is message:
             continue
         if content_type in ("message/rfc822", "message/global"):
-            payload = part.get_payload()
+            payload = _payload(part)
             inner = payload[0] if isinstance(payload, list) and payload else None
             if isinstance(inner, Message):
-                if inner.get("message-id") is None and isinstance(inner.get_payload(), str):
+                if _raw_value(inner, "message-id") is None and isinstance(_payload(inner), str):
                     # An attached message wrongly given a transfer encoding (seen from Exchange).
                     inner = BytesParser(policy=email_policy.compat32).parsebytes(_payload_bytes(part))
                 for name, value in inner.raw_items():
@@ -894,7 +921,9 @@ def parse_message(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
 
 
 def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
-    message = BytesParser(policy=email_policy.compat32).parsebytes(raw)
+    # An empty line before the headers (some exports and relays add one) would make all of
+    # the message its body.
+    message = BytesParser(policy=email_policy.compat32).parsebytes(raw.lstrip(b"\r\n"))
     hint = _param(message, "charset")
     headers = _Headers(message, hint)
     if not any(name in headers for name in _KNOWN_HEADERS):
