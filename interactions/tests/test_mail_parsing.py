@@ -409,6 +409,7 @@ def test_bounces_name_the_original_message_and_the_reason(name, reason):
     assert message.kind == "bounce"
     assert message.bounced_message_id == ORIGINAL
     assert message.bounce_reason == reason
+    assert message.bounced_recipients == ("old.address@northwind.example",)
     assert message.message_id != ORIGINAL  # the bounce's own Message-ID stays its own
 
 

@@ -114,6 +114,9 @@ class CapturedMessage:
     truncated: bool
     attachments: tuple[AttachedFile, ...] = field(default=())
     calendar_method: str | None = None  # REQUEST, REPLY, CANCEL or COUNTER for a calendar message
+    # For a bounce: the recipients whose delivery failed (normal form), from the report, the
+    # text, or else the returned original's To and Cc.
+    bounced_recipients: tuple[str, ...] = ()
 
     def addresses(self) -> tuple[Address, ...]:
         """From, To and Cc, each address once (the first spelling of its name wins)."""
@@ -796,30 +799,36 @@ def _reason_in_text(text: str) -> str | None:
     return _clean(paragraphs[0])[:500] if paragraphs else None
 
 
-def _original_message_id(message: Message) -> str | None:
-    """The Message-ID of the message a bounce returns: from its attached copy
-    (message/rfc822), its headers (text/rfc822-headers), or a copy quoted in the text."""
+def _original(message: Message) -> tuple[str | None, tuple[str, ...]]:
+    """The Message-ID and the recipients of the message a bounce returns: from its attached
+    copy (message/rfc822) or its headers (text/rfc822-headers)."""
     for part in _parts(message):
         content_type = _content_type(part)
         if part is message:
             continue
+        inner: Message | None = None
         if content_type in ("message/rfc822", "message/global"):
             payload = _payload(part)
             inner = payload[0] if isinstance(payload, list) and payload else None
-            if isinstance(inner, Message):
-                if _raw_value(inner, "message-id") is None and isinstance(_payload(inner), str):
-                    # An attached message wrongly given a transfer encoding (seen from Exchange).
-                    inner = BytesParser(policy=email_policy.compat32).parsebytes(_payload_bytes(part))
-                for name, value in inner.raw_items():
-                    if str(name).lower() == "message-id":
-                        ids = _message_ids(_raw_header_text(value))
-                        if ids:
-                            return ids[0]
+            if (
+                isinstance(inner, Message)
+                and _raw_value(inner, "message-id") is None
+                and isinstance(_payload(inner), str)
+            ):
+                # An attached message wrongly given a transfer encoding (seen from Exchange).
+                inner = BytesParser(policy=email_policy.compat32).parsebytes(_payload_bytes(part))
         elif content_type in ("text/rfc822-headers", "message/rfc822-headers", "message/global-headers"):
-            found = _INLINE_MESSAGE_ID.search(decode_bytes(_payload_bytes(part)))
-            if found and _valid_id(found.group(1)[1:-1]):
-                return found.group(1)
-    return None
+            inner = HeaderParser(policy=email_policy.compat32).parsestr(
+                decode_bytes(_payload_bytes(part)).lstrip("\r\n")
+            )
+        if not isinstance(inner, Message):
+            continue
+        headers = _Headers(inner, None)
+        ids = [ids[0] for ids in (_message_ids(value) for value in headers.all("message-id")) if ids]
+        if ids:
+            recipients = _addresses(headers.all("to")) + _addresses(headers.all("cc"))
+            return ids[0], _unique([address.email for address in recipients])
+    return None, ()
 
 
 # --------------------------------------------------------------------------- the .eml
@@ -971,12 +980,12 @@ def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
     if message_ids:
         message_id, missing = message_ids[0], False
     else:
-        date_value = date.isoformat() if date else _clean(date_header or "")
+        date_value = date.astimezone(UTC).isoformat() if date else _clean(date_header or "")
         message_id, missing = _stable_hash(sender, to, cc, date_value, subject, text), True
     in_reply_to = next(iter(_message_ids(headers.first("in-reply-to") or "")), None)
     references = _unique([token for value in headers.all("references") for token in _message_ids(value)])
 
-    kind, bounced_message_id, bounce_reason = _kind(message, headers, subject, sender, text, calendar_method)
+    kind = _kind(message, headers, subject, sender, text, calendar_method)
 
     size = len(raw)
     truncated = size > attachment_limit
@@ -991,19 +1000,28 @@ def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
         to=to,
         cc=cc,
         date=date,
-        kind=kind,
-        bounced_message_id=bounced_message_id,
-        bounce_reason=bounce_reason,
+        kind=kind.kind,
+        bounced_message_id=kind.bounced_message_id,
+        bounce_reason=kind.bounce_reason,
         text=text,
         size=size,
         eml=eml,
         truncated=truncated,
         attachments=tuple(attachments),
-        calendar_method=calendar_method if kind == KIND_CALENDAR else None,
+        calendar_method=calendar_method if kind.kind == KIND_CALENDAR else None,
+        bounced_recipients=kind.bounced_recipients,
     )
 
 
-def _kind(message, headers, subject, sender, text, calendar_method) -> tuple[str, str | None, str | None]:
+@dataclass(frozen=True)
+class _Kind:
+    kind: str
+    bounced_message_id: str | None = None
+    bounce_reason: str | None = None
+    bounced_recipients: tuple[str, ...] = ()
+
+
+def _kind(message, headers, subject, sender, text, calendar_method) -> _Kind:
     content_type = _content_type(message)
     report_type = (_param(message, "report-type") or "").lower()
     if content_type == "multipart/report" and report_type == "delivery-status":
@@ -1018,20 +1036,44 @@ def _kind(message, headers, subject, sender, text, calendar_method) -> tuple[str
             if block.get("action", "").lower().split()[:1] == ["failed"] or block.get("status", "").startswith("5")
         ]
         if recipients and not failed:
-            return KIND_AUTO_REPLY, None, None  # delayed, delivered, relayed: not a bounce
-        reason = "; ".join(dict.fromkeys(_readable_reason(block) for block in failed if _readable_reason(block)))
-        return KIND_BOUNCE, _original_message_id(message), reason or _reason_in_text(text)
+            return _Kind(KIND_AUTO_REPLY)  # delayed, delivered, relayed: not a bounce
+        reasons = [reason for reason in (_readable_reason(block) for block in failed) if reason]
+        addresses = [
+            normalize_email((block.get("final-recipient") or block.get("original-recipient") or "").split(";")[-1])
+            for block in failed
+        ]
+        original = _original(message)
+        return _Kind(
+            KIND_BOUNCE,
+            original[0],
+            "; ".join(dict.fromkeys(reasons))[:1000] or _reason_in_text(text),
+            _unique([address for address in addresses if address]) or original[1],
+        )
     if content_type == "multipart/report":
-        return KIND_AUTO_REPLY, None, None  # read receipts (disposition-notification) and the like
+        return _Kind(KIND_AUTO_REPLY)  # read receipts (disposition-notification) and the like
     if _is_daemon(sender, headers):
-        original = _original_message_id(message) or _inline_original_id(text)
-        if original or _BOUNCE_SUBJECT.search(subject):
-            return KIND_BOUNCE, original, _reason_in_text(text)
+        original_id, original_recipients = _original(message)
+        original_id = original_id or _inline_original_id(text)
+        if original_id or _BOUNCE_SUBJECT.search(subject):
+            return _Kind(KIND_BOUNCE, original_id, _reason_in_text(text), _failed_in_text(text) or original_recipients)
     if calendar_method:
-        return KIND_CALENDAR, None, None
+        return _Kind(KIND_CALENDAR)
     if _auto_reply(headers, subject):
-        return KIND_AUTO_REPLY, None, None
-    return KIND_MESSAGE, None, None
+        return _Kind(KIND_AUTO_REPLY)
+    return _Kind(KIND_MESSAGE)
+
+
+_FAILED_ADDRESS = re.compile(
+    r"(?:following address(?:es|\(es\))? failed:?\s*<?|wasn't delivered to |could not be delivered to:?\s*<?|"
+    r"delivery has failed to these recipients or groups:\s*)([^\s<>@]+@[^\s<>]+?)[>.,;:]?(?:\s|$)",
+    re.IGNORECASE,
+)
+
+
+def _failed_in_text(text: str) -> tuple[str, ...]:
+    """The failed recipients a bounce written for people names (exim, Gmail, Exchange)."""
+    found = (normalize_email(match.group(1)) for match in _FAILED_ADDRESS.finditer(text))
+    return _unique([address for address in found if address])
 
 
 def _is_daemon(sender: Address | None, headers: _Headers) -> bool:
