@@ -657,3 +657,13 @@ def test_an_empty_line_before_the_headers_or_an_mbox_from_line_does_not_hide_the
         message = parse_message(variant, attachment_limit=LIMIT)
         assert message.message_id == "<20261130091158.4f2a@northwind.example>"
         assert message.eml == variant
+
+
+def test_utf8_declared_as_windows_1251_is_read_as_utf8_and_flowed_lines_are_joined():
+    message = parsed("flowed_utf8_declared_windows_1251.eml")
+    assert message.text == (
+        "Добрый день! Это длинный абзац, который почтовая программа разбила на строки при отправке, "
+        "а получатель должен увидеть одной строкой.\n\n"
+        "> Цитата, тоже разбитая на две строки.\n\n"
+        "--\nАнна"
+    )

@@ -208,14 +208,26 @@ def _guess_8bit(data: bytes) -> str:
     return data.decode("cp1252", "replace")
 
 
+_SINGLE_BYTE = {"cp1251", "koi8-r", "koi8-u", "cp1252", "latin-1", "iso8859-1", "iso8859-5", "iso8859-15", "cp866"}
+
+
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
     """Text of `data` in its declared `charset`, falling back to a guess when the charset is
-    unknown, says ASCII of 8-bit bytes, or does not decode them. Never raises."""
+    unknown, says ASCII of 8-bit bytes, or does not decode them. Never raises.
+
+    Bytes that are valid UTF-8 are read as UTF-8 even when a one-byte charset is declared:
+    mail programs that declare windows-1251 and send UTF-8 are common, while Cyrillic or
+    Western text in a one-byte charset is practically never valid UTF-8 by chance."""
     if not data:
         return ""
     codec = _codec(charset)
     if data.isascii():
         return data.decode("ascii")
+    if codec in _SINGLE_BYTE:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if codec and codec != "ascii":
         try:
             return data.decode(codec)
@@ -566,7 +578,32 @@ def _part_text(part: Message, *, html_part: bool = False) -> str:
     if not charset and html_part:
         found = _META_CHARSET.search(data[:4096])
         charset = found.group(1).decode("ascii") if found else None
-    return decode_bytes(data, charset)
+    text = decode_bytes(data, charset)
+    if not html_part and (_param(part, "format") or "").lower() == "flowed":
+        text = _unflowed(text, delete_space=(_param(part, "delsp") or "").lower() == "yes")
+    return text
+
+
+def _unflowed(text: str, *, delete_space: bool) -> str:
+    """format=flowed text (RFC 3676) as the paragraphs its writer typed: a line ending in a
+    space goes on in the next line of the same quote depth."""
+    lines: list[tuple[int, str]] = []
+    flowing = False
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        stripped = line.lstrip(">")
+        depth = len(line) - len(stripped)
+        if stripped.startswith(" "):
+            stripped = stripped[1:]  # space-stuffing
+        content = stripped
+        soft = content.endswith(" ") and content != "-- "
+        if soft and delete_space:
+            content = content[:-1]
+        if flowing and lines and lines[-1][0] == depth:
+            lines[-1] = (depth, lines[-1][1] + content)
+        else:
+            lines.append((depth, content))
+        flowing = soft
+    return "\n".join(("> " * depth if depth else "") + content for depth, content in lines)
 
 
 def _multipart_or_part_text(part: Message) -> str:

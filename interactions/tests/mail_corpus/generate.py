@@ -1004,6 +1004,30 @@ Auto-Submitted: no means a person wrote it.
 """,
 )
 
+message(
+    "flowed_utf8_declared_windows_1251.eml",
+    """
+From: Anna Petrova <anna@northwind.example>
+To: sales@ourcompany.example
+Subject: Flowed text in UTF-8, declared windows-1251
+Date: Wed, 09 Dec 2026 11:00:00 +0300
+Message-ID: <flowed@northwind.example>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=windows-1251; format=flowed; delsp=no
+Content-Transfer-Encoding: 8bit
+
+Добрый день! Это длинный абзац, который почтовая программа 
+разбила на строки при отправке, а получатель должен увидеть 
+одной строкой.
+
+> Цитата, тоже разбитая 
+> на две строки.
+
+-- 
+Анна
+""",
+)
+
 
 def write() -> None:
     for name, data in sorted(CORPUS.items()):
