@@ -667,3 +667,27 @@ def test_utf8_declared_as_windows_1251_is_read_as_utf8_and_flowed_lines_are_join
         "> Цитата, тоже разбитая на две строки.\n\n"
         "--\nАнна"
     )
+
+
+def test_a_large_base64_text_is_read_whole_while_a_large_attachment_is_only_measured():
+    import base64
+    import random
+
+    text = "Большой отчёт, строка за строкой.\n" * 60_000  # 2.6 MB of UTF-8
+    attachment = random.Random(7).randbytes(2 * 1024 * 1024 + 1)
+    raw = (
+        b"From: anna@northwind.example\r\nTo: sales@ourcompany.example\r\nSubject: Report\r\n"
+        b"Message-ID: <report@northwind.example>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="r"\r\n\r\n'
+        b'--r\r\nContent-Type: application/zip; name="data.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        + base64.encodebytes(attachment).replace(b"\n", b"\r\n")
+        + b"--r\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(text.encode()).replace(b"\n", b"\r\n")
+        + b"--r--\r\n"
+    )
+
+    message = parse_message(raw, attachment_limit=len(raw))
+
+    assert not message.truncated and message.eml == raw
+    assert message.text == text.strip()
+    assert [(file.name, file.size) for file in message.attachments] == [("data.zip", len(attachment))]

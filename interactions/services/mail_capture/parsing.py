@@ -515,10 +515,14 @@ def _encoded_size(part: Message) -> int:
     raw = _payload(part)
     if not isinstance(raw, str):
         return 0
+    elided = _ELIDED.match(raw)
+    before = 0
+    if elided:  # the run of lines cut out before the parse, and the lines after it
+        before, raw = int(elided.group(1)), raw[elided.end() :]
     if _transfer_encoding(part) != "base64":
-        return len(raw)
+        return before + len(raw)
     letters = len(raw) - raw.count("\n") - raw.count("\r") - raw.count(" ") - raw.count("\t")
-    return letters * 3 // 4 - raw.rstrip().count("=")
+    return before + letters * 3 // 4 - raw.rstrip()[-4:].count("=")
 
 
 _DELIMITER = re.compile(r"^--([0-9A-Za-z'()+_,./:=?-]{1,70})[ \t]*\r?$", re.MULTILINE)
@@ -966,10 +970,43 @@ def parse_message(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
         ) from error
 
 
+# Messages larger than this have their big base64 attachments cut out before the parse:
+# the standard library's parser reads every line in Python (seconds and hundreds of
+# megabytes for a 30 MB attachment) and the capture never needs an attachment's bytes.
+ELIDE_ABOVE = 1024 * 1024
+_BASE64_RUN = re.compile(rb"(?:[A-Za-z0-9+/]{20,}={0,2}[ \t]*\r?\n){1000,}")
+_ELIDED = re.compile(r"^\[elided (\d+) bytes\]")
+_TEXT_PART = re.compile(rb"^content-type:[ \t]*(text|message)/", re.IGNORECASE | re.MULTILINE)
+
+
+def _elided(raw: bytes) -> bytes:
+    """`raw` with every long run of base64 lines in a part that is not text replaced by a
+    note of its decoded size (what AttachedFile.size reports)."""
+    pieces: list[bytes] = []
+    position = 0
+    for run in _BASE64_RUN.finditer(raw):
+        start = run.start()
+        blank = max(raw.rfind(b"\n\n", 0, start), raw.rfind(b"\n\r\n", 0, start))
+        boundary = raw.rfind(b"\n--", 0, max(blank, 0))
+        header = raw[boundary + 1 if boundary >= 0 else 0 : max(blank, 0) + 1]
+        if blank < 0 or _TEXT_PART.search(header):
+            continue
+        end = run.end()
+        spaces = sum(raw.count(char, start, end) for char in (b"\n", b"\r", b" ", b"\t"))
+        size = (end - start - spaces) * 3 // 4 - raw.count(b"=", max(start, end - 8), end)
+        pieces += [raw[position:start], b"[elided %d bytes]\r\n" % size]
+        position = run.end()
+    if not pieces:
+        return raw
+    pieces.append(raw[position:])
+    return b"".join(pieces)
+
+
 def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
     # An empty line before the headers (some exports and relays add one) would make all of
     # the message its body.
-    message = BytesParser(policy=email_policy.compat32).parsebytes(raw.lstrip(b"\r\n"))
+    readable = _elided(raw) if len(raw) > ELIDE_ABOVE else raw
+    message = BytesParser(policy=email_policy.compat32).parsebytes(readable.lstrip(b"\r\n"))
     hint = _param(message, "charset")
     headers = _Headers(message, hint)
     if not any(name in headers for name in _KNOWN_HEADERS):
