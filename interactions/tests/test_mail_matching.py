@@ -161,6 +161,13 @@ def test_many_addresses_are_matched_in_two_queries(django_assert_num_queries):
         assert contacts_for_addresses([], match_company_domains=True) == {}
 
 
+def test_salespeople_are_found_in_one_query(django_assert_num_queries):
+    people = [SalespersonFactory(code=f"S{number:02d}", email=f"s{number}@ourcompany.example") for number in range(20)]
+    with django_assert_num_queries(1):
+        found = salespeople_for_addresses([f"S{number}@ourcompany.example" for number in range(20)] + ["x@y.example"])
+    assert found == {f"s{number}@ourcompany.example": person.id for number, person in enumerate(people)}
+
+
 def test_salespeople_are_found_by_their_address():
     smirnov = SalespersonFactory(code="SS", email="S.Smirnov@OurCompany.example")
     petrov = SalespersonFactory(code="IP", email="ip@xn--e1afmkfd.xn--p1ai")

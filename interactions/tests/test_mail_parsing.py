@@ -691,3 +691,25 @@ def test_a_large_base64_text_is_read_whole_while_a_large_attachment_is_only_meas
     assert not message.truncated and message.eml == raw
     assert message.text == text.strip()
     assert [(file.name, file.size) for file in message.attachments] == [("data.zip", len(attachment))]
+
+
+def test_an_overlong_message_id_is_not_taken_and_the_message_gets_a_hash():
+    raw = corpus("plain_utf8.eml").replace(
+        b"<20261130091158.4f2a@northwind.example>", b"<" + b"x" * 300 + b"@northwind.example>"
+    )
+    message = parse_message(raw, attachment_limit=LIMIT)
+    assert message.message_id_was_missing and message.message_id.startswith("hash:")
+
+
+def test_addresses_are_listed_once_with_the_first_name_given():
+    raw = corpus("plain_utf8.eml").replace(
+        b'Cc: "Boris Ivanov" <boris@northwind.example>',
+        b'Cc: "Boris Ivanov" <boris@northwind.example>, ANNA.PETROVA@northwind.example, sales@OURCOMPANY.example',
+    )
+    message = parse_message(raw, attachment_limit=LIMIT)
+    assert len(message.cc) == 3
+    assert message.addresses() == (
+        Address(name="Anna Petrova", email="anna.petrova@northwind.example"),
+        Address(name="Sales", email="sales@ourcompany.example"),
+        Address(name="Boris Ivanov", email="boris@northwind.example"),
+    )

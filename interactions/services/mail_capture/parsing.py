@@ -435,14 +435,8 @@ def _param(part: Message, name: str, header: str = "content-type", hint: str | N
     except Exception:  # noqa: BLE001 - a malformed parameter is as good as none
         return None
     if isinstance(value, tuple):  # RFC 2231: (charset, language, value)
-        charset, _language, raw = value
+        charset, _language, raw = value  # the value already %-decoded, as Latin-1
         data = raw.encode("latin-1", "replace") if isinstance(raw, str) else bytes(raw)
-        try:
-            from urllib.parse import unquote_to_bytes
-
-            data = unquote_to_bytes(data)
-        except Exception:  # noqa: BLE001
-            pass
         return decode_bytes(data, charset)
     if value is None:
         return None
