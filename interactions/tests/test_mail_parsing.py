@@ -713,3 +713,41 @@ def test_addresses_are_listed_once_with_the_first_name_given():
         Address(name="Sales", email="sales@ourcompany.example"),
         Address(name="Boris Ivanov", email="boris@northwind.example"),
     )
+
+
+_LOCAL = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-_", min_size=1, max_size=20)
+_LABEL = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюяäöüßçé0123456789-", min_size=1, max_size=12
+)
+
+
+@given(
+    value=st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            lambda local, labels: f"{local}@{'.'.join(labels)}", _LOCAL, st.lists(_LABEL, min_size=2, max_size=3)
+        ),
+    )
+)
+def test_normalizing_an_address_is_stable_and_its_two_spellings_agree(value):
+    normalized = normalize_email(value)
+    if normalized is None:
+        return
+    assert normalize_email(normalized) == normalized
+    assert normalized == normalized.lower()
+    ascii_spelling = Address(name="", email=normalized).ascii_email
+    assert ascii_spelling.rpartition("@")[2].isascii()
+    assert normalize_email(ascii_spelling) == normalized
+    assert normalize_email(value.upper()) in (normalized, None)
+
+
+def test_an_invitation_with_nothing_but_its_calendar_gets_its_text_from_the_event():
+    message = parsed("calendar_only_request.eml")
+    assert (message.kind, message.calendar_method) == ("calendar", "REQUEST")
+    assert message.subject == "Переговоры о поставке"
+    assert message.text == (
+        "Переговоры о поставке, второй этап\n"
+        "2026-12-10 13:00 (Russian Standard Time) – 2026-12-10 14:00 (Russian Standard Time)\n"
+        "Москва, ул. Тверская 1\n\n"
+        "Обсудим сроки поставки.\nВозьмите образцы."
+    )

@@ -1028,6 +1028,39 @@ Content-Transfer-Encoding: 8bit
 """,
 )
 
+message(
+    "calendar_only_request.eml",
+    """
+From: Sergey Smirnov <s.smirnov@ourcompany.example>
+To: Anna Petrova <anna@northwind.example>
+Subject: =?utf-8?B?0J/QtdGA0LXQs9C+0LLQvtGA0Ysg0L4g0L/QvtGB0YLQsNCy0LrQtQ==?=
+Date: Tue, 08 Dec 2026 17:00:00 +0300
+Message-ID: <calendar-only@ourcompany.example>
+MIME-Version: 1.0
+Content-Type: text/calendar; charset="utf-8"; method=REQUEST
+Content-Transfer-Encoding: 8bit
+
+BEGIN:VCALENDAR
+METHOD:REQUEST
+PRODID:Microsoft Exchange Server 2016
+VERSION:2.0
+BEGIN:VTIMEZONE
+TZID:Russian Standard Time
+END:VTIMEZONE
+BEGIN:VEVENT
+ORGANIZER;CN=Sergey Smirnov:mailto:s.smirnov@ourcompany.example
+SUMMARY;LANGUAGE=ru-RU:Переговоры о поставке\\, второй этап
+DTSTART;TZID=Russian Standard Time:20261210T130000
+DTEND;TZID=Russian Standard Time:20261210T140000
+LOCATION:Москва\\, ул. Тверская 1
+DESCRIPTION:Обсудим сроки поставки.\\nВозьмите\x20
+ образцы.
+UID:calendar-only@ourcompany.example
+END:VEVENT
+END:VCALENDAR
+""",
+)
+
 
 def write() -> None:
     for name, data in sorted(CORPUS.items()):

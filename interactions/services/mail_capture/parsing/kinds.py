@@ -250,3 +250,56 @@ def _inline_original_id(text: str) -> str | None:
         if valid_id(found.group(1)[1:-1]):
             return found.group(1)
     return None
+
+
+_ICAL_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})\d{2}(Z?))?$")
+
+
+def _ical_unescape(value: str) -> str:
+    return re.sub(r"\\([nN,;\\])", lambda match: "\n" if match.group(1) in "nN" else match.group(1), value)
+
+
+def _ical_when(name_and_parameters: str, value: str) -> str:
+    found = _ICAL_DATE.match(value.strip())
+    if not found:
+        return clean(value)
+    year, month, day, hour, minute, utc = found.groups()
+    when = f"{year}-{month}-{day}" + (f" {hour}:{minute}" if hour else "")
+    zone = re.search(r";TZID=\"?([^\";:]+)", name_and_parameters, re.IGNORECASE)
+    if utc:
+        when += " UTC"
+    elif zone:
+        when += f" ({clean(zone.group(1))})"
+    return when
+
+
+def calendar_text(calendar: str) -> str:
+    """What an invitation without a text says, from its first event: the summary, when and
+    where, and the description (iCalendar's folded lines and escapes undone)."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", calendar.replace("\r\n", "\n"))
+    fields: dict[str, tuple[str, str]] = {}
+    in_event = False
+    for line in unfolded.split("\n"):
+        upper = line.strip().upper()
+        if upper == "BEGIN:VEVENT":
+            in_event = True
+        elif upper == "END:VEVENT":
+            break
+        elif in_event and ":" in line:
+            head, value = line.split(":", 1)
+            fields.setdefault(head.split(";", 1)[0].strip().upper(), (head, value))
+    lines = []
+    if "SUMMARY" in fields:
+        lines.append(clean(_ical_unescape(fields["SUMMARY"][1])))
+    if "DTSTART" in fields:
+        when = _ical_when(*fields["DTSTART"])
+        if "DTEND" in fields:
+            when += " – " + _ical_when(*fields["DTEND"])
+        lines.append(when)
+    if "LOCATION" in fields:
+        lines.append(clean(_ical_unescape(fields["LOCATION"][1])))
+    text = "\n".join(line for line in lines if line)
+    if "DESCRIPTION" in fields:
+        description = _ical_unescape(fields["DESCRIPTION"][1]).strip()
+        text = f"{text}\n\n{description}" if text and description else text or description
+    return text

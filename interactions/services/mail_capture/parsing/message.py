@@ -9,7 +9,7 @@ from email.parser import BytesParser
 from django.utils.translation import gettext
 
 from .headers import Headers, ids_in, parse_addresses, parse_date, unique
-from .kinds import CALENDAR_METHODS, kind_of
+from .kinds import CALENDAR_METHODS, calendar_text, kind_of
 from .model import HASH_PREFIX, HASHED_TEXT_LENGTH, KIND_CALENDAR, AttachedFile, CapturedMessage, UnreadableMessage
 from .parts import (
     content_type_of,
@@ -88,7 +88,7 @@ def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
     date = parse_date(date_header)
 
     plain, markup, attachments = [], [], []
-    calendar_method = None
+    calendar_method, calendar = None, ""
     for part, attached in leaves(message):
         content_type = content_type_of(part)
         disposition = disposition_of(part)
@@ -99,7 +99,7 @@ def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
                 found = re.search(r"^METHOD:\s*(\w+)", part_text(part), re.MULTILINE | re.IGNORECASE)
                 method = found.group(1).upper() if found else ""
             if method in CALENDAR_METHODS and calendar_method is None:
-                calendar_method = method
+                calendar_method, calendar = method, part_text(part)
         if attached:
             continue
         if content_type.startswith("multipart/"):
@@ -114,6 +114,8 @@ def _parse(raw: bytes, *, attachment_limit: int) -> CapturedMessage:
     else:
         text = "\n\n".join(html_to_text(part_text(part, html_part=True)) for part in markup)
     text = tidy_text(text)
+    if not text and calendar:  # an invitation with nothing but its calendar
+        text = tidy_text(calendar_text(calendar))
 
     message_ids = [ids[0] for ids in (ids_in(value) for value in headers.all("message-id")) if ids]
     if message_ids:
