@@ -57,7 +57,8 @@ class RssSampler(threading.Thread):
 
 def _message(number: int) -> bytes:
     message = EmailMessage(policy=SMTP)
-    message["From"] = f"Customer {number % CONTACTS} <customer{number % CONTACTS}@client{number % 97}.example>"
+    customer = number % CONTACTS  # the contact with that index (its address as _set_up writes it)
+    message["From"] = f"Customer {customer} <customer{customer}@client{customer % 97}.example>"
     message["To"] = f"sp{number % 10 + 1}@example.com"
     message["Subject"] = f"Order {number}: chairs"
     message["Date"] = email.utils.formatdate(time.time() - number * 60, localtime=True)
