@@ -148,6 +148,26 @@ def redis_broker():
     return redis_url()
 
 
+@pytest.fixture(scope="session")
+def dovecot_server():
+    """A private Dovecot for the session (dovecot_support.py); skipped locally without it,
+    a failure under REQUIRE_SERVICES=1. For the e-mail capture tests and their browser test."""
+    from interactions.tests.dovecot_support import Dovecot, dovecot_installed
+
+    need("Dovecot (dovecot-imapd)", dovecot_installed())
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dovecot(dovecot_server):
+    """The session's Dovecot, its folders empty for this test."""
+    dovecot_server.empty()
+    yield dovecot_server
+    dovecot_server.empty()
+
+
 def _factories() -> list[type]:
     import factory
 

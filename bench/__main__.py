@@ -18,6 +18,7 @@ BENCHMARKS = [
     "purge",
     "search",
     "api",
+    "mail_capture",
 ]
 
 
@@ -42,6 +43,7 @@ def main() -> None:
     parser.add_argument("--api-log-size", type=int, default=1_000_000, help="log entries for the API list")
     parser.add_argument("--api-creates", type=int, default=10_000, help="interactions created through the API")
     parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers (the README's production command)")
+    parser.add_argument("--mail-messages", type=int, default=20_000, help="messages in the mailbox backlog")
     arguments = parser.parse_args()
 
     from .setup import configure
@@ -116,6 +118,10 @@ def main() -> None:
             threads=arguments.load_threads,
             workers=arguments.api_workers,
         )
+    if "mail_capture" in wanted:
+        from . import mail_capture
+
+        mail_capture.main(messages=arguments.mail_messages)
     print(f"Benchmarks finished in {time.perf_counter() - started:.0f} s; results in bench/results/.")
 
 

@@ -220,6 +220,14 @@ for _name, _read in {
     "INTERACTIONS_WEBHOOK_RETRY_BACKOFF": env.float,
     "INTERACTIONS_WEBHOOK_DISABLE_AFTER": env.int,
     "INTERACTIONS_WEBHOOK_QUEUE": env.str,
+    "INTERACTIONS_MAIL_CAPTURE_INTERVAL": env.int,
+    "INTERACTIONS_MAIL_CAPTURE_ATTACHMENT_LIMIT": env.int,
+    "INTERACTIONS_MAIL_CAPTURE_MAX_MESSAGE_SIZE": env.int,
+    "INTERACTIONS_MAIL_CAPTURE_LOCK_TIMEOUT": env.int,
+    "INTERACTIONS_MAIL_CAPTURE_TIMEOUT": env.float,
+    "INTERACTIONS_MAIL_CAPTURE_BATCH_SIZE": env.int,
+    "INTERACTIONS_MAIL_CAPTURE_QUEUE": env.str,
+    "INTERACTIONS_MAIL_FREE_DOMAINS": env.list,
 }.items():
     if _name in env.ENVIRON:
         globals()[_name] = _read(_name)
@@ -245,6 +253,15 @@ if "interactions" in INSTALLED_APPS:
             "schedule": 3600.0,
             "options": {"expires": 3600},
         },
+    }
+    # E-mail capture: every INTERACTIONS_MAIL_CAPTURE_INTERVAL minutes, each active mailbox
+    # is read (one task per mailbox, each holding the mailbox's lease while it reads).
+    _capture_interval = env.int("INTERACTIONS_MAIL_CAPTURE_INTERVAL", default=5) * 60
+    _capture_queue = env("INTERACTIONS_MAIL_CAPTURE_QUEUE", default=None)
+    CELERY_BEAT_SCHEDULE["capture-mailboxes"] = {
+        "task": "interactions.tasks.capture_mailboxes",
+        "schedule": float(_capture_interval),
+        "options": {"expires": _capture_interval, **({"queue": _capture_queue} if _capture_queue else {})},
     }
 if _purge_after_days is not None and "interactions" in INSTALLED_APPS:
     from celery.schedules import crontab

@@ -5,6 +5,7 @@ The admin validates with the forms the module's pages use (interactions/forms/se
 saves through the same services (interactions/services/setup.py)."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.selectors import contact_by_number
 
+from .forms.mail_capture import CaptureSettingsForm, MailboxForm
 from .forms.setup import (
     BaseInteractionTemplateLanguageFormSet,
     InteractionGroupForm,
@@ -26,6 +28,7 @@ from .forms.webhooks import WebhookSubscriptionAdminForm
 from .models import (
     SETUP_SECTIONS,
     Attachment,
+    CapturedEmail,
     InteractionComment,
     InteractionGroup,
     InteractionLogEntry,
@@ -33,18 +36,24 @@ from .models import (
     InteractionTemplateLanguage,
     InteractionTemplateSetup,
     LoggedSegment,
+    Mailbox,
+    MailboxRun,
+    MailCaptureSettings,
     PostponedInteraction,
     SavedSegmentCriteria,
     SavedSegmentCriteriaStep,
     Segment,
     SegmentLine,
+    SkippedMessage,
     WebhookAttempt,
     WebhookSubscription,
 )
+from .permissions import RUN_MAILBOX
 from .selectors import log as selectors_log
 from .selectors import statistics as selectors
 from .services import setup as setup_services
 from .services import webhooks as webhook_services
+from .services.mail_capture import mailboxes as mail_capture_services
 
 
 def _totals_html(totals: selectors.InteractionTotals):
@@ -424,3 +433,75 @@ class WebhookAttemptAdmin(ReadOnlyAdmin):
     list_filter = ["succeeded", "event", "subscription"]
     search_fields = ["payload_id"]
     list_select_related = ["subscription"]
+
+
+# --- E-mail capture ----------------------------------------------------------------------------
+# The same forms and services as the pages under /interactions/mailboxes/. No password field:
+# a mailbox names the environment variable or secrets file the worker reads it from.
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["name", "host", "port", "username", "folder", "kind", "salesperson", "private", "active"]
+    list_filter = ["active", "kind", "private"]
+    search_fields = ["name", "host", "username"]
+    readonly_fields = ["consecutive_failures", "last_error"]
+    actions = ["run_now"]
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in MailboxForm.Meta.fields}
+        mail_capture_services.save_mailbox(mailbox=obj, values=values, user=request.user)
+
+    @admin.action(description=_("Read the selected mailboxes now"), permissions=["run"])
+    def run_now(self, request, queryset):
+        for mailbox in queryset:
+            try:
+                mail_capture_services.run_now(mailbox=mailbox, user=request.user)
+            except (mail_capture_services.QueueUnavailable, ValidationError) as problem:
+                self.message_user(request, f"{mailbox.name}: {problem}", messages.ERROR)
+            else:
+                self.message_user(request, _("Mailbox %(name)s is being read.") % {"name": mailbox.name})
+
+    def has_run_permission(self, request):
+        return request.user.has_perm(RUN_MAILBOX)
+
+
+@admin.register(MailCaptureSettings)
+class MailCaptureSettingsAdmin(admin.ModelAdmin):
+    form = CaptureSettingsForm
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        row = MailCaptureSettings.load()
+        return HttpResponseRedirect(reverse("admin:interactions_mailcapturesettings_change", args=[row.pk]))
+
+    def save_model(self, request, obj, form, change):
+        mail_capture_services.save_capture_settings(values=form.cleaned_data, user=request.user)
+
+
+@admin.register(MailboxRun)
+class MailboxRunAdmin(ReadOnlyAdmin):
+    list_display = ["mailbox", "started_at", "finished_at", "state", "read", "logged", "bounces", "error"]
+    list_filter = ["state", "mailbox"]
+
+
+@admin.register(SkippedMessage)
+class SkippedMessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "mailbox", "reason", "sender", "subject", "logged_entry"]
+    list_filter = ["reason", "mailbox"]
+    search_fields = ["subject", "sender", "message_key"]
+    exclude = ["raw"]
+
+
+@admin.register(CapturedEmail)
+class CapturedEmailAdmin(ReadOnlyAdmin):
+    list_display = ["message_key", "contact", "entry", "mailbox", "kind", "private", "replies_to"]
+    list_filter = ["kind", "private"]
+    search_fields = ["message_key"]
+    raw_id_fields = ["entry", "contact", "replies_to"]

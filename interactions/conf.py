@@ -29,7 +29,7 @@ MAX_PURGE_BATCH_SIZE = 10_000
 
 T = TypeVar("T")
 _UNSET = object()
-_KIND_NAMES = {int: "an integer", float: "a number", str: "a text", os.PathLike: "a path"}
+_KIND_NAMES = {int: "an integer", float: "a number", str: "a text", os.PathLike: "a path", tuple: "a list of texts"}
 
 
 class Setting(Generic[T]):
@@ -46,7 +46,9 @@ class Setting(Generic[T]):
         minimum: float | None = None,
         maximum: float | None = None,
     ):
-        self.kind = kind  # int, float (an int is taken too), str, or os.PathLike (a str too)
+        # int, float (an int is taken too), str, os.PathLike (a str too), or tuple (a list or
+        # tuple of texts; read as a tuple of lowercased, stripped texts)
+        self.kind = kind
         self.default = default
         self.meaning = meaning
         self.optional = optional  # None, or an empty text, means "not set": the feature is off
@@ -103,6 +105,8 @@ class Setting(Generic[T]):
             return isinstance(raw, (int, float))
         if self.kind is os.PathLike:
             return isinstance(raw, (str, os.PathLike))
+        if self.kind is tuple:
+            return isinstance(raw, (list, tuple)) and all(isinstance(item, str) for item in raw)
         return isinstance(raw, self.kind)
 
     def _in_range(self, raw: Any) -> bool:
@@ -117,6 +121,8 @@ class Setting(Generic[T]):
             return float(raw)
         if self.kind is os.PathLike:
             return os.fspath(raw)
+        if self.kind is tuple:
+            return tuple(item.strip().lower() for item in raw if item.strip())
         return raw
 
 
@@ -319,6 +325,89 @@ class Settings:
         default=None,
         optional=True,
         meaning="the Celery queue of the webhook deliveries; unset: the default queue.",
+    )
+
+    # --- E-mail capture (interactions.tasks.capture_mailboxes) ---
+    MAIL_CAPTURE_INTERVAL: Setting[int] = Setting(
+        int,
+        default=5,
+        minimum=1,
+        meaning="minutes between two readings of every active mailbox by celery beat (read when celery beat starts).",
+    )
+    MAIL_CAPTURE_ATTACHMENT_LIMIT: Setting[int] = Setting(
+        int,
+        default=10 * 1024 * 1024,
+        minimum=0,
+        meaning="largest captured message kept whole as the entry's .eml attachment, in bytes; a "
+        "larger one is kept with its headers and text only, and its entry says so.",
+    )
+    MAIL_CAPTURE_MAX_MESSAGE_SIZE: Setting[int] = Setting(
+        int,
+        default=50 * 1024 * 1024,
+        minimum=1,
+        meaning="largest message the capture downloads, in bytes (its size as the IMAP server "
+        "reports it); a larger one is skipped as too large, its headers kept.",
+    )
+    MAIL_CAPTURE_LOCK_TIMEOUT: Setting[int] = Setting(
+        int,
+        default=300,
+        minimum=1,
+        meaning="seconds a mailbox reader's lease lasts without a sign of life (renewed after "
+        "every message); past it, a reader that died no longer keeps the mailbox from the next run.",
+    )
+    MAIL_CAPTURE_TIMEOUT: Setting[float] = Setting(
+        float,
+        default=60.0,
+        minimum=1,
+        maximum=600,
+        meaning="seconds the IMAP server has to connect and to answer each command.",
+    )
+    MAIL_CAPTURE_BATCH_SIZE: Setting[int] = Setting(
+        int,
+        default=200,
+        minimum=1,
+        maximum=5000,
+        meaning="messages fetched from the IMAP server per command (one run reads every batch).",
+    )
+    MAIL_CAPTURE_QUEUE: Setting[str | None] = Setting(
+        str,
+        default=None,
+        optional=True,
+        meaning="the Celery queue of the mailbox readings; unset: the default queue.",
+    )
+    # --- E-mail captured from mailboxes (interactions.services.mail_capture) ---
+    MAIL_FREE_DOMAINS: Setting[tuple] = Setting(
+        tuple,
+        default=(
+            "gmail.com",
+            "googlemail.com",
+            "outlook.com",
+            "hotmail.com",
+            "live.com",
+            "msn.com",
+            "yahoo.com",
+            "icloud.com",
+            "me.com",
+            "aol.com",
+            "gmx.de",
+            "gmx.net",
+            "web.de",
+            "proton.me",
+            "protonmail.com",
+            "mail.ru",
+            "inbox.ru",
+            "list.ru",
+            "bk.ru",
+            "internet.ru",
+            "yandex.ru",
+            "ya.ru",
+            "yandex.com",
+            "rambler.ru",
+            "qip.ru",
+            "ukr.net",
+        ),
+        meaning="mail domains that anyone can have an address at: a captured message is never matched to "
+        "a company by such a domain (only by the full address). The environment gives them comma-separated.",
     )
 
 

@@ -73,6 +73,14 @@ DELETE_LOGGED_SEGMENTS = "interactions.delete_loggedsegment"  # the canceled one
 # /interactions/webhooks/ and its actions (create, edit, send a test event, rotate the secret).
 MANAGE_WEBHOOKS = "interactions.change_webhooksubscription"
 
+# --- E-mail capture (services/mail_capture/) ------------------------------------------------
+# Set up mailboxes and the capture settings, and read a mailbox now: administrators.
+CHANGE_MAILBOXES = "interactions.change_mailbox"
+RUN_MAILBOX = "interactions.run_mailbox"
+# The health pages, skipped messages and their raw copies: administrators and sales managers.
+VIEW_MAIL_CAPTURE_HEALTH = "interactions.view_mail_capture_health"
+LOG_SKIPPED_MESSAGE = "interactions.log_skippedmessage"
+
 # --- The host's permissions that the module's pages check ------------------------------
 VIEW_CONTACTS = "contacts.view_contact"
 VIEW_SALESPEOPLE = "contacts.view_salesperson"
@@ -129,6 +137,15 @@ def require_may_see_entry(*, user, entry) -> None:
             )
             % {"number": entry.entry_no}
         )
+
+
+def may_open_private_email(*, user, salesperson_user_id) -> bool:
+    """The private-mailbox rule: an entry captured from a private mailbox is opened (its
+    subject, its message) only by its salesperson's user and those who may act on others'
+    entries (sales managers); everyone else sees it listed, without subject or message."""
+    if may_act_on_others(user):
+        return True
+    return salesperson_user_id is not None and salesperson_user_id == user.pk
 
 
 def visible_entries(user) -> Q:

@@ -45,6 +45,11 @@ SALES_MANAGER = [
     "interactions.purge_interactionlogentry",
     "interactions.cancel_loggedsegment",
     "interactions.delete_loggedsegment",
+    # E-mail capture: the health pages, skipped messages, logging one by hand.
+    "interactions.view_mailbox",
+    "interactions.view_mail_capture_health",
+    "interactions.view_skippedmessage",
+    "interactions.log_skippedmessage",
 ]
 
 roles.declare(

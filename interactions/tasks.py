@@ -211,3 +211,43 @@ def delete_expired_log_exports() -> int:
     from .services.log_exports import delete_expired_log_exports
 
     return delete_expired_log_exports()
+
+
+# --- E-mail capture ------------------------------------------------------------------------
+# celery beat queues one reading per active mailbox every INTERACTIONS_MAIL_CAPTURE_INTERVAL
+# minutes; a reading holds the mailbox's lease (two workers never read one mailbox at once).
+
+
+@shared_task(name="interactions.tasks.capture_mailboxes", ignore_result=True)
+def capture_mailboxes() -> list[int]:
+    """Queue a reading of every active mailbox that is not being read now."""
+    from .services.mail_capture.mailboxes import queue_due_mailboxes
+
+    return queue_due_mailboxes()
+
+
+@shared_task(
+    name="interactions.tasks.capture_mailbox",
+    # Acknowledged when done: a reading whose worker died is delivered again and goes on
+    # (what committed is only moved on); the lease keeps a second reader out meanwhile.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+)
+def capture_mailbox(mailbox_id: int) -> dict[str, Any]:
+    """Read mailbox `mailbox_id` once. Returns the run's figures, or {"busy": True} when
+    another reader holds the mailbox."""
+    from .services.mail_capture.runs import MailboxBusy, read_mailbox
+
+    try:
+        result = read_mailbox(mailbox_id=mailbox_id)
+    except MailboxBusy:
+        return {"busy": True}
+    return {
+        "run": result.run_id,
+        "state": result.state,
+        "read": result.read,
+        "logged": result.logged,
+        "skipped": result.skipped,
+        "error": result.error,
+    }

@@ -74,7 +74,15 @@ OLD_SALES_MANAGER = [
 ]
 # What the roles grant today: the old grants, and those of permissions added since.
 SALES_STAFF = [*OLD_SALES_STAFF]
-SALES_MANAGER = [*OLD_SALES_MANAGER, "interactions.act_on_others_interactionlogentry"]
+SALES_MANAGER = [
+    *OLD_SALES_MANAGER,
+    "interactions.act_on_others_interactionlogentry",
+    # E-mail capture: the health pages and skipped messages (issue 16).
+    "interactions.view_mailbox",
+    "interactions.view_mail_capture_health",
+    "interactions.view_skippedmessage",
+    "interactions.log_skippedmessage",
+]
 # Administrators: every permission of these apps, then and now; and of the API's tokens
 # (crm/api: seeing and revoking every user's), added since.
 ADMINISTRATOR_APPS = ("auth", "contacts", "documents", "interactions")

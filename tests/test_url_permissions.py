@@ -241,6 +241,17 @@ TABLE: dict[str, Route] = {
                                       get=every(404, anonymous=404), post=every(404, anonymous=404)),
     "interactions:logged-segments-delete-canceled": Route(
         named("interactions:logged-segments-delete-canceled"), get=every(405), post=roles(403, 200, 200)),
+    # --- interactions: e-mail capture (setup: administrators; health: managers too) ----------
+    # The world has no mailbox: a number that is none answers 404 to those who may look.
+    "interactions:mailboxes": Route(named("interactions:mailboxes"), get=roles(403, 200, 200)),
+    "interactions:mailbox-create": Route(named("interactions:mailbox-create"), get=roles(403, 403, 200)),
+    "interactions:mailbox-edit": Route(named("interactions:mailbox-edit", 999999), get=roles(403, 403, 404)),
+    "interactions:mailbox-run": Route(named("interactions:mailbox-run", 999999), get=roles(403, 403, 405),
+                                      post=roles(403, 403, 404)),
+    "interactions:mailbox-health": Route(named("interactions:mailbox-health", 999999), get=roles(403, 404, 404)),
+    "interactions:skipped-message": Route(named("interactions:skipped-message", 999999), get=roles(403, 404, 404)),
+    "interactions:skipped-message-raw": Route(named("interactions:skipped-message-raw", 999999),
+                                              get=roles(403, 404, 404)),
     # --- interactions: webhooks (administrators) -------------------------------------------
     "interactions:webhooks": Route(named("interactions:webhooks"), get=roles(403, 403, 200)),
     "interactions:webhook-create": Route(named("interactions:webhook-create"), get=roles(403, 403, 200),

@@ -8,6 +8,7 @@ contact and the user (`values_with_defaults_where_missing`), then validates the 
 the same form, the same defaults and the same service as /interactions/new/.
 """
 
+import dataclasses
 import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +23,7 @@ from crm.forms import style_form
 
 from ..models import InformationFlow, InteractionGroup, WizardAction
 from ..selectors import contact_card as card_selectors
+from ..selectors.mail_capture import thread_timeline
 from ..selectors.recording import template_for_recording
 from . import recording as forms_recording
 from .widgets import DateInput
@@ -132,6 +134,8 @@ def timeline_context(request, contact: Contact) -> dict:
         if not form.is_bound or form.is_valid()
         else card_selectors.TimelinePage(entries=[], next_cursor=None)
     )
+    # E-mail replies shown together with the message they answer (within the page).
+    page = dataclasses.replace(page, entries=thread_timeline(page.entries, user=request.user))
     filter_query = urlencode(
         [(name, value) for name, value in request.GET.items() if name.startswith("timeline-") and value]
     )

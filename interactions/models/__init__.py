@@ -3,6 +3,20 @@ from .choices import DeliveryStatus, Evaluation, InformationFlow, InitiatedBy, W
 from .exports import LogExport, LogExportState
 from .log import InteractionComment, InteractionLogEntry, PostponedInteraction
 from .log_views import LogView
+from .mailboxes import (
+    FAILING_AFTER_RUNS,
+    CapturedEmail,
+    LogMode,
+    Mailbox,
+    MailboxKind,
+    MailboxRun,
+    MailboxRunState,
+    MailboxSecurity,
+    MailCaptureSettings,
+    PasswordSource,
+    SkippedMessage,
+    SkipReason,
+)
 from .purge_runs import PurgeRun, PurgeRunState
 from .segment_delivery import BulkEmailOptOut, DeliveryChannel, SegmentEntryContent
 from .segments import (
@@ -19,6 +33,18 @@ from .templates import InteractionGroup, InteractionTemplate, InteractionTemplat
 from .webhooks import TEST_EVENT, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
+    "FAILING_AFTER_RUNS",
+    "CapturedEmail",
+    "LogMode",
+    "MailCaptureSettings",
+    "Mailbox",
+    "MailboxKind",
+    "MailboxRun",
+    "MailboxRunState",
+    "MailboxSecurity",
+    "PasswordSource",
+    "SkippedMessage",
+    "SkipReason",
     "SETUP_EVENTS",
     "SETUP_SECTIONS",
     "TEST_EVENT",

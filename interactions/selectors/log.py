@@ -12,8 +12,15 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.contacts.models import Campaign, Salesperson
 
-from ..models import Attachment, InteractionComment, InteractionGroup, InteractionLogEntry, InteractionTemplate
-from ..permissions import may_act_on_others, visible_entries
+from ..models import (
+    Attachment,
+    CapturedEmail,
+    InteractionComment,
+    InteractionGroup,
+    InteractionLogEntry,
+    InteractionTemplate,
+)
+from ..permissions import may_act_on_others, may_open_private_email, visible_entries
 
 
 def log_entries() -> QuerySet[InteractionLogEntry]:
@@ -158,6 +165,16 @@ def attachment_is_visible(attachment: Attachment, *, user) -> bool:
     template or an entry of the log also uses is readable there anyway."""
     if may_act_on_others(user):
         return True
+    # The message of a private captured e-mail: only its salesperson (and managers, above).
+    private_owners = list(
+        CapturedEmail.objects.filter(private=True, entry__attachment=attachment).values_list(
+            "entry__salesperson__user_id", flat=True
+        )
+    )
+    if private_owners and not any(
+        may_open_private_email(user=user, salesperson_user_id=owner) for owner in private_owners
+    ):
+        return False
     entries = InteractionLogEntry.objects.filter(attachment=attachment)
     if not entries.exclude(visible_entries(user)).exists() or entries.filter(visible_entries(user)).exists():
         return True

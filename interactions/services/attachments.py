@@ -100,6 +100,15 @@ def atomic_with_files(*, savepoint: bool = True) -> Iterator[None]:
         enclosing[-1].extend(files)
 
 
+def track_stored_file(name: str) -> None:
+    """Delete the file `name` (stored by the caller, not by this module) with the files of
+    the enclosing `atomic_with_files` block should it roll back."""
+    blocks = _open_blocks.get()
+    if not blocks:
+        raise RuntimeError("track_stored_file() outside atomic_with_files()")
+    blocks[-1].append(name)
+
+
 def _guessed_content_type(file_name: str) -> str:
     return mimetypes.guess_type(file_name)[0] or "application/octet-stream"
 

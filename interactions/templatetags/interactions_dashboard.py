@@ -10,7 +10,8 @@ from django import template
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ..permissions import VIEW_LOG
+from ..permissions import CHANGE_MAILBOXES, VIEW_LOG
+from ..selectors import mail_capture as mail_capture_selectors
 from ..selectors import statistics as selectors
 from ..tables.statistics import WeeklyInteractionsTable
 
@@ -24,6 +25,9 @@ def interactions_dashboard(context, weeks: int = DASHBOARD_WEEKS):
     request = context.get("request")
     user = context.get("user") or getattr(request, "user", None)
     panel = {"request": request, "user": user, "perms": context.get("perms"), "weeks": weeks}
+    # Every administrator sees the mailboxes that failed three runs in a row, first.
+    if user is not None and user.has_perm(CHANGE_MAILBOXES):
+        panel["failing_mailboxes"] = mail_capture_selectors.failing_mailboxes()
     if user is None or not user.has_perm(VIEW_LOG):
         return {**panel, "can_view_log": False}
     weekly = selectors.interactions_per_week_by_group(weeks=weeks)

@@ -53,3 +53,23 @@ def broker_down():
     app.amqp._producer_pool = app._pool = None
     yield
     conf.task_always_eager, conf.broker_url, conf.broker_write_url, app.amqp._producer_pool, app._pool = saved
+
+
+@pytest.fixture
+def mail_people(db):
+    """The set-up of the e-mail capture tests: the E-mails template, a salesperson at the
+    internal domain ours.example with a login, two contacts at customer.example."""
+    from interactions.models import MailCaptureSettings
+
+    from .email_support import set_up_templates
+    from .factories import PersonFactory, SalespersonFactory
+
+    templates = set_up_templates()
+    seller_user = UserFactory(username="seller", groups=["Sales staff"])
+    seller = SalespersonFactory(code="ANNA", name="Anna Seller", email="anna@ours.example", user=seller_user)
+    alice = PersonFactory(name="Alice Buyer", email="Alice@Customer.example")
+    bob = PersonFactory(name="Bob Buyer", email="bob@customer.example")
+    settings_row = MailCaptureSettings.load()
+    settings_row.internal_domains = "ours.example"
+    settings_row.save()
+    return {"templates": templates, "seller": seller, "seller_user": seller_user, "alice": alice, "bob": bob}

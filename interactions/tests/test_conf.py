@@ -41,6 +41,14 @@ NAMES = [
     "WEBHOOK_RETRY_BACKOFF",
     "WEBHOOK_DISABLE_AFTER",
     "WEBHOOK_QUEUE",
+    "MAIL_CAPTURE_INTERVAL",
+    "MAIL_CAPTURE_ATTACHMENT_LIMIT",
+    "MAIL_CAPTURE_MAX_MESSAGE_SIZE",
+    "MAIL_CAPTURE_LOCK_TIMEOUT",
+    "MAIL_CAPTURE_TIMEOUT",
+    "MAIL_CAPTURE_BATCH_SIZE",
+    "MAIL_CAPTURE_QUEUE",
+    "MAIL_FREE_DOMAINS",
 ]
 
 
@@ -103,6 +111,11 @@ def test_numbers_are_taken_as_numbers_and_empty_texts_as_unset(settings, tmp_pat
     assert conf.settings.PURGE_ARCHIVE_DIR == str(tmp_path)
 
 
+def test_a_list_of_domains_is_read_lowercased_without_blanks(settings):
+    settings.INTERACTIONS_MAIL_FREE_DOMAINS = [" Gmail.COM", "", "mail.ru "]
+    assert conf.settings.MAIL_FREE_DOMAINS == ("gmail.com", "mail.ru")
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
@@ -113,6 +126,8 @@ def test_numbers_are_taken_as_numbers_and_empty_texts_as_unset(settings, tmp_pat
         ("EMAIL_RETRY_BACKOFF", "60", "INTERACTIONS_EMAIL_RETRY_BACKOFF must be a number of at least 0, not '60'."),
         ("PURGE_QUEUE", 5, "INTERACTIONS_PURGE_QUEUE must be a text, or None, not 5."),
         ("PURGE_AFTER_DAYS", -1, "INTERACTIONS_PURGE_AFTER_DAYS must be an integer of at least 0, or None, not -1."),
+        ("MAIL_FREE_DOMAINS", "gmail.com", "INTERACTIONS_MAIL_FREE_DOMAINS must be a list of texts, not 'gmail.com'."),
+        ("MAIL_FREE_DOMAINS", ["gmail.com", 5], "INTERACTIONS_MAIL_FREE_DOMAINS must be a list of texts, not"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_that_names_the_setting(settings, name, value, message):
@@ -177,4 +192,8 @@ def test_the_host_sets_only_what_its_environment_overrides():
             {**without, "INTERACTIONS_PURGE_BATCH_SIZE": "7", "INTERACTIONS_EMAIL_RETRY_BACKOFF": "0.5"}
         )
         == "{'INTERACTIONS_PURGE_BATCH_SIZE': 7, 'INTERACTIONS_EMAIL_RETRY_BACKOFF': 0.5}"
+    )
+    assert (
+        settings_in_a_new_process({**without, "INTERACTIONS_MAIL_FREE_DOMAINS": "gmail.com,mail.ru"})
+        == "{'INTERACTIONS_MAIL_FREE_DOMAINS': ['gmail.com', 'mail.ru']}"
     )

@@ -24,6 +24,7 @@ from ..models import Evaluation, InteractionLogEntry
 from ..permissions import CANCEL, COMMENT, EVALUATE, EXPORT, VIEW_LOG, require_may_see_entry
 from ..selectors import log as selectors_log
 from ..selectors import log_views as selectors_views
+from ..selectors import mail_capture as mail_capture_selectors
 from ..services import log_entries as log_services
 from ..services.log_views import TRANSIENT_PARAMETERS
 from ..tables.log import DeferredJoinTableData, InteractionLogTable, choosable_columns, csv_response
@@ -321,11 +322,18 @@ def entry_detail(request, entry_no: int):
             )
         except NoReverseMatch:
             document_url = ""
+    captured = mail_capture_selectors.captured_email_of(entry)
     return render(
         request,
         "interactions/entry_detail.html",
         {
             "entry": entry,
+            # A captured e-mail: its thread, and whether this user may open it (private mailbox).
+            "captured": captured,
+            "may_open_email": mail_capture_selectors.may_open_entry_email(
+                user=request.user, entry=entry, captured=captured
+            ),
+            "thread": mail_capture_selectors.email_thread(entry) if captured else [],
             "comments": entry.comments.select_related("author"),
             "comment_form": comment_form,
             "document_url": document_url,

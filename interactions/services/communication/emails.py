@@ -34,7 +34,7 @@ from email.parser import BytesParser
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
@@ -46,8 +46,15 @@ from django.utils.translation import gettext as _
 from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ... import conf
-from ...models import Attachment, DeliveryStatus, InteractionLogEntry, InteractionTemplate
-from ...permissions import RECORD, require_may_act_on_entry, require_may_see_entry, require_permission
+from ...models import Attachment, CapturedEmail, DeliveryStatus, InteractionLogEntry, InteractionTemplate
+from ...models.mailboxes import message_key
+from ...permissions import (
+    RECORD,
+    may_open_private_email,
+    require_may_act_on_entry,
+    require_may_see_entry,
+    require_permission,
+)
 from .. import webhooks
 from ..attachments import atomic_with_files, store_attachment, validate_attachment_upload
 from ..recording import (
@@ -310,6 +317,7 @@ def send_email(
     require_permission(user, RECORD)
     if reply_to_entry is not None:
         require_may_see_entry(user=user, entry=reply_to_entry)
+        _refuse_closed_private_email(user=user, entry=reply_to_entry)
     address = (address if address is not None else email_address_of(contact)).strip()
     salesperson = default_salesperson(user=user, contact=contact)
     errors = {}
@@ -376,9 +384,38 @@ def send_email(
             **(entry_values or {}),
         )
         entry.save(force_insert=True)
+        # Its Message-ID, so that its copy in a journal mailbox is not logged again, replies
+        # thread to it and a bounce marks it failed (services/mail_capture/).
+        record_sent_message(entry=entry, raw=raw)
         ticket = queue_delivery_on_commit(entry_no=entry.entry_no)
         webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return SendResult(entry=entry, ticket=ticket)
+
+
+def _refuse_closed_private_email(*, user, entry: InteractionLogEntry) -> None:
+    """A private captured e-mail's message goes along only for who may open it."""
+    owners = list(
+        CapturedEmail.objects.filter(entry_id=entry.entry_no, private=True).values_list(
+            "entry__salesperson__user_id", flat=True
+        )
+    )
+    if owners and not may_open_private_email(user=user, salesperson_user_id=owners[0]):
+        raise PermissionDenied(_("This e-mail is private: only its salesperson and sales managers may open it."))
+
+
+def record_sent_message(*, entry: InteractionLogEntry, raw: bytes) -> None:
+    """The Message-ID of an e-mail sent from the application, recorded for the entry's
+    contact: its copy in a journal mailbox is then not logged again, replies to it are
+    threaded to the entry, and a bounce marks its delivery failed (services/mail_capture/)."""
+    message_id = BytesParser(policy=policy.compat32).parsebytes(raw, headersonly=True).get("Message-ID")
+    if message_id:
+        CapturedEmail.objects.create(
+            entry=entry,
+            contact_id=entry.contact_id,
+            message_key=message_key(str(message_id)),
+            kind=CapturedEmail.Kind.SENT,
+            subject=entry.subject,
+        )
 
 
 class EmailNotResendable(Exception):
