@@ -26,7 +26,6 @@ from django.test import Client
 from . import generate
 from .common import measure, record
 
-PORT = 8098
 DEPTH = 20_000
 PAGE = 50
 
@@ -124,10 +123,10 @@ def list_rows(*, repeat: int, entries: str) -> list[dict]:
     return rows
 
 
-def _wait_until_up(deadline: float) -> None:
+def _wait_until_up(deadline: float, port: int) -> None:
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=2)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2)
             return
         except OSError:
             time.sleep(0.3)
@@ -160,7 +159,7 @@ def service_loop(*, user, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def create_rows(*, total: int, threads: int, workers: int, baseline_count: int, entries: str) -> list[dict]:
+def create_rows(*, total: int, threads: int, workers: int, baseline_count: int, entries: str, port: int) -> list[dict]:
     sales = _user("bench-sales", "Sales staff")
     contact, template = _contact_and_template()
     baseline = service_loop(user=sales, count=baseline_count)
@@ -169,15 +168,15 @@ def create_rows(*, total: int, threads: int, workers: int, baseline_count: int, 
         "API_THROTTLE_RATE": "10000000/minute", "CONN_MAX_AGE": "60",
     }  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", str(workers),
+        [sys.executable, "-m", "gunicorn", "crm.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--log-level", "warning"],
         env=environment,
     )  # fmt: skip
     try:
-        _wait_until_up(time.monotonic() + 30)
+        _wait_until_up(time.monotonic() + 30, port)
         body = json.dumps({"contact": contact.number, "template": template.code, "subject": "Bench API"})
         completed = subprocess.run(
-            [sys.executable, "-m", "bench.api_load", "--port", str(PORT), "--path", "/api/v1/log-entries/",
+            [sys.executable, "-m", "bench.api_load", "--port", str(port), "--path", "/api/v1/log-entries/",
              "--token", _token(sales), "--body", body, "--total", str(total), "--threads", str(threads)],
             capture_output=True, text=True, check=True, timeout=3600,
         )  # fmt: skip
@@ -209,7 +208,7 @@ def create_rows(*, total: int, threads: int, workers: int, baseline_count: int, 
     ]
 
 
-def main(*, size: int, contacts: int, repeat: int, creates: int, threads: int, workers: int) -> None:
+def main(*, size: int, contacts: int, repeat: int, creates: int, threads: int, workers: int, port: int) -> None:
     if generate.entry_count() != size:
         generate.fill(contacts=contacts, entries=size)
     entries = f"{size:,}"
@@ -221,7 +220,7 @@ def main(*, size: int, contacts: int, repeat: int, creates: int, threads: int, w
     record(
         "api_create",
         create_rows(
-            total=creates, threads=threads, workers=workers, baseline_count=min(creates, 2000), entries=entries
+            total=creates, threads=threads, workers=workers, baseline_count=min(creates, 2000), entries=entries, port=port
         ),
         notes=["target: the API at least a third of the in-process limit"],
     )
