@@ -42,7 +42,11 @@ def main() -> None:
     parser.add_argument("--load-threads", type=int, default=4)
     parser.add_argument("--api-log-size", type=int, default=1_000_000, help="log entries for the API list")
     parser.add_argument("--api-creates", type=int, default=10_000, help="interactions created through the API")
-    parser.add_argument("--api-workers", type=int, default=4, help="gunicorn workers (the README's production command)")
+    parser.add_argument("--api-workers", type=int, default=2, help="gunicorn workers for the API's create load")
+    parser.add_argument(
+        "--api-worker-threads", type=int, default=2, help="threads per gunicorn worker (gthread; 1: sync workers)"
+    )
+    parser.add_argument("--api-port", type=int, default=8098, help="loopback port of the API's gunicorn")
     parser.add_argument("--mail-messages", type=int, default=20_000, help="messages in the mailbox backlog")
     arguments = parser.parse_args()
 
@@ -117,6 +121,8 @@ def main() -> None:
             creates=arguments.api_creates,
             threads=arguments.load_threads,
             workers=arguments.api_workers,
+            worker_threads=arguments.api_worker_threads,
+            port=arguments.api_port,
         )
     if "mail_capture" in wanted:
         from . import mail_capture

@@ -317,6 +317,11 @@ API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1200/minute")
 # Largest request body the API reads (bytes); larger ones are refused (413) unread.
 API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=1_048_576)
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+# Seconds a personal token's permission set is kept in the default cache (0: read on every
+# request). A change of groups or permissions applies at once in a shared cache (Redis),
+# within this time in the other processes with the per-process default. A revoked or
+# expired token is refused at once whatever this says (crm/api/permission_cache.py).
+API_PERMISSION_CACHE_SECONDS = env.int("API_PERMISSION_CACHE_SECONDS", default=30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "crm.api.authentication.BearerTokenAuthentication",

@@ -4,6 +4,7 @@ the browser's session (with its CSRF check on writes)."""
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from .permission_cache import load_permissions
 from .tokens import TokenRefused, token_for
 
 
@@ -24,6 +25,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token = token_for(raw)
         except TokenRefused as refused:
             raise exceptions.AuthenticationFailed(str(refused)) from None
+        load_permissions(user=token.user, token=token)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -328,7 +328,7 @@ def test_a_failing_delivery_is_retried_with_exponential_backoff_then_given_up(su
     subscription = subscribe(WebhookEvent.ENTRY_CANCELED)
     receiver.default = 503
     [delivery] = webhooks._create_deliveries(
-        event=WebhookEvent.ENTRY_CANCELED, data={"entries": []}, subscriptions=[subscription]
+        event=WebhookEvent.ENTRY_CANCELED, data={"entries": []}, subscription_ids=[subscription.pk]
     )
     # What a worker does: an attempt, then the retry the outcome asks for.
     outcomes = [webhooks.attempt_delivery(delivery_id=delivery.pk, can_retry=True) for _attempt in range(4)]
@@ -350,7 +350,7 @@ def test_a_retry_that_succeeds_ends_the_delivery_and_resets_the_failures(subscri
     subscription = subscribe(WebhookEvent.ENTRY_CANCELED)
     receiver.answers.extend([500, 500])
     [delivery] = webhooks._create_deliveries(
-        event=WebhookEvent.ENTRY_CANCELED, data={"entries": []}, subscriptions=[subscription]
+        event=WebhookEvent.ENTRY_CANCELED, data={"entries": []}, subscription_ids=[subscription.pk]
     )
     for _attempt in range(3):
         outcome = webhooks.attempt_delivery(delivery_id=delivery.pk, can_retry=True)
@@ -404,7 +404,7 @@ def test_a_success_starts_the_count_of_consecutive_failures_over(
 def test_a_pending_retry_of_a_disabled_subscription_is_abandoned(subscribe, receiver):
     subscription = subscribe(WebhookEvent.ENTRY_CANCELED)
     [delivery] = webhooks._create_deliveries(
-        event=WebhookEvent.ENTRY_CANCELED, data={"entries": []}, subscriptions=[subscription]
+        event=WebhookEvent.ENTRY_CANCELED, data={"entries": []}, subscription_ids=[subscription.pk]
     )
     webhooks.disable_subscription(subscription=subscription, user=None)
     assert webhooks.attempt_delivery(delivery_id=delivery.pk, can_retry=True).status == Status.ABANDONED

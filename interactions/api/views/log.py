@@ -25,6 +25,7 @@ from ..serializers import (
     CommentSerializer,
     EvaluateSerializer,
     InteractionInputSerializer,
+    LogEntryCreatedSerializer,
     LogEntryDetailSerializer,
     LogEntryListSerializer,
 )
@@ -43,7 +44,7 @@ from .recording import created, record
         summary="Record an interaction, as the new-interaction page does",
         request=InteractionInputSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses=responses({201: LogEntryDetailSerializer}, write=True),
+        responses=responses({201: LogEntryCreatedSerializer}, write=True),
     ),
 )
 class LogEntryViewSet(ModuleViewSet):

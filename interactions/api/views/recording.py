@@ -18,7 +18,7 @@ from crm.contacts.models import Campaign, Contact, Salesperson
 from crm.contacts.selectors import contact_by_number
 
 from ...forms import recording as forms_recording
-from ...models import InteractionComment, InteractionLogEntry
+from ...models import InteractionLogEntry
 from ...permissions import COMMENT, RECORD, may_act_on_entry, may_act_on_others
 from ...selectors import recording as selectors_recording
 from ...services import recording as services
@@ -26,6 +26,7 @@ from ..base import ModuleViewSet, responses
 from ..forms_bridge import service_errors
 from ..serializers import (
     InteractionInputSerializer,
+    LogEntryCreatedSerializer,
     LogEntryDetailSerializer,
     LogEntrySerializer,
     ResumeInputSerializer,
@@ -145,22 +146,24 @@ def record(request, *, entry: InteractionLogEntry | None = None, postpone: bool 
         ) from None
 
 
-def created(request, entry: InteractionLogEntry, *, new: bool = True) -> Response:
-    """The entry just recorded, as its detail shows it; the rows it refers to are the ones
-    the recording used (no query for them again)."""
+def created(request, entry: InteractionLogEntry) -> Response:
+    """201: the entry just recorded, as LogEntryCreatedSerializer sums it up (its number,
+    address and what the recording decided), from the rows the recording used (no query
+    for them again); the whole entry is at its address (Location)."""
+    data = LogEntryCreatedSerializer(entry, context={"request": request}).data
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+def resumed(request, entry: InteractionLogEntry) -> Response:
+    """200: a postponed interaction completed, as its detail shows it; the rows it refers
+    to are the ones the recording used, its comments are read."""
     contact = entry.contact
     entry.contact_company = contact if contact.company_id is None else contact.company
     if entry.template is not None:
         entry.group = entry.template.group
     entry.canceled_changed_by = None
-    comment = request.data.get("comment") if hasattr(request.data, "get") else None
-    if new and not (isinstance(comment, str) and comment.strip()):
-        # Nothing to read: a new entry has no comment but the first one the body gives.
-        entry._prefetched_objects_cache = {"comments": InteractionComment.objects.none()}
-    else:
-        prefetch_related_objects([entry], "comments__author")
-    data = LogEntryDetailSerializer(entry, context={"request": request}).data
-    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+    prefetch_related_objects([entry], "comments__author")
+    return Response(LogEntryDetailSerializer(entry, context={"request": request}).data)
 
 
 @extend_schema_view(
@@ -169,7 +172,7 @@ def created(request, entry: InteractionLogEntry, *, new: bool = True) -> Respons
         summary="Save an interaction for later (postponed): only the contact and the template are needed",
         request=InteractionInputSerializer,
         parameters=[IDEMPOTENCY_PARAMETER],
-        responses=responses({201: LogEntryDetailSerializer}, write=True),
+        responses=responses({201: LogEntryCreatedSerializer}, write=True),
     ),
     destroy=extend_schema(summary="Delete a postponed interaction", responses=responses({204: None}, write=True)),
 )
@@ -214,7 +217,4 @@ class PostponedInteractionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixi
     )
     @action(detail=True, methods=["post"])
     def resume(self, request, entry_no=None):
-        entry = record(request, entry=self.get_object())
-        response = created(request, entry, new=False)
-        response.status_code = status.HTTP_200_OK
-        return response
+        return resumed(request, record(request, entry=self.get_object()))
