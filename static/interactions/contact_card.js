@@ -2,8 +2,6 @@
 // n, c, m and e open the note, call, meeting and e-mail tabs (the tabs name their key in
 // aria-keyshortcuts); in the composer, Ctrl+Enter (Cmd+Enter) records.
 (() => {
-  const typing = (element) =>
-    element && (element.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(element.tagName));
 
   document.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
@@ -12,13 +10,37 @@
         event.preventDefault();
         form.requestSubmit();
       }
-      return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    const tab = document.querySelector(`#composer [data-composer-key="${CSS.escape(event.key)}"]`);
-    if (!tab) return;
-    event.preventDefault();
-    tab.click();
+  });
+
+  // n, c, m, e go through the page's shortcut registry (static/crm/shortcuts.js), so that
+  // they are listed on the "?" overlay and do not fire inside a sequence such as "g c".
+  const register = (shortcut) =>
+    window.crmShortcuts
+      ? window.crmShortcuts.register(shortcut)
+      : (window.crmShortcutsPending = window.crmShortcutsPending || []).push(shortcut);
+  const texts = document.getElementById("shortcut-texts");
+  const text = (id, fallback) => texts?.content.querySelector(`[data-id="${id}"]`)?.textContent.trim() || fallback;
+  const tab = (key) => () => document.querySelector(`#composer [data-composer-key="${CSS.escape(key)}"]`);
+  [
+    ["n", "composer-note", "Log a note"],
+    ["c", "composer-call", "Log a call"],
+    ["m", "composer-meeting", "Invite to a meeting"],
+    ["e", "composer-email", "Write an e-mail"],
+  ].forEach(([key, id, fallback]) =>
+    register({
+      keys: key,
+      group: "card",
+      description: text(id, fallback),
+      run: () => tab(key)()?.click(),
+      when: () => Boolean(tab(key)()),
+    }),
+  );
+  register({
+    keys: "Ctrl+Enter",
+    group: "card",
+    description: text("composer-record", "Record what the composer holds"),
+    when: () => Boolean(document.getElementById("composer-form")),
   });
 
   // After a tab is loaded by a shortcut or a click, the first field takes the focus.
