@@ -220,11 +220,12 @@ def test_with_the_broker_down_an_email_stays_in_progress_and_is_delivered_by_the
 
     # The broker is back (here: tasks in-process): the recovery sweep delivers it, nobody clicks.
     app.conf.task_always_eager = True
-    assert recover_queued_work.apply().get() == {"emails": [], "purges": [], "webhooks": []}  # not overdue yet
+    nothing = {"emails": [], "segment_emails": [], "purges": [], "webhooks": []}
+    assert recover_queued_work.apply().get() == nothing  # not overdue yet
     # Past the grace period (INTERACTIONS_EMAIL_REQUEUE_AFTER) the sweep queues it again.
     overdue = timezone.now() - datetime.timedelta(seconds=conf.settings.EMAIL_REQUEUE_AFTER + 1)
     InteractionLogEntry.objects.filter(pk=entry.pk).update(delivery_due_at=overdue)
-    assert recover_queued_work.apply().get() == {"emails": [entry.entry_no], "purges": [], "webhooks": []}
+    assert recover_queued_work.apply().get() == {**nothing, "emails": [entry.entry_no]}
     entry.refresh_from_db()
     assert entry.delivery_status == DeliveryStatus.BLANK
     assert [message.subject for message in mail.outbox] == ["Price list"]
