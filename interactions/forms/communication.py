@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from crm.contacts.models import Contact
 
 from ..models import Evaluation, InteractionLogEntry, InteractionTemplate
+from ..services.communication.calls import record_phone_call
 from ..services.communication.emails import OutgoingFile
 from ..services.communication.meetings import MAX_DURATION_MINUTES, possible_attendees
 
@@ -166,6 +167,22 @@ class CallForm(forms.Form):
     evaluation = forms.ChoiceField(label=_("Evaluation"), choices=Evaluation.choices, required=False)
 
     add_service_error = EmailForm.add_service_error
+
+    def record(self, *, contact: Contact, user, segment_number: str = ""):
+        """Record the valid form's call (the call page and the contact card's composer);
+        the service's refusal comes back as ValidationError."""
+        data = self.cleaned_data
+        return record_phone_call(
+            contact=contact,
+            phone_number=data["phone_number"],
+            duration=data["duration"],
+            successful=data["successful"],
+            description=data["description"],
+            evaluation=data["evaluation"],
+            subject=data["subject"],
+            segment_number=segment_number,
+            user=user,
+        )
 
 
 class AttendeeChoiceField(forms.ModelMultipleChoiceField):

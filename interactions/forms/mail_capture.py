@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.contacts.models import Contact
 
 from ..models import Mailbox, MailCaptureSettings
+from ..services.mail_capture.mailboxes import MAILBOX_FIELDS, SETTINGS_FIELDS
 
 
 class MailboxForm(forms.ModelForm):
@@ -15,27 +16,13 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = [
-            "name",
-            "host",
-            "port",
-            "security",
-            "username",
-            "password_source",
-            "password_reference",
-            "folder",
-            "processed_folder",
-            "kind",
-            "salesperson",
-            "private",
-            "active",
-        ]
+        fields = list(MAILBOX_FIELDS)  # what the service saves (services/mail_capture/mailboxes.py)
 
 
 class CaptureSettingsForm(forms.ModelForm):
     class Meta:
         model = MailCaptureSettings
-        fields = ["internal_domains", "never_log", "log_mode", "match_company_domains", "skip_auto_replies"]
+        fields = list(SETTINGS_FIELDS)
         widgets = {
             "internal_domains": forms.Textarea(attrs={"rows": 3}),
             "never_log": forms.Textarea(attrs={"rows": 3}),

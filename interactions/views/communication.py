@@ -448,18 +448,11 @@ def call_new(request):
     else:
         form = CallForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                outcome = call_services.record_phone_call(
+                outcome = form.record(
                     contact=contact,
-                    phone_number=data["phone_number"],
-                    duration=data["duration"],
-                    successful=data["successful"],
-                    description=data["description"],
-                    evaluation=data["evaluation"],
-                    subject=data["subject"],
-                    segment_number=segment_line.segment.number if segment_line is not None else "",
                     user=request.user,
+                    segment_number=segment_line.segment.number if segment_line is not None else "",
                 )
             except ValidationError as refused:
                 form.add_service_error(refused)

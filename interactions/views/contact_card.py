@@ -119,18 +119,8 @@ def _call(request, contact: Contact):
         return CallForm(initial=initial, auto_id=AUTO_ID), None
     form = CallForm(request.POST, auto_id=AUTO_ID)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            outcome = call_services.record_phone_call(
-                contact=contact,
-                phone_number=data["phone_number"],
-                duration=data["duration"],
-                successful=data["successful"],
-                description=data["description"],
-                evaluation=data["evaluation"],
-                subject=data["subject"],
-                user=request.user,
-            )
+            outcome = form.record(contact=contact, user=request.user)
         except ValidationError as refused:
             form.add_service_error(refused)
         else:
