@@ -72,6 +72,23 @@ def test_the_entry_is_in_progress_until_the_committed_task_delivers_it(sales_use
     assert result.ticket.queued is True
 
 
+def test_the_entry_page_says_queued_then_delivered(sales_client, sales_user, django_capture_on_commit_callbacks):
+    """A user looks for "delivered" on a sent e-mail's page (a blank status said nothing)."""
+    set_up_templates()
+    contact = PersonFactory(name="Anna Smith", email="anna@example.com")
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        result = email_services.send_email(
+            contact=contact, subject="Price list", body="Dear Anna", attachments=[], user=sales_user
+        )
+    page = sales_client.get(result.entry.get_absolute_url()).content.decode()
+    assert 'data-delivery="queued"' in page and 'data-delivery="delivered"' not in page
+
+    queued[0]()
+
+    page = sales_client.get(result.entry.get_absolute_url()).content.decode()
+    assert 'data-delivery="delivered"' in page and "Delivered" in page
+
+
 def test_sending_from_the_page_records_the_address_template_and_message(
     sales_client, sales_user, django_capture_on_commit_callbacks
 ):
