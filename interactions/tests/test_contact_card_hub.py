@@ -230,11 +230,11 @@ def test_the_timeline_pages_by_keyset_in_date_time_order(sales_client):
     seen = shown(first)
     cursor = first.context["timeline"].next_cursor
     assert len(seen) == 25 and cursor is not None
-    assert 'hx-trigger="revealed"' in first.content.decode()
+    assert 'hx-trigger="intersect once"' in first.content.decode()
     rest = sales_client.get(timeline(person), {"after": cursor.encode()})
     assert rest.context["timeline"].next_cursor is None
     assert seen + shown(rest) == [e.entry_no for e in expected]
-    assert 'hx-trigger="revealed"' not in rest.content.decode()
+    assert 'hx-trigger="intersect once"' not in rest.content.decode()
     # A cursor that is not one is the first page.
     assert shown(sales_client.get(timeline(person), {"after": "garbage"})) == seen
 
