@@ -205,5 +205,9 @@ def test_the_lookups_use_the_email_indexes_on_postgresql(postgresql):
 
     plan = plans(lambda: contacts_for_addresses(["ivan@ПРИМЕР.РФ", "x@northwind.example"], match_company_domains=True))
 
-    assert "contact_email_upper_idx" in plan
-    assert "contact_email_domain_idx" in plan
+    # Each lookup reads an index on the e-mail's expression: contact_email_upper_idx, or the
+    # search's trigram index on the same UPPER(email) (contacts/0004), which serves equality
+    # too; which one the planner takes on a tiny table is its choice. Never the whole table.
+    assert "Seq Scan on contacts_contact" not in plan, plan
+    assert "contact_email_upper_idx" in plan or "contact_email_trgm" in plan, plan
+    assert "contact_email_domain_idx" in plan, plan

@@ -36,7 +36,8 @@ def test_russian_user_logs_in_reads_the_log_and_records_an_interaction(page):
 
     page.goto(f"/ru/contacts/{contact.number}/")
     expect_russian(page)
-    page.locator(f'a[href="/ru/interactions/new/?contact={contact.number}"]').click()
+    # The card's button, not the composer's "Open the full form" (the same address).
+    page.locator(f'a.btn-primary[href="/ru/interactions/new/?contact={contact.number}"]').click()
     expect_russian(page)
     expect(page.locator("#contact-summary")).to_contain_text(contact.name)
     page.locator("#id_template").select_option(label="OUTGOING Outgoing phone call")

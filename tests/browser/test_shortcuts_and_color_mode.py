@@ -17,6 +17,7 @@ def test_the_log_is_worked_with_shortcuts_and_question_mark_lists_them(page):
     page.keyboard.press("g")
     page.keyboard.press("l")
     expect(page).to_have_url(re.compile(r"/interactions/log/$"))
+    page.wait_for_load_state()  # the address changes before the page's scripts have run
 
     rows = page.locator("#interaction-log [data-entry]")
     page.keyboard.press("j")
