@@ -91,6 +91,7 @@ QUERIES: dict[str, Callable[[str], str]] = {
     "documents:printed": lambda language: f"language={language}",
     "documents:printout": lambda language: f"language={language}",
     "search:results": lambda language: "q=Ива",
+    "interactions:cover-sheet": lambda language: f"contact={_person()}",
 }
 NOT_SWEPT_PREFIXES = {"admin:": "the Django admin", "interactions-api:": "the REST API (JSON)", "api-": "JSON"}
 
@@ -111,6 +112,14 @@ def _webhook():
 # argument and name part match fills the argument. A pattern with an argument that no rule
 # fills fails the sweep (add a rule, or a NOT_SWEPT entry with the reason).
 ARGUMENTS: list[tuple[str, str, Callable[[], object]]] = [
+    ("number", "contact-timeline", lambda: None),  # an htmx fragment of the contact card
+    ("number", "contact-composer", lambda: None),  # an htmx fragment of the contact card
+    ("kind", "contact-composer", lambda: None),
+    ("pk", "log-view", lambda: None),  # actions on a saved view (POST)
+    ("export_id", "log-export", lambda: None),  # the demo has no Excel export
+    ("token", "unsubscribe", lambda: None),  # reached from an e-mail, without login
+    ("pk", "mailbox", lambda: None),  # the demo sets up no mailbox
+    ("pk", "skipped-message", lambda: None),  # nor skipped messages
     ("entry_no", "postponed", lambda: _first(InteractionLogEntry.objects.filter(postponed=True), "postponed entry").pk),
     ("entry_no", "", lambda: _first(InteractionLogEntry.objects.filter(postponed=False).order_by("-pk"), "entry").pk),
     ("pk", "documents:version", lambda: _first(DocumentVersion.objects.order_by("pk"), "document version").pk),
