@@ -136,7 +136,7 @@ def test_a_refused_connection_ends_in_error_after_the_retries_with_the_reason_sh
     assert entry.delivery_status == DeliveryStatus.ERROR
     assert "Connection refused" in entry.delivery_error
     page = sales_client.get(response["Location"]).content.decode()
-    assert "Error: " in page and "Connection refused" in page
+    assert 'data-delivery="failed"' in page and "Delivery failed" in page and "Connection refused" in page
     assert "Resend" in page
 
 

@@ -41,6 +41,7 @@ def test_ctrl_k_opens_the_palette_which_finds_and_opens_the_log_by_its_russian_n
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/interactions/log/$"))
     expect(page.get_by_role("heading", name="Interaction log", exact=True)).to_be_visible()
+    page.wait_for_load_state()  # the palette's script runs at the end of the page
 
     # Chosen once, the log comes first next time, under "Recent", before anything is typed.
     page.keyboard.press("Control+K")
