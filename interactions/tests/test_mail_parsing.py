@@ -659,6 +659,17 @@ def test_an_empty_line_before_the_headers_or_an_mbox_from_line_does_not_hide_the
         assert message.eml == variant
 
 
+def test_a_message_over_the_limit_with_empty_lines_before_its_headers_keeps_them_in_its_eml():
+    # Found by the mutated-corpus property: the shortened .eml took the empty header block
+    # before the first empty line, and the stored message had no From, Subject or Message-ID.
+    raw = b"\n\n" + corpus("attachments_cyrillic_names.eml")
+    message = parse_message(raw, attachment_limit=200)
+    assert message.truncated
+    again = parse_message(message.eml, attachment_limit=len(message.eml))
+    assert again.message_id == message.message_id == "<attachments.1@northwind.example>"
+    assert again.subject == message.subject and again.sender == message.sender
+
+
 def test_utf8_declared_as_windows_1251_is_read_as_utf8_and_flowed_lines_are_joined():
     message = parsed("flowed_utf8_declared_windows_1251.eml")
     assert message.text == (

@@ -34,7 +34,8 @@ def _header_block(raw: bytes) -> tuple[bytes, bytes]:
 
 def shortened_eml(raw: bytes, text: str, limit: int, attachments: tuple[AttachedFile, ...]) -> bytes:
     """The original headers (but its MIME ones) and the text as one UTF-8 text/plain part."""
-    block, newline = _header_block(raw)
+    # The parse skips empty lines before the headers; so must this, or the header block is empty.
+    block, newline = _header_block(raw.lstrip(b"\r\n"))
     fields: list[bytes] = []
     for line in re.split(rb"\r?\n", block):
         if line[:1] in (b" ", b"\t") and fields:
