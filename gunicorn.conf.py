@@ -12,6 +12,12 @@ from the environment.
 - timeout 60: a worker process that stops answering for a minute (stuck, not merely busy)
   is killed and replaced. No request needs that long: the heavy work (the Excel export,
   the purge, e-mail) runs in Celery tasks, pages answer in well under a second.
+- preload_app: the application is imported once, in the arbiter, and each worker is a fork
+  of it. A worker replaced after max_requests (below) then starts in milliseconds instead of
+  importing Django again (a second or more of CPU taken from the requests being served), and
+  the workers share the imported code's memory. No connection is opened at import time
+  (Django's database and cache connections open on first use, in the worker). A new
+  release therefore needs a restart of gunicorn, not only a HUP of its workers.
 - workers x threads requests at once, each thread with its own database connection: keep
   workers x threads (x CONN_MAX_AGE reuse) within PostgreSQL's max_connections.
 """
@@ -27,6 +33,7 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))
 # Time to finish the requests under way (a download) on a restart or deployment.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 60))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 # Workers are replaced now and then, which bounds the memory of a long-lived process.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 200))
