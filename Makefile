@@ -43,8 +43,10 @@ test: setup-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 	CRM_WITHOUT_APPS=interactions $(PY) -m pytest $(XDIST) crm
 
+# SCALE=10m: the pages suite at 100k and 10M entries (default: 100k and 1M).
+SCALE ?= default
 bench: setup-dev
-	$(PY) -m bench $(BENCH_ARGS)
+	SCALE=$(SCALE) $(PY) -m bench $(BENCH_ARGS)
 
 # Regenerate the Russian catalogue after changing strings (needs GNU gettext).
 messages: setup

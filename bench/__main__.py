@@ -1,9 +1,11 @@
 """`make bench` (python -m bench): every benchmark, each against its baseline in the same
 run, on PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/crm_bench;
 the database is created and emptied as needed). Sizes are configurable; the defaults finish
-within 15 minutes on two cores. Results: printed, and appended to bench/results/."""
+within 15 minutes on two cores (the pages suite adds about ten; `SCALE=10m` takes it to ten
+million entries). Results: printed, and appended to bench/results/."""
 
 import argparse
+import os
 import time
 
 BENCHMARKS = [
@@ -19,6 +21,7 @@ BENCHMARKS = [
     "search",
     "api",
     "mail_capture",
+    "pages",
 ]
 
 
@@ -48,6 +51,13 @@ def main() -> None:
     )
     parser.add_argument("--api-port", type=int, default=8098, help="loopback port of the API's gunicorn")
     parser.add_argument("--mail-messages", type=int, default=20_000, help="messages in the mailbox backlog")
+    parser.add_argument(
+        "--scale",
+        default=os.environ.get("SCALE") or "default",
+        help="sizes of the pages suite: default (100k and 1M entries) or 10m (100k and 10M); env SCALE",
+    )
+    parser.add_argument("--pages-port", type=int, default=8099, help="loopback port of the pages suite's gunicorn")
+    parser.add_argument("--pages-workers", type=int, default=2, help="gunicorn workers of the pages suite")
     arguments = parser.parse_args()
 
     from .setup import configure
@@ -128,6 +138,12 @@ def main() -> None:
         from . import mail_capture
 
         mail_capture.main(messages=arguments.mail_messages)
+    if "pages" in wanted:
+        from . import pages
+
+        pages.main(
+            scale=arguments.scale, repeat=arguments.repeat, port=arguments.pages_port, workers=arguments.pages_workers
+        )
     print(f"Benchmarks finished in {time.perf_counter() - started:.0f} s; results in bench/results/.")
 
 
