@@ -11,7 +11,9 @@ Large loads (ten million entries): the rows go in by statements of a million (ea
 transaction, so that the deferred foreign key checks queued by one stay bounded), and when
 the load at least doubles the table the log's secondary indexes are dropped first and built
 again afterwards, each in one sort (much faster than maintaining 25 indexes row by row).
-The triggers (the search document) still run for every row.
+As a superuser, the entries go in with the triggers off (no per-row foreign key check, the
+search document computed once per distinct text instead of per row): about seven times
+faster; the comments go in afterwards with the triggers on.
 """
 
 import math
@@ -148,12 +150,21 @@ def log_entries(
         contacts = cursor.fetchone()[0]
     # Rank 1 gets the draws u^p * n < 1, that is u < n^(-1/p): p = ln n / ln(1 / share).
     exponent = math.log(contacts) / math.log(1 / top_share) if top_share and contacts > 1 else 4.0
+    untriggered = _can_skip_triggers()
     try:
+        if untriggered:
+            _execute("SET session_replication_role = replica")
         for offset in range(0, count, CHUNK):
             _insert_entries(
-                first=offset + 1, last=min(offset + CHUNK, count), canceled_share=canceled_share, exponent=exponent
+                first=offset + 1,
+                last=min(offset + CHUNK, count),
+                canceled_share=canceled_share,
+                exponent=exponent,
+                search_documents=untriggered,
             )
-    finally:  # the indexes come back whatever happened
+    finally:  # the triggers and the indexes come back whatever happened
+        if untriggered:
+            _execute("SET session_replication_role = origin")
         _execute("SET maintenance_work_mem = '512MB'")
         for _name, definition in dropped:
             _execute(definition)
@@ -173,9 +184,42 @@ def log_entries(
     return time.perf_counter() - started
 
 
-def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: float) -> None:
+# The log's own triggers that the fast load does the work of (see _can_skip_triggers).
+KNOWN_TRIGGERS = {"interactions_log_search_entry"}
+
+
+def _can_skip_triggers() -> bool:
+    """Whether the entries may go in with the triggers off (session_replication_role =
+    replica: no per-row foreign key checks, no per-row search document; seven times faster):
+    only as a superuser, and only when the log has no trigger but the search document's,
+    whose work the INSERT then does itself (the same function, once per distinct text).
+    Any other trigger someone adds to the log makes the load take the slow, triggered way."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [LOG])
+        triggers = {row[0] for row in cursor.fetchall()}
+    return superuser and triggers <= KNOWN_TRIGGERS
+
+
+def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: float, search_documents: bool) -> None:
+    """Entries `first`..`last`; with `search_documents`, their search document too (what the
+    search trigger would write on INSERT: of the description and subject, no comments yet),
+    computed once for each of the 970 distinct texts."""
+    documents_cte = (
+        """, documents AS (
+            SELECT array_agg(interactions_log_search_document(t.description, 'Subject ' || s, NULL)
+                             ORDER BY t.id, s) AS document
+            FROM interactions_interactiontemplate t, generate_series(0, 96) s
+        )"""
+        if search_documents
+        else ""
+    )
+    document_column = ", search_document" if search_documents else ""
+    document_value = ", sd.document[(d.template_rank - 1) * 97 + d.g %% 97 + 1]" if search_documents else ""
+    documents_from = ", documents sd" if search_documents else ""
     _execute(
-        """
+        f"""
         WITH contact_ids AS (
             SELECT array_agg(id ORDER BY id) AS id, array_agg(coalesce(company_id, id) ORDER BY id) AS company,
                    count(*) AS n
@@ -192,14 +236,14 @@ def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: f
                    1 + floor(random() * t.n)::int AS template_rank,
                    random() AS chance
             FROM generate_series(%(first)s, %(last)s) g, contact_ids c, templates t
-        )
+        ){documents_cte}
         INSERT INTO interactions_interactionlogentry
             (contact_id, contact_company_id, date, time, description, subject, information_flow, initiated_by,
              template_id, group_id, language, cost, duration, user_id, salesperson_id, campaign_id,
              campaign_target, campaign_response, segment_number, logged_segment_id, evaluation, attempt_failed,
              delivery_status, delivery_error, canceled, canceled_changed_by_id, canceled_changed_at, postponed,
              correspondence_type, contact_via, document_type, document_number, document_occurrence,
-             document_version, opportunity_number, created_at)
+             document_version, opportunity_number, created_at{document_column})
         SELECT c.id[d.contact_rank], c.company[d.contact_rank],
                current_date - floor(random() * 730)::int, make_time(8 + floor(random() * 10)::int, 0, 0),
                t.description[d.template_rank], 'Subject ' || (d.g %% 97), t.flow[d.template_rank],
@@ -208,8 +252,8 @@ def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: f
                CASE WHEN d.g %% 20 = 0 THEN 1 + d.g %% 5 END, false, false, '', NULL,
                (ARRAY['', '', '', 'positive', 'neutral', 'negative'])[1 + d.g %% 6], d.chance > 0.97, '', '',
                d.chance < %(canceled)s, NULL, CASE WHEN d.chance < %(canceled)s THEN now() - interval '60 days' END,
-               d.g %% 5000 = 0, 'email', 'someone@example.com', '', '', 0, 0, '', now()
-        FROM draws d, contact_ids c, templates t
+               d.g %% 5000 = 0, 'email', 'someone@example.com', '', '', 0, 0, '', now(){document_value}
+        FROM draws d, contact_ids c, templates t{documents_from}
         """,
         {"first": first, "last": last, "canceled": canceled_share, "exponent": exponent},
     )

@@ -86,23 +86,23 @@ def _load() -> str:
 # Data
 
 
-def _prepared(size: int) -> bool:
-    from interactions.models import Segment
-
-    if generate.entry_count() != size or _execute("SELECT count(*) FROM contacts_contact")[0][0] != CONTACTS:
-        return False
-    segment = Segment.objects.filter(description=SEGMENT_DESCRIPTION).first()
-    return segment is not None and segment.lines.count() == SEGMENT_LINES
-
-
 def prepare(size: int) -> dict:
     """The data set of `size` entries (made unless already there); the values the pages use."""
     from interactions.models import InteractionTemplate, Segment
 
-    if not _prepared(size):
+    if generate.entry_count() != size or _execute("SELECT count(*) FROM contacts_contact")[0][0] != CONTACTS:
         print(f"pages: generating {size:,} entries and {CONTACTS:,} contacts ...", flush=True)
         print(generate.fill(contacts=CONTACTS, entries=size, top_share=TOP_SHARE), flush=True)
-        _execute(f"UPDATE {TABLE} SET description = 'Visit to {RARE_WORD}' WHERE entry_no = %s", [size // 2 + 1])
+    _execute(
+        f"UPDATE {TABLE} SET description = 'Visit to {RARE_WORD}' WHERE entry_no = %s "
+        f"AND description <> 'Visit to {RARE_WORD}'",
+        [size // 2 + 1],
+    )
+    segment = Segment.objects.filter(description=SEGMENT_DESCRIPTION).first()
+    if segment is None or segment.lines.count() != SEGMENT_LINES:
+        if segment is not None:
+            segment.lines.all().delete()
+            segment.delete()
         template = InteractionTemplate.objects.get(code="BUS")
         segment = Segment.objects.create(
             description=SEGMENT_DESCRIPTION, template=template, unit_cost=template.unit_cost,
@@ -130,7 +130,6 @@ def prepare(size: int) -> dict:
     template_id, template_code = _execute(
         "SELECT id, code FROM interactions_interactiontemplate WHERE code = 'OUTGOING'"
     )[0]
-    segment = Segment.objects.get(description=SEGMENT_DESCRIPTION)
     return {
         **values,
         "company_id": company_id,
