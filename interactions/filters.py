@@ -92,7 +92,7 @@ class InteractionLogFilter(django_filters.FilterSet):
 
     def applied_to(self, queryset):
         """This filter applied to another queryset than its own (the log's count reads the
-        entries with the postponed ones, see selectors.log.bounded_count)."""
+        bare entries, without the page's joins, see selectors.log.bounded_count)."""
         if not self.is_bound:
             return queryset.all()
         self.errors  # noqa: B018 -- validates the form, as `qs` does

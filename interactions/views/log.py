@@ -133,7 +133,7 @@ def interaction_log(request):
     # beyond it; an invalid filter matches nothing and needs no count.
     total = (
         selectors_log.bounded_count(
-            filterset.applied_to(selectors_log.entries_and_drafts()), limit=conf.settings.LOG_COUNT_LIMIT
+            filterset.applied_to(selectors_log.log_entries()), limit=conf.settings.LOG_COUNT_LIMIT
         )
         if filter_is_valid
         else selectors_log.LogCount(0, True)
