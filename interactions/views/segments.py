@@ -109,7 +109,11 @@ def segment_detail(request, number: str):
         lines.exclude = (*lines.exclude, "selection", "edit")
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(lines)
     logged = list(selectors.segment_logged_segments(segment))
-    steps = list(segment.criteria_steps.select_related("created_by").order_by("step"))
+    steps = list(
+        segment.criteria_steps.select_related("created_by")
+        .defer("added_contact_ids", "added_line_ids", "removed_lines")
+        .order_by("step")
+    )
     return render(
         request,
         "interactions/segments/detail.html",
@@ -133,8 +137,8 @@ def _describe_step(step) -> dict:
     return {
         "number": step.step,
         **describe_step(action=step.action, criteria=step.criteria, options=step.options),
-        "added": len(step.added_contact_ids),
-        "removed": len(step.removed_lines),
+        "added": step.added_count,
+        "removed": step.removed_count,
         "created_by": step.created_by,
         "created_at": step.created_at,
     }
