@@ -125,7 +125,11 @@ class SegmentLine(models.Model):
         verbose_name_plural = _("segment lines")
         ordering = ["segment", "id"]
         # A contact can have several lines ("allow existing contacts", as in the original).
-        indexes = [models.Index(fields=["segment", "contact"], name="segment_line_contact")]
+        # The lines page reads a page's ids from (segment, id) alone (crm.paging.DeferredJoinTableData).
+        indexes = [
+            models.Index(fields=["segment", "contact"], name="segment_line_contact"),
+            models.Index(fields=["segment", "id"], name="segment_line_order"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(cost__gte=0), name="segment_line_cost_not_negative"),
         ]

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from crm.paging import SafePaginator
+from crm.paging import DeferredJoinTableData, SafePaginator
 
 from ..forms.segments import (
     LineSelectionForm,
@@ -97,7 +97,7 @@ def segment_list(request):
 @permission_required(VIEW_SEGMENTS, raise_exception=True)
 def segment_detail(request, number: str):
     segment = _segment(number)
-    lines = SegmentLineTable(selectors.segment_lines(segment), segment=segment)
+    lines = SegmentLineTable(DeferredJoinTableData(selectors.segment_lines(segment)), segment=segment)
     if not request.user.has_perm(DELETE_SEGMENT_LINES):
         lines.exclude = ("selection",)
     if not request.user.has_perm(CHANGE_SEGMENT_LINES):
