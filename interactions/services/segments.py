@@ -854,7 +854,7 @@ def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
         if step.added_through_line_id is not None:
             SegmentLine.objects.filter(
                 segment=segment, id__gt=step.added_after_line_id, id__lte=step.added_through_line_id
-            )._raw_delete(connection.alias)
+            ).delete()
     elif step.added_line_ids or not step.added_contact_ids:
         _delete_lines(segment, "id", step.added_line_ids)
     else:  # a step recorded before steps kept their line ids: one line per contact then

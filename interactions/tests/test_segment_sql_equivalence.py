@@ -10,7 +10,7 @@ import decimal
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm.contacts.models import Contact
@@ -210,7 +210,8 @@ def make_world(drawn, salespeople) -> dict[int, dict]:
     return {row["id"]: {**row, "opted_out": row["id"] in opted_out} for row in rows}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# The profile's examples (conftest.py), at most 100: each builds a world and up to four steps.
+@settings(max_examples=min(settings.default.max_examples, 100))
 @given(drawn=world, head=header, recipe=steps, back=st.integers(min_value=0, max_value=4))
 def test_segment_built_in_sql_is_the_one_the_python_path_built(sales_user, drawn, head, recipe, back):
     with transaction.atomic():
