@@ -264,3 +264,31 @@ def test_a_line_restored_by_going_back_keeps_its_time_and_values(sales_user):
     assert not SegmentLine.objects.filter(contact=person).exists()
     services.go_back(segment=segment, user=sales_user)
     assert database_lines(segment) == before
+
+
+def test_a_step_recorded_before_the_steps_ran_in_sql_still_goes_back(sales_user):
+    """Steps saved by the per-line path keep their lists (line ids added, removed lines as
+    JSON): going back from one undoes it as before."""
+    from interactions.models import SegmentCriteriaStep
+
+    segment = SegmentFactory()
+    kept, removed, added = PersonFactory(name="Kept"), PersonFactory(name="Removed"), PersonFactory(name="Added")
+    services.add_contacts(segment=segment, criteria=SegmentCriteria(), options=SegmentOptions(), user=sales_user)
+    SegmentCriteriaStep.objects.filter(segment=segment).delete()
+    lines = {line.contact_id: line for line in SegmentLine.objects.filter(segment=segment)}
+    snapshot = services._snapshot(SegmentLine.objects.filter(pk=lines[removed.pk].pk))
+    SegmentLine.objects.filter(pk=lines[removed.pk].pk).delete()
+    SegmentCriteriaStep.objects.create(
+        segment=segment,
+        step=1,
+        action="add",
+        added_contact_ids=[added.pk],
+        added_line_ids=[lines[added.pk].pk],
+        removed_lines=snapshot,
+    )
+    services.go_back(segment=segment, user=sales_user)
+    remaining = SegmentLine.objects.filter(segment=segment).order_by("id")
+    assert list(remaining.values_list("contact", flat=True)) == [
+        pk for pk in sorted(lines, key=lambda contact: lines[contact].pk) if pk != added.pk
+    ]
+    assert kept.pk in set(remaining.values_list("contact", flat=True))
