@@ -33,6 +33,10 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=10_000, help="contacts for the log page data")
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (the median is reported)")
     parser.add_argument("--segment-lines", type=int, default=100_000)
+    parser.add_argument(
+        "--segment-build-lines", type=int, default=100_000, help="lines of the segment built from criteria (0: none)"
+    )
+    parser.add_argument("--recipe-sizes", default="1000,10000", help="lines of the replayed recipe (comma-separated)")
     parser.add_argument("--naive-lines", type=int, default=10_000, help="lines for the naive save() loop (scaled)")
     parser.add_argument("--delivery-lines", type=int, default=10_000, help="lines of the segment delivered by e-mail")
     parser.add_argument("--purge-entries", type=int, default=2_000_000, help="entries, half of them canceled")
@@ -103,7 +107,11 @@ def main() -> None:
     if "segment_recipe" in wanted:
         from . import segment_recipe
 
-        segment_recipe.main(repeat=min(arguments.repeat, 3))
+        segment_recipe.main(
+            repeat=min(arguments.repeat, 3),
+            sizes=tuple(int(size) for size in arguments.recipe_sizes.split(",") if size),
+            build_lines=arguments.segment_build_lines,
+        )
     if "segment_delivery" in wanted:
         from . import segment_delivery
 

@@ -159,9 +159,13 @@ def _run(*, lines: int, user, repeat: int) -> dict:
     }
 
 
-def main(*, repeat: int, sizes: tuple[int, ...] = (1_000, 10_000)) -> None:
+def main(*, repeat: int, sizes: tuple[int, ...] = (1_000, 10_000), build_lines: int = 100_000) -> None:
     user, _created = get_user_model().objects.get_or_create(username="bench-sales")
     user.groups.add(Group.objects.get(name="Sales staff"))
+    if build_lines:
+        build_from_criteria(lines=build_lines, user=user, repeat=repeat)
+    if not sizes:
+        return
     rows = [_run(lines=lines, user=user, repeat=repeat) for lines in sizes]
     record(
         "segment_recipe",
@@ -171,5 +175,121 @@ def main(*, repeat: int, sizes: tuple[int, ...] = (1_000, 10_000)) -> None:
             "pages (add_contacts, reduce_contacts, refine_contacts), each recorded for go back",
             "bare steps: the same five steps as hand-written INSERT ... SELECT and DELETE (no snapshots for go back)",
             "bare log: the INSERT ... SELECT of segment_logging.py writing the same entries",
+        ],
+    )
+
+
+# --- A large segment built from criteria, and its lines page ----------------------------
+
+
+def _bare_insert_of_persons(segment) -> float:
+    """The floor: the same rows (every person) as one hand-written INSERT ... SELECT."""
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _bare_add(cursor, segment, "c.type = 'person'", [])
+    return time.perf_counter() - started
+
+
+def _page_times(client, url: str, pages: dict[str, int], repeat: int) -> dict:
+    from .common import measure
+
+    figures = {}
+    for label, page in pages.items():
+        result = measure(lambda page=page: client.get(url, {"page": page}), repeat=repeat)
+        figures[f"{label} ms"] = result["wall_ms"]
+        figures[f"{label} db ms"] = result["db_ms"]
+        figures[f"{label} queries"] = result["queries"]
+    return figures
+
+
+def build_from_criteria(*, lines: int, user, repeat: int) -> None:
+    """A segment of `lines` lines built from criteria (add every person: the header's
+    defaults and the Add Contacts rules computed per line) against the bare INSERT ...
+    SELECT of the same rows; reduce by a salesperson (a tenth of the lines, each kept for
+    go back) and go back; then the segment's lines page and the contacts list, first page,
+    page 1000 and last page, in-process (Django's test client: the server's time without
+    the network)."""
+    from django.test import Client
+
+    from interactions.selectors.segments import SegmentCriteria, SegmentOptions
+    from interactions.services import segments
+
+    generate.reset()
+    generate.master_data(contacts=lines * 5 // 4)
+    persons = SegmentCriteria(contact_type="person")
+    build, build_queries, bare, reduce, back_reduce, back_add = [], [], [], [], [], []
+    for _run_number in range(repeat):
+        segment = _new_segment()
+        with timed_queries() as timer:
+            started = time.perf_counter()
+            result = segments.add_contacts(segment=segment, criteria=persons, options=SegmentOptions(), user=user)
+            build.append(time.perf_counter() - started)
+        build_queries.append(timer.queries)
+        assert result.added == lines == _line_count(segment), (result.added, lines)
+        started = time.perf_counter()
+        removed = segments.reduce_contacts(
+            segment=segment, criteria=SegmentCriteria(salesperson="SP2"), options=SegmentOptions(), user=user
+        ).removed
+        reduce.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        segments.go_back(segment=segment, user=user)
+        back_reduce.append(time.perf_counter() - started)
+        assert _line_count(segment) == lines
+        started = time.perf_counter()
+        segments.go_back(segment=segment, user=user)
+        back_add.append(time.perf_counter() - started)
+        assert _line_count(segment) == 0
+        segment.delete()
+
+        bare_segment = _new_segment()
+        bare.append(_bare_insert_of_persons(bare_segment))
+        assert _line_count(bare_segment) == lines
+        bare_segment.delete()
+    median = statistics.median
+    record(
+        "segment_build",
+        [
+            {
+                "lines": f"{lines:,}",
+                "add from criteria s": median(build),
+                "bare INSERT ... SELECT s": median(bare),
+                "add / bare": median(build) / median(bare),
+                "target": "<= 3x",
+                "queries": max(build_queries),
+                f"reduce {removed:,} s": median(reduce),
+                "go back (reduce) s": median(back_reduce),
+                "go back (add) s": median(back_add),
+            }
+        ],
+        notes=[
+            f"medians of {repeat} runs; add_contacts through the service (permissions, lock, the INSERT ... SELECT "
+            "with the header's defaults and the Add Contacts rules, the step recorded for go back)",
+            "bare: INSERT ... SELECT of the same persons with constant defaults and no rules but exclusion and "
+            "existing lines",
+            "before (issue 19): 22.7 s for 100,000 lines, one Python object per line",
+        ],
+    )
+
+    segment = _new_segment()
+    segments.add_contacts(segment=segment, criteria=persons, options=SegmentOptions(), user=user)
+    client = Client()
+    client.force_login(user)
+    last = (lines + 49) // 50
+    pages = {"page 1": 1, "page 1000": min(1000, last), "last page": last}
+    from django.urls import reverse
+
+    row = {"lines": f"{lines:,}"}
+    row.update(_page_times(client, reverse("interactions:segment-detail", args=[segment.number]), pages, repeat * 3))
+    contacts = lines * 5 // 4
+    contact_pages = {"page 1": 1, "page 1000": min(1000, (contacts + 49) // 50), "last page": (contacts + 49) // 50}
+    contact_row = {"lines": f"{contacts:,} contacts"}
+    contact_row.update(_page_times(client, reverse("contacts:list"), contact_pages, repeat * 3))
+    record(
+        "segment_lines_page",
+        [row, contact_row],
+        notes=[
+            "server time in-process (Django's test client), median; 50 rows a page; the segment's lines page "
+            "(header, steps, lines) and the contacts list, both paged by crm.paging.DeferredJoinTableData",
+            "before (issue 19): page 1000 / last page of a 100k-line segment 560-650 ms under gunicorn at 1M entries",
         ],
     )

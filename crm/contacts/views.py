@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from crm.paging import SafePaginator
+from crm.paging import DeferredJoinTableData, SafePaginator
 
 from .filters import ContactFilter
 from .models import Campaign, Contact
@@ -18,7 +18,7 @@ def contact_list(request):
         request.GET or None, queryset=Contact.objects.select_related("company", "salesperson").order_by("number")
     )
     contacts = filterset.qs if not filterset.is_bound or filterset.is_valid() else Contact.objects.none()
-    table = ContactTable(contacts)
+    table = ContactTable(DeferredJoinTableData(contacts))
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": 50}).configure(table)
     return render(request, "contacts/contact_list.html", {"filter": filterset, "table": table})
 

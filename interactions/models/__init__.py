@@ -27,6 +27,7 @@ from .segments import (
     SegmentAction,
     SegmentCriteriaStep,
     SegmentLine,
+    SegmentRemovedLine,
 )
 from .setup import SETUP_EVENTS, SETUP_SECTIONS, InteractionTemplateSetup
 from .templates import InteractionGroup, InteractionTemplate, InteractionTemplateLanguage
@@ -75,6 +76,7 @@ __all__ = [
     "SegmentCriteriaStep",
     "SegmentEntryContent",
     "SegmentLine",
+    "SegmentRemovedLine",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEvent",

@@ -125,7 +125,11 @@ class SegmentLine(models.Model):
         verbose_name_plural = _("segment lines")
         ordering = ["segment", "id"]
         # A contact can have several lines ("allow existing contacts", as in the original).
-        indexes = [models.Index(fields=["segment", "contact"], name="segment_line_contact")]
+        # The lines page reads a page's ids from (segment, id) alone (crm.paging.DeferredJoinTableData).
+        indexes = [
+            models.Index(fields=["segment", "contact"], name="segment_line_contact"),
+            models.Index(fields=["segment", "id"], name="segment_line_order"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(cost__gte=0), name="segment_line_cost_not_negative"),
         ]
@@ -188,8 +192,16 @@ class SegmentCriteriaStep(models.Model):
     # deletes exactly these.
     added_line_ids = models.JSONField(_("lines added"), default=list, blank=True)
     # The lines this step deleted, with every value (edited ones too) and their ids, so
-    # going back puts them back exactly as they were and where they were.
+    # going back puts them back exactly as they were and where they were. Steps recorded
+    # before the steps ran in SQL only: newer ones keep them as SegmentRemovedLine rows.
     removed_lines = models.JSONField(_("lines removed"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    # The lines this step created, as a range of line ids of the segment (the segment is
+    # locked while a step runs, so the step's lines are all the segment's lines in the
+    # range): going back deletes exactly these. Null for steps recorded as id lists above.
+    added_after_line_id = models.BigIntegerField(_("lines added after"), null=True, blank=True)
+    added_through_line_id = models.BigIntegerField(_("lines added through"), null=True, blank=True)
+    added_count = models.PositiveIntegerField(_("number of lines added"), default=0)
+    removed_count = models.PositiveIntegerField(_("number of lines removed"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -208,6 +220,41 @@ class SegmentCriteriaStep(models.Model):
 
     def __str__(self):
         return f"{self.segment.number} #{self.step} {self.get_action_display()}"
+
+
+class SegmentRemovedLine(models.Model):
+    """A line that a reduce or refine step deleted, with every value it had and its id, so
+    that going back puts it back as it was and where it was. Related rows are kept by id,
+    without constraint: one deleted since is left blank when the line comes back (a line
+    whose contact is gone does not come back)."""
+
+    step = models.ForeignKey(
+        SegmentCriteriaStep, verbose_name=_("step"), on_delete=models.CASCADE, related_name="removed_line_rows"
+    )
+    line_id = models.BigIntegerField(_("line"))
+    contact_id = models.BigIntegerField(_("contact"))
+    contact_company_id = models.BigIntegerField(_("contact company"), null=True, blank=True)
+    correspondence_type = models.CharField(_("correspondence type"), max_length=10, blank=True)
+    template_id = models.BigIntegerField(_("interaction template"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    subject = models.CharField(_("subject"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    evaluation = models.CharField(_("evaluation"), max_length=15, blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0)
+    duration = models.PositiveIntegerField(_("duration (min.)"), default=0)
+    information_flow = models.CharField(_("information flow"), max_length=10, blank=True)
+    initiated_by = models.CharField(_("initiated by"), max_length=10, blank=True)
+    campaign_id = models.BigIntegerField(_("campaign"), null=True, blank=True)
+    campaign_target = models.BooleanField(_("campaign target"), default=False)
+    campaign_response = models.BooleanField(_("campaign response"), default=False)
+    contact_via = models.CharField(_("contact via"), max_length=80, blank=True)
+    salesperson_id = models.BigIntegerField(_("salesperson"), null=True, blank=True)
+    time = models.TimeField(_("time of interaction"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("removed segment line")
+        verbose_name_plural = _("removed segment lines")
+        ordering = ["step", "line_id"]
 
 
 class SavedSegmentCriteria(models.Model):

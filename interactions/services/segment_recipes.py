@@ -187,6 +187,7 @@ def reuse_logged_segment(*, segment: Segment, logged_segment: LoggedSegment, use
         options={},
         added_contact_ids=[line.contact_id for line in lines],
         added_line_ids=ids_of_new_lines(segment, lines),
+        added_count=len(lines),
         removed_lines=[],
         created_by=user,
         created_at=timezone.now(),

@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from crm.contacts.models import Campaign, Contact, Salesperson
+from crm.contacts.models import Campaign, Contact, CorrespondenceType, Salesperson
 
 from ..models import (
+    BulkEmailOptOut,
     InteractionLogEntry,
     InteractionTemplate,
     InteractionTemplateLanguage,
@@ -29,6 +30,7 @@ from ..models import (
     SegmentAction,
     SegmentCriteriaStep,
     SegmentLine,
+    SegmentRemovedLine,
 )
 from ..permissions import (
     ADD_SEGMENT,
@@ -44,8 +46,8 @@ from ..permissions import (
 )
 from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
 from . import webhooks
-from .recording import contact_via_for, resolve_correspondence_type, resolve_language
-from .segment_content import opted_out, store_contents
+from .recording import CONTACT_VIA_MAX_LENGTH, contact_via_for, resolve_correspondence_type, resolve_language
+from .segment_content import store_contents
 from .segment_delivery import queue_on_commit
 
 # Header defaults and the line field each one fills when contacts are added. Changing one
@@ -498,11 +500,11 @@ def _record_step(
     action: str,
     criteria: SegmentCriteria,
     options: SegmentOptions,
-    added_contact_ids: list[int],
-    removed_lines: list[dict[str, Any]],
     user,
-    added_line_ids: list[int] | None = None,
+    **recorded,
 ) -> SegmentCriteriaStep:
+    """The step, numbered after the segment's last; `recorded`: what it changed (the
+    SegmentCriteriaStep fields added_* and removed_*)."""
     last = segment.criteria_steps.aggregate(last=Max("step"))["last"] or 0
     return SegmentCriteriaStep.objects.create(
         segment=segment,
@@ -510,10 +512,8 @@ def _record_step(
         action=action,
         criteria=criteria.to_dict(),
         options=options.to_dict(),
-        added_contact_ids=added_contact_ids,
-        added_line_ids=added_line_ids or [],
-        removed_lines=removed_lines,
         created_by=user,
+        **recorded,
     )
 
 
@@ -534,46 +534,32 @@ def add_contacts(*, segment: Segment, criteria: SegmentCriteria, options: Segmen
     6. without `ignore_no_bulk_email`, contacts who unsubscribed from bulk e-mail go when
        their line would be an e-mail line.
 
-    The new lines come in the original's order: by company, the company before its persons."""
+    The new lines come in the original's order: by company, the company before its persons.
+    One INSERT ... SELECT: the database picks the contacts and computes each line's values
+    (new_line's rules in SQL), so the step costs a few statements however many lines."""
     require_permission(user, CHANGE_SEGMENT)
     require_permission(user, ADD_SEGMENT_LINES)
     segment = _lock(segment)
     refuse_if_logged(segment)
-    rows = _contacts_to_add(criteria=criteria, options=options)
-    if not options.ignore_exclusion:
-        rows = [row for row in rows if not row["exclude_from_segments"]]
-    if not options.allow_existing:
-        present = set(SegmentLine.objects.filter(segment=segment).values_list("contact_id", flat=True))
-        rows = [row for row in rows if row["id"] not in present]
-    rows.sort(key=_original_order)
-
-    template_languages = languages_of_template(segment.template_id)
-    lines = [new_line(segment, row, template_languages) for row in rows]
-    if not options.ignore_no_bulk_email:
-        # 6. without `ignore_no_bulk_email`, a contact who unsubscribed from bulk e-mail is
-        #    not added as an e-mail line (a letter or a call is still fine).
-        unsubscribed = set(opted_out(line.contact_id for line in lines if line.correspondence_type == "email"))
-        if unsubscribed:
-            kept = [
-                (row, line)
-                for row, line in zip(rows, lines, strict=True)
-                if not (line.correspondence_type == "email" and line.contact_id in unsubscribed)
-            ]
-            rows, lines = [row for row, _line in kept], [line for _row, line in kept]
-    # The backend's own batches: one INSERT on PostgreSQL however many lines (the query
-    # count of a step does not grow with them), SQLite's parameter limit there.
-    SegmentLine.objects.bulk_create(lines)
+    # The segment is locked: every line of it with a greater id than any line now is this step's.
+    before = SegmentLine.objects.aggregate(last=Max("id"))["last"] or 0
+    added = _insert_new_lines(
+        segment=segment, candidates=_candidates(criteria=criteria, options=options), options=options
+    )
+    through = (
+        SegmentLine.objects.filter(segment=segment, id__gt=before).aggregate(last=Max("id"))["last"] if added else None
+    )
     step = _record_step(
         segment=segment,
         action=SegmentAction.ADD,
         criteria=criteria,
         options=options,
-        added_contact_ids=[row["id"] for row in rows],
-        removed_lines=[],
         user=user,
-        added_line_ids=ids_of_new_lines(segment, lines),
+        added_after_line_id=before,
+        added_through_line_id=through,
+        added_count=added,
     )
-    return StepResult(step=step, added=len(rows), removed=0)
+    return StepResult(step=step, added=added, removed=0)
 
 
 def ids_of_new_lines(segment: Segment, lines: list[SegmentLine]) -> list[int]:
@@ -585,41 +571,157 @@ def ids_of_new_lines(segment: Segment, lines: list[SegmentLine]) -> list[int]:
     return sorted(newest)
 
 
-def _contacts_to_add(*, criteria: SegmentCriteria, options: SegmentOptions) -> list[dict[str, Any]]:
-    """Steps 1 to 3 of add_contacts: rows of CONTACT_COLUMNS (and what the order and the
-    exclusion need), one per contact."""
+def _candidates(*, criteria: SegmentCriteria, options: SegmentOptions) -> QuerySet[Contact]:
+    """Steps 1 and 2 of add_contacts: the contacts that match, or with `expand_companies`
+    their whole companies."""
     company = Contact.Type.COMPANY
     matching = contacts_matching(criteria)
-    if options.expand_companies:
-        company_keys = (
-            matching.annotate(key=Case(When(type=company, then=F("id")), default=F("company_id")))
-            .filter(key__isnull=False)
-            .values("key")
-        )
-        lone_persons = matching.exclude(type=company).filter(company__isnull=True).values("pk")
-        candidates = Contact.objects.filter(
-            Q(pk__in=lone_persons) | Q(pk__in=company_keys) | Q(company__in=company_keys)
-        )
-    else:
-        candidates = matching
-    rows = list(candidates.values(*CONTACT_COLUMNS, *ORDER_COLUMNS))
+    if not options.expand_companies:
+        return matching
+    company_keys = (
+        matching.annotate(key=Case(When(type=company, then=F("id")), default=F("company_id")))
+        .filter(key__isnull=False)
+        .values("key")
+    )
+    lone_persons = matching.exclude(type=company).filter(company__isnull=True).values("pk")
+    return Contact.objects.filter(Q(pk__in=lone_persons) | Q(pk__in=company_keys) | Q(company__in=company_keys))
+
+
+def _sql_of(queryset: QuerySet) -> tuple[str, list]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, list(params)
+
+
+def _correspondence_type_sql(segment: Segment) -> tuple[str, list]:
+    """resolve_correspondence_type in SQL, the header in the template's place."""
+    header_sql, header_params = _parameter(SegmentLine, "correspondence_type", segment.correspondence_type_default)
+    if segment.ignore_contact_correspondence_type:
+        return header_sql, header_params
+    own = _column("c", Contact, "correspondence_type")
+    blank_sql, blank_params = _parameter(SegmentLine, "correspondence_type", "")
+    return f"(CASE WHEN {own} = {blank_sql} THEN {header_sql} ELSE {own} END)", blank_params + header_params
+
+
+def _language_sql(segment: Segment) -> tuple[str, list]:
+    """resolve_language in SQL: the contact's language when the header's template has a
+    language row for it, else the header's default language."""
+    default_sql, default_params = _parameter(SegmentLine, "language", segment.language_default)
+    if segment.template_id is None:
+        return default_sql, default_params
+    own = _column("c", Contact, "language")
+    template_sql, template_params = _parameter(InteractionTemplateLanguage, "template", segment.template_id)
+    languages = _quote(InteractionTemplateLanguage._meta.db_table)
+    return (
+        f"(CASE WHEN {own} <> '' AND EXISTS (SELECT 1 FROM {languages} tl "
+        f"WHERE {_column('tl', InteractionTemplateLanguage, 'template')} = {template_sql} "
+        f"AND {_column('tl', InteractionTemplateLanguage, 'language')} = {own}) THEN {own} ELSE {default_sql} END)",
+        template_params + default_params,
+    )
+
+
+def _contact_via_sql(correspondence_type: tuple[str, list]) -> tuple[str, list]:
+    """contact_via_for in SQL, for the correspondence type `correspondence_type` (SQL)."""
+
+    def c(field: str) -> str:
+        return _column("c", Contact, field)
+
+    address = " || ".join(
+        f"(CASE WHEN {c(field)} <> '' THEN ', ' || {c(field)} ELSE '' END)"
+        for field in ("address", "post_code", "city")
+    )
+    type_sql, type_params = correspondence_type
+    via = (
+        f"(CASE {type_sql} WHEN '{CorrespondenceType.EMAIL.value}' THEN {c('email')} "
+        f"WHEN '{CorrespondenceType.FAX.value}' THEN {c('fax')} "
+        f"WHEN '{CorrespondenceType.HARD_COPY.value}' THEN SUBSTR({address}, 3) "
+        f"ELSE (CASE WHEN {c('mobile')} <> '' THEN {c('mobile')} ELSE {c('phone')} END) END)"
+    )
+    return f"SUBSTR({via}, 1, {CONTACT_VIA_MAX_LENGTH})", type_params
+
+
+def _collated(sql: str) -> str:
+    """Compared character by character (Python's order of strings): PostgreSQL would use
+    the database's locale."""
+    return f'{sql} COLLATE "C"' if connection.vendor == "postgresql" else sql
+
+
+def _insert_new_lines(*, segment: Segment, candidates: QuerySet[Contact], options: SegmentOptions) -> int:
+    """Steps 3 to 6 of add_contacts and the lines' values, as one INSERT ... SELECT from
+    the contacts; returns the number of lines inserted."""
+
+    def c(field: str) -> str:
+        return _column("c", Contact, field)
+
+    def header(field: str, value) -> tuple[str, list]:
+        return _parameter(SegmentLine, field, value)
+
+    company_sql, company_params = _parameter(Contact, "type", Contact.Type.COMPANY)
+    candidates_sql, candidates_params = _sql_of(candidates.order_by().values("pk"))
+    correspondence_type = _correspondence_type_sql(segment)
+    values = {
+        "segment": header("segment", segment.pk),
+        "contact": (c("id"), []),
+        "contact_company": (
+            f"(CASE WHEN {c('type')} = {company_sql} THEN {c('id')} ELSE {c('company')} END)",
+            company_params,
+        ),
+        "correspondence_type": correspondence_type,
+        "template": header("template", segment.template_id),
+        "language": _language_sql(segment),
+        "subject": header("subject", segment.subject_default),
+        "cost": header("cost", segment.unit_cost),
+        "duration": header("duration", segment.unit_duration),
+        "information_flow": header("information_flow", segment.information_flow),
+        "initiated_by": header("initiated_by", segment.initiated_by),
+        "campaign": header("campaign", segment.campaign_id),
+        "campaign_target": header("campaign_target", segment.campaign_target),
+        "campaign_response": header("campaign_response", segment.campaign_response),
+        "contact_via": _contact_via_sql(correspondence_type),
+        "salesperson": header("salesperson", segment.salesperson_id),
+    }
+    contacts = _quote(Contact._meta.db_table)
+    conditions, params = [f"{c('id')} IN ({candidates_sql})"], list(candidates_params)
     if not options.allow_company_with_persons:
-        represented = {row["company_id"] for row in rows if row["type"] != company and row["company_id"]}
-        rows = [row for row in rows if not (row["type"] == company and row["id"] in represented)]
-    return rows
-
-
-# What the order of new lines and the exclusion need besides CONTACT_COLUMNS.
-ORDER_COLUMNS = ("name", "number", "company__name", "company__number", "exclude_from_segments")
-
-
-def _original_order(row: dict[str, Any]) -> tuple:
-    """The original's order of new lines: company name, company number, the company before
-    its persons, name (a person without company has a blank company)."""
-    is_company = row["type"] == Contact.Type.COMPANY
-    company_name = row["name"] if is_company else (row["company__name"] or "")
-    company_number = row["number"] if is_company else (row["company__number"] or "")
-    return (company_name.casefold(), company_number, 0 if is_company else 1, row["name"].casefold(), row["id"])
+        # 3. a company goes when one of its persons is among the candidates.
+        conditions.append(
+            f"NOT ({c('type')} = {company_sql} AND EXISTS (SELECT 1 FROM {contacts} p "
+            f"WHERE {_column('p', Contact, 'company')} = {c('id')} "
+            f"AND {_column('p', Contact, 'type')} <> {company_sql} "
+            f"AND {_column('p', Contact, 'id')} IN ({candidates_sql})))"
+        )
+        params += company_params + company_params + candidates_params
+    if not options.ignore_exclusion:
+        conditions.append(f"NOT {c('exclude_from_segments')}")
+    if not options.allow_existing:
+        segment_sql, segment_params = header("segment", segment.pk)
+        conditions.append(
+            f"NOT EXISTS (SELECT 1 FROM {_quote(SegmentLine._meta.db_table)} e "
+            f"WHERE {_column('e', SegmentLine, 'segment')} = {segment_sql} "
+            f"AND {_column('e', SegmentLine, 'contact')} = {c('id')})"
+        )
+        params += segment_params
+    if not options.ignore_no_bulk_email:
+        type_sql, type_params = correspondence_type
+        conditions.append(
+            f"NOT ({type_sql} = '{CorrespondenceType.EMAIL.value}' AND EXISTS (SELECT 1 "
+            f"FROM {_quote(BulkEmailOptOut._meta.db_table)} o WHERE {_column('o', BulkEmailOptOut, 'contact')} "
+            f"= {c('id')}))"
+        )
+        params += type_params
+    is_company = f"{c('type')} = {company_sql}"
+    order = [
+        _collated(f"LOWER(CASE WHEN {is_company} THEN {c('name')} ELSE COALESCE(co.{_quote('name')}, '') END)"),
+        _collated(f"(CASE WHEN {is_company} THEN {c('number')} ELSE COALESCE(co.{_quote('number')}, '') END)"),
+        f"(CASE WHEN {is_company} THEN 0 ELSE 1 END)",
+        _collated(f"LOWER({c('name')})"),
+        c("id"),
+    ]
+    params += company_params * 3
+    source = (
+        f"{contacts} c LEFT OUTER JOIN {contacts} co ON co.{_quote('id')} = {c('company')} "
+        f"WHERE {' AND '.join(conditions)} ORDER BY {', '.join(order)}"
+    )
+    return _insert_select(model=SegmentLine, values=values, source=source, source_params=params)
 
 
 def _lines_of(segment: Segment, contacts: QuerySet[Contact], *, whole_companies: bool) -> QuerySet[SegmentLine]:
@@ -631,6 +733,14 @@ def _lines_of(segment: Segment, contacts: QuerySet[Contact], *, whole_companies:
     keys = contacts.annotate(key=contact_key()).values("key")
     same_company = Contact.objects.annotate(key=contact_key()).filter(key__in=keys)
     return lines.filter(contact__in=same_company.values("pk"))
+
+
+# The columns a removed line keeps: SegmentRemovedLine's field -> SegmentLine's.
+_REMOVED_LINE_FIELDS = {
+    field.name: ("id" if field.name == "line_id" else SegmentLine._meta.get_field(field.name.removesuffix("_id")).name)
+    for field in SegmentRemovedLine._meta.concrete_fields
+    if field.name not in ("id", "step")
+}
 
 
 @transaction.atomic
@@ -646,19 +756,31 @@ def _remove_step(
         removed = matched
     else:
         removed = SegmentLine.objects.filter(segment=segment).exclude(pk__in=matched.values("pk"))
-    removed_lines = _snapshot(removed)
-    # Exactly the lines of the snapshot go, whatever the criteria would match a moment later.
-    _delete_lines(segment, "id", [row["id"] for row in removed_lines])
-    step = _record_step(
-        segment=segment,
-        action=action,
-        criteria=criteria,
-        options=options,
-        added_contact_ids=[],
-        removed_lines=removed_lines,
-        user=user,
+    step = _record_step(segment=segment, action=action, criteria=criteria, options=options, user=user)
+    # The snapshot, for going back: INSERT ... SELECT of the lines with every value.
+    removed_sql, removed_params = _sql_of(removed.order_by().values("pk"))
+    _insert_select(
+        model=SegmentRemovedLine,
+        values={
+            "step": _parameter(SegmentRemovedLine, "step", step.pk),
+            **{name: (_column("l", SegmentLine, line_field), []) for name, line_field in _REMOVED_LINE_FIELDS.items()},
+        },
+        source=(f"{_quote(SegmentLine._meta.db_table)} l WHERE {_column('l', SegmentLine, 'id')} IN ({removed_sql})"),
+        source_params=removed_params,
     )
-    return StepResult(step=step, added=0, removed=len(removed_lines))
+    # Exactly the lines of the snapshot go, whatever the criteria would match a moment later.
+    snapshot_sql, snapshot_params = _sql_of(SegmentRemovedLine.objects.filter(step=step).values("line_id"))
+    segment_sql, segment_params = _parameter(SegmentLine, "segment", segment.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_quote(SegmentLine._meta.db_table)} WHERE {_quote('segment_id')} = {segment_sql} "
+            f"AND {_quote('id')} IN ({snapshot_sql})",
+            segment_params + snapshot_params,
+        )
+        removed_count = cursor.rowcount
+    SegmentCriteriaStep.objects.filter(pk=step.pk).update(removed_count=removed_count)
+    step.removed_count = removed_count
+    return StepResult(step=step, added=0, removed=removed_count)
 
 
 def reduce_contacts(*, segment: Segment, criteria: SegmentCriteria, options: SegmentOptions, user) -> StepResult:
@@ -686,6 +808,38 @@ def apply_criteria(
     return steps[action](segment=segment, criteria=criteria, options=options, user=user)
 
 
+def _restore_removed_rows(segment: Segment, step: SegmentCriteriaStep) -> int:
+    """Put back the lines of `step`'s snapshot, ids and values as they were, in one
+    INSERT ... SELECT: not those whose contact is gone; a company, template, campaign or
+    salesperson deleted since is left blank."""
+
+    def r(field: str) -> tuple[str, list]:
+        return _column("r", SegmentRemovedLine, field), []
+
+    joins = {
+        "contact_company": ("cc", Contact),
+        "template": ("t", InteractionTemplate),
+        "campaign": ("cp", Campaign),
+        "salesperson": ("sp", Salesperson),
+    }
+    values = {"segment": _parameter(SegmentLine, "segment", segment.pk)}
+    for name, line_field in _REMOVED_LINE_FIELDS.items():
+        if line_field in joins:
+            values[line_field] = (f"{joins[line_field][0]}.{_quote('id')}", [])
+        else:
+            values[line_field] = r(name)
+    source = (
+        f"{_quote(SegmentRemovedLine._meta.db_table)} r "
+        f"INNER JOIN {_quote(Contact._meta.db_table)} c ON c.{_quote('id')} = {r('contact_id')[0]} "
+        + " ".join(
+            f"LEFT OUTER JOIN {_quote(model._meta.db_table)} {alias} ON {alias}.{_quote('id')} = {r(name + '_id')[0]}"
+            for name, (alias, model) in joins.items()
+        )
+        + f" WHERE {r('step')[0]} = %s ORDER BY {r('line_id')[0]}"
+    )
+    return _insert_select(model=SegmentLine, values=values, source=source, source_params=[step.pk])
+
+
 @transaction.atomic
 def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
     """Undo the segment's last criteria step: delete the lines it added, put back the lines
@@ -696,11 +850,18 @@ def go_back(*, segment: Segment, user) -> SegmentCriteriaStep:
     if step is None:
         raise ValidationError(_("There is no step to go back from."), code="no_step")
     refuse_if_logged(segment)
-    if step.added_line_ids or not step.added_contact_ids:
+    if step.added_after_line_id is not None:
+        if step.added_through_line_id is not None:
+            SegmentLine.objects.filter(
+                segment=segment, id__gt=step.added_after_line_id, id__lte=step.added_through_line_id
+            ).delete()
+    elif step.added_line_ids or not step.added_contact_ids:
         _delete_lines(segment, "id", step.added_line_ids)
     else:  # a step recorded before steps kept their line ids: one line per contact then
         _delete_lines(segment, "contact_id", step.added_contact_ids)
-    _restore(segment, step.removed_lines)
+    if step.removed_count:
+        _restore_removed_rows(segment, step)
+    _restore(segment, step.removed_lines)  # a step recorded before the snapshots were rows
     step.delete()
     return step
 
@@ -761,7 +922,7 @@ def _insert_select(*, model: type[Model], values: dict[str, tuple[str, list]], s
     columns, expressions, params = [], [], []
     now = timezone.now()
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key and field.name not in values:
             continue  # from the table's sequence
         if field.name in values:
             sql, sql_params = values[field.name]

@@ -235,7 +235,9 @@ def test_contacts_already_in_the_segment_are_not_added_again(sales_user):
     SegmentLine.objects.filter(contact=first).update(subject="Edited")
     second = PersonFactory()
     result = add(segment, sales_user, contact_type="person")
-    assert result.added == 1 and result.step.added_contact_ids == [second.pk]
+    assert result.added == 1 and result.step.added_count == 1
+    lines = SegmentLine.objects.filter(segment=segment).order_by("id")
+    assert list(lines.values_list("contact", flat=True)) == [first.pk, second.pk]
     assert SegmentLine.objects.get(segment=segment, contact=first).subject == "Edited"
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from crm.paging import SafePaginator
+from crm.paging import DeferredJoinTableData, SafePaginator
 
 from ..forms.segments import (
     LineSelectionForm,
@@ -97,7 +97,7 @@ def segment_list(request):
 @permission_required(VIEW_SEGMENTS, raise_exception=True)
 def segment_detail(request, number: str):
     segment = _segment(number)
-    lines = SegmentLineTable(selectors.segment_lines(segment), segment=segment)
+    lines = SegmentLineTable(DeferredJoinTableData(selectors.segment_lines(segment)), segment=segment)
     if not request.user.has_perm(DELETE_SEGMENT_LINES):
         lines.exclude = ("selection",)
     if not request.user.has_perm(CHANGE_SEGMENT_LINES):
@@ -109,7 +109,11 @@ def segment_detail(request, number: str):
         lines.exclude = (*lines.exclude, "selection", "edit")
     RequestConfig(request, paginate={"paginator_class": SafePaginator, "per_page": PER_PAGE}).configure(lines)
     logged = list(selectors.segment_logged_segments(segment))
-    steps = list(segment.criteria_steps.select_related("created_by").order_by("step"))
+    steps = list(
+        segment.criteria_steps.select_related("created_by")
+        .defer("added_contact_ids", "added_line_ids", "removed_lines")
+        .order_by("step")
+    )
     return render(
         request,
         "interactions/segments/detail.html",
@@ -133,8 +137,8 @@ def _describe_step(step) -> dict:
     return {
         "number": step.step,
         **describe_step(action=step.action, criteria=step.criteria, options=step.options),
-        "added": len(step.added_contact_ids),
-        "removed": len(step.removed_lines),
+        "added": step.added_count,
+        "removed": step.removed_count,
         "created_by": step.created_by,
         "created_at": step.created_at,
     }
