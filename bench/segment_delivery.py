@@ -1,6 +1,10 @@
 """Delivering a logged segment by e-mail ("Deliver"): 10,000 lines sent by 2 Celery workers
-(solo pool each, Redis broker) to a local SMTP server (aiosmtpd, a process of its own),
-against the limit: a bare smtplib loop sending the same messages over one connection.
+(Redis broker; by default each a thread pool of 4, `--delivery-pool` / `--delivery-concurrency`:
+a chunk task holds one SMTP connection, so a worker sends over as many connections as it runs
+tasks at once) to a local SMTP server (aiosmtpd, a process of its own), against the limit: a
+bare smtplib loop sending the same messages (the workers' builder's bytes) over one connection.
+The workers are started and answer a ping before anything is timed; their start-up is reported
+apart. CPU per message of the senders and of the server is reported for both sides.
 
 Targets: the workers deliver at least half the limit's messages per second; each worker's
 peak RSS stays under 200 MB; logging the segment with content (a merge template: each
@@ -130,6 +134,16 @@ def _bare_loop(port: int, sender: str, messages) -> float:
     return time.perf_counter() - started
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its children not counted)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _peak_rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status") as status:
@@ -141,7 +155,9 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _start_workers(*, broker: str, queue: str, port: int, log_dir: Path) -> list[subprocess.Popen]:
+def _start_workers(
+    *, broker: str, queue: str, port: int, log_dir: Path, pool: str, concurrency: int
+) -> list[subprocess.Popen]:
     environment = {
         **os.environ,
         "CELERY_BROKER_URL": broker,
@@ -162,7 +178,8 @@ def _start_workers(*, broker: str, queue: str, port: int, log_dir: Path) -> list
                     "-A",
                     "crm",
                     "worker",
-                    "--pool=solo",
+                    f"--pool={pool}",
+                    f"--concurrency={concurrency}",
                     "-Q",
                     queue,
                     "-n",
@@ -200,7 +217,7 @@ def _pending(logged) -> int:
     ).count()
 
 
-def main(*, lines: int, repeat: int) -> None:
+def main(*, lines: int, repeat: int, pool: str = "threads", concurrency: int = 4) -> None:
     from crm.celery import app
     from interactions import conf
     from interactions.services.segments import log_segment
@@ -222,7 +239,9 @@ def main(*, lines: int, repeat: int) -> None:
     log_dir = Path(tempfile.mkdtemp(prefix="segment-delivery-"))  # the workers' logs, should they fail
     app.conf.task_always_eager = False
     app.conf.broker_url = broker
-    workers = _start_workers(broker=broker, queue=queue, port=sink.port, log_dir=log_dir)
+    workers = _start_workers(
+        broker=broker, queue=queue, port=sink.port, log_dir=log_dir, pool=pool, concurrency=concurrency
+    )
     try:
         startup_seconds = _wait_until_ready(app, queue)
         print(f"The workers answered after {startup_seconds:.1f} s")
@@ -234,7 +253,9 @@ def main(*, lines: int, repeat: int) -> None:
             logged = log_segment(segment=segment, user=user).logged_segment
             sender, messages = _messages(logged)
             _forget(segment)
+            sink_cpu, own_cpu = _cpu_seconds(sink.process.pid), time.process_time()
             bare_seconds = _bare_loop(sink.port, sender, messages)
+            bare_cpu = {"client": time.process_time() - own_cpu, "server": _cpu_seconds(sink.process.pid) - sink_cpu}
             received_bare, _dups = sink.counts()
             del messages
 
@@ -242,12 +263,17 @@ def main(*, lines: int, repeat: int) -> None:
             # commits), then wait until no entry is queued or being sent.
             with override_settings(CELERY_BROKER_URL=broker, INTERACTIONS_EMAIL_QUEUE=queue):
                 assert conf.settings.EMAIL_QUEUE == queue
+                sink_cpu, workers_cpu = _cpu_seconds(sink.process.pid), sum(_cpu_seconds(w.pid) for w in workers)
                 result = log_segment(segment=segment, user=user, deliver=True)
                 started = time.perf_counter()
                 deadline = started + 1800
                 while _pending(result.logged_segment) and time.perf_counter() < deadline:
                     time.sleep(0.05)
                 worker_seconds = time.perf_counter() - started
+                worker_cpu = {
+                    "workers": sum(_cpu_seconds(w.pid) for w in workers) - workers_cpu,
+                    "server": _cpu_seconds(sink.process.pid) - sink_cpu,
+                }
         received, duplicates = sink.counts()
         rss = [_peak_rss_mb(worker.pid) for worker in workers]
     finally:
@@ -262,7 +288,8 @@ def main(*, lines: int, repeat: int) -> None:
     rows = [
         {"measure": "bare smtplib loop, one connection (the limit)", "messages": lines,
          "seconds": bare_seconds, "messages/s": limit_rate, "target": "", "met": ""},
-        {"measure": f"{WORKERS} Celery workers (Deliver)", "messages": delivered, "seconds": worker_seconds,
+        {"measure": f"{WORKERS} Celery workers (Deliver; pool {pool}, concurrency {concurrency})",
+         "messages": delivered, "seconds": worker_seconds,
          "messages/s": worker_rate, "target": f">= {limit_rate / 2:,.0f}/s",
          "met": "yes" if worker_rate >= limit_rate / 2 and delivered == lines else "NO"},
         {"measure": "workers' start-up (not counted above)", "messages": "", "seconds": startup_seconds,
@@ -283,5 +310,12 @@ def main(*, lines: int, repeat: int) -> None:
             f"{conf.settings.BULK_EMAIL_CHUNK_SIZE}; rate limit off; the server, the workers, PostgreSQL, Redis and "
             "this process share the machine's cores (a shared machine: other work may run too).",
             "The 'messages/s' cell of 'log with content' is the ratio with content / without.",
+            "CPU per message (ms): bare loop {:.2f}, its server {:.2f}; the workers together {:.2f}, their server "
+            "{:.2f} (PostgreSQL and Redis not counted).".format(
+                bare_cpu["client"] * 1000 / lines,
+                bare_cpu["server"] * 1000 / lines,
+                worker_cpu["workers"] * 1000 / max(delivered, 1),
+                worker_cpu["server"] * 1000 / max(delivered, 1),
+            ),
         ],
     )
