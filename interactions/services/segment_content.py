@@ -393,22 +393,26 @@ class StoredContent:
     problems: int
 
 
+ENTRY_FIELDS = (
+    "entry_no", "template_id", "language", "salesperson_id", "correspondence_type", "subject", "date", "contact_id",
+)  # fmt: skip
+
+
 def _entries(logged: LoggedSegment) -> Iterator[dict[str, Any]]:
-    yield from (
+    """The logged segment's entries, each with its contact's fields (as CONTACT_FIELDS name
+    them, under "contact") and the date the contact unsubscribed from bulk e-mail: one query,
+    read in batches."""
+    opted_out_on = BulkEmailOptOut.objects.filter(contact_id=OuterRef("contact_id")).values("created_at")[:1]
+    contact_columns = [f"contact__{field}" for field in CONTACT_FIELDS]
+    rows = (
         InteractionLogEntry.objects.filter(logged_segment=logged)
         .order_by("entry_no")
-        .values(
-            "entry_no",
-            "template_id",
-            "language",
-            "salesperson_id",
-            "correspondence_type",
-            "subject",
-            "date",
-            "contact_id",
-        )  # fmt: skip
-        .iterator(chunk_size=CONTENT_BATCH)
+        .annotate(opted_out_on=Subquery(opted_out_on))
+        .values(*ENTRY_FIELDS, *contact_columns, "opted_out_on")
     )
+    for row in rows.iterator(chunk_size=CONTENT_BATCH):
+        row["contact"] = {field: row[column] for field, column in zip(CONTACT_FIELDS, contact_columns, strict=True)}
+        yield row
 
 
 def _has_content(logged: LoggedSegment) -> bool:
@@ -449,8 +453,6 @@ def store_contents(*, logged: LoggedSegment, deliver: bool, cover_sheets: bool =
 
     def flush(rows: list[dict[str, Any]]) -> None:
         nonlocal templates, fax, problems
-        contact_ids = [row["contact_id"] for row in rows]
-        contacts = {c["id"]: c for c in Contact.objects.filter(pk__in=contact_ids).values(*CONTACT_FIELDS)}
         if templates is None:
             templates = TemplateContents(
                 InteractionLogEntry.objects.filter(logged_segment=logged)
@@ -458,8 +460,8 @@ def store_contents(*, logged: LoggedSegment, deliver: bool, cover_sheets: bool =
                 .distinct()
             )
         missing_people = {row["salesperson_id"] for row in rows} - set(salespeople) - {None}
-        salespeople.update({s.pk: s for s in Salesperson.objects.filter(pk__in=missing_people)})
-        opt_outs = opted_out(contact_ids)
+        if missing_people:
+            salespeople.update({s.pk: s for s in Salesperson.objects.filter(pk__in=missing_people)})
         contents = []
         for row in rows:
             template = templates.get(row["template_id"], row["language"])
@@ -467,15 +469,14 @@ def store_contents(*, logged: LoggedSegment, deliver: bool, cover_sheets: bool =
             fax += channel == DeliveryChannel.FAX
             if template is None:
                 continue
-            contact = contacts[row["contact_id"]]
             content = line_content(
                 template=template,
-                contact=contact,
+                contact=row["contact"],
                 salesperson=salespeople.get(row["salesperson_id"]),
                 date=row["date"],
                 correspondence_type=row["correspondence_type"],
                 subject=row["subject"],
-                opted_out_on=opt_outs.get(contact["id"]),
+                opted_out_on=row["opted_out_on"],
             )
             if content.attachment_id is not None:
                 shared.setdefault(content.attachment_id, []).append(row["entry_no"])
