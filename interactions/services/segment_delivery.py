@@ -354,10 +354,12 @@ def _email_settings() -> tuple:
 class MailSession:
     """The e-mail backend a chunk sends through, opened at its first message. With `keep`
     (a worker, which takes chunk after chunk), its SMTP connection stays open for the next
-    chunk of this process (and thread), checked by a NOOP before it is used again and
-    replaced when that fails or the e-mail settings changed; after any failure it is
-    dropped, and the rest of the chunk, or the next one, opens a new one."""
+    chunk of this process (and thread) that starts within KEEP_IDLE seconds, checked by a
+    NOOP before it is used again and replaced when that fails or the e-mail settings
+    changed; after any failure it is dropped, and the rest of the chunk, or the next one,
+    opens a new one. (A connection idle for longer is closed: servers drop idle clients.)"""
 
+    KEEP_IDLE = 30.0
     _kept = threading.local()
 
     def __init__(self, *, keep: bool) -> None:
@@ -379,9 +381,10 @@ class MailSession:
         self._kept.value = None
         if kept is None:
             return None
-        key, backend = kept
+        key, kept_at, backend = kept
         smtp = getattr(backend, "connection", None)
-        if key == _email_settings() and isinstance(smtp, smtplib.SMTP):
+        fresh = time.monotonic() - kept_at < self.KEEP_IDLE
+        if fresh and key == _email_settings() and isinstance(smtp, smtplib.SMTP):
             try:
                 if smtp.noop()[0] == 250:
                     return backend
@@ -396,7 +399,7 @@ class MailSession:
 
     def finish(self) -> None:
         if self.keep and isinstance(getattr(self.backend, "connection", None), smtplib.SMTP):
-            self._kept.value = (_email_settings(), self.backend)
+            self._kept.value = (_email_settings(), time.monotonic(), self.backend)
         else:
             _close_quietly(self.backend)
         self.backend = None
