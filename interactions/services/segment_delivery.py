@@ -1,6 +1,14 @@
 """Delivering a logged segment by e-mail ("Deliver" on the log dialog, NAV's "Send"): one
 message per contact, sent by the Celery task interactions.tasks.deliver_segment_emails in
-chunks (INTERACTIONS_BULK_EMAIL_CHUNK_SIZE entries over one SMTP connection).
+chunks (INTERACTIONS_BULK_EMAIL_CHUNK_SIZE entries over one SMTP connection, which a worker
+keeps open for its next chunk: `MailSession`).
+
+Per chunk: one query reads the contents with their contacts and salespeople, one UPDATE
+claims them, the messages are built as bytes by segment_messages.MessageBuilder (what they
+share prepared once), one UPDATE per message records its hand-over, one UPDATE marks the
+chunk sent. A worker sends over as many connections as it runs chunk tasks at once: run the
+e-mail queue's workers with a thread pool (`--pool=threads --concurrency=4`) so that the
+round trips of one connection overlap the others' (bench/segment_delivery.py).
 
 Invariants:
 - The entry's delivery status is the queue of record, as for single e-mails: "in progress"
