@@ -71,17 +71,20 @@ def _forget(segment) -> None:
         cursor.execute("VACUUM ANALYZE interactions_interactionlogentry")
 
 
-def _log_time(segment, user, *, with_content: bool, repeat: int) -> float:
+def _log_times(segment, user, *, repeat: int) -> tuple[float, float]:
+    """Medians of logging the segment without content and with it, the runs alternating
+    (without, with, without, ...) so that a change in the machine's load weighs on both."""
     from interactions.services.segments import log_segment
 
-    _template(with_content)
-    runs = []
+    runs: dict[bool, list[float]] = {False: [], True: []}
     for _run in range(repeat):
-        started = time.perf_counter()
-        log_segment(segment=segment, user=user)
-        runs.append(time.perf_counter() - started)
-        _forget(segment)
-    return statistics.median(runs)
+        for with_content in (False, True):
+            _template(with_content)
+            started = time.perf_counter()
+            log_segment(segment=segment, user=user)
+            runs[with_content].append(time.perf_counter() - started)
+            _forget(segment)
+    return statistics.median(runs[False]), statistics.median(runs[True])
 
 
 class Sink:
@@ -231,8 +234,7 @@ def main(*, lines: int, repeat: int, pool: str = "threads", concurrency: int = 4
     user.groups.add(Group.objects.get(name="Sales manager"))
     segment = _segment_with_lines(lines)
 
-    without = _log_time(segment, user, with_content=False, repeat=repeat)
-    with_content = _log_time(segment, user, with_content=True, repeat=repeat)
+    without, with_content = _log_times(segment, user, repeat=repeat)
 
     sink = Sink()
     queue = f"bench-segment-{uuid.uuid4().hex[:8]}"

@@ -295,9 +295,10 @@ class _HandOverRecord:
 
     def __init__(self) -> None:
         quote = connection.ops.quote_name
+        handed_over_at = quote(SegmentEntryContent._meta.get_field("handed_over_at").column)
         self.sql = (
-            f"UPDATE {quote(SegmentEntryContent._meta.db_table)} SET {quote('handed_over_at')} = %s "
-            f"WHERE {quote('entry_id')} = %s AND {quote('handed_over_at')} IS NULL"
+            f"UPDATE {quote(SegmentEntryContent._meta.db_table)} SET {handed_over_at} = %s "
+            f"WHERE {quote(SegmentEntryContent._meta.get_field('entry').column)} = %s AND {handed_over_at} IS NULL"
         )
         self.cursor = None
 
