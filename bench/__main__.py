@@ -39,6 +39,10 @@ def main() -> None:
     parser.add_argument("--recipe-sizes", default="1000,10000", help="lines of the replayed recipe (comma-separated)")
     parser.add_argument("--naive-lines", type=int, default=10_000, help="lines for the naive save() loop (scaled)")
     parser.add_argument("--delivery-lines", type=int, default=10_000, help="lines of the segment delivered by e-mail")
+    parser.add_argument(
+        "--delivery-pool", default="threads", choices=["solo", "threads", "prefork"], help="the delivery workers' pool"
+    )
+    parser.add_argument("--delivery-concurrency", type=int, default=4, help="tasks at once per delivery worker")
     parser.add_argument("--purge-entries", type=int, default=2_000_000, help="entries, half of them canceled")
     parser.add_argument("--purge-batch-size", type=int, default=5000)
     parser.add_argument("--load-seconds", type=float, default=15, help="seconds of load per page (at most 120)")
@@ -115,7 +119,12 @@ def main() -> None:
     if "segment_delivery" in wanted:
         from . import segment_delivery
 
-        segment_delivery.main(lines=arguments.delivery_lines, repeat=min(arguments.repeat, 3))
+        segment_delivery.main(
+            lines=arguments.delivery_lines,
+            repeat=min(arguments.repeat, 3),
+            pool=arguments.delivery_pool,
+            concurrency=arguments.delivery_concurrency,
+        )
     if "purge" in wanted:
         from . import purge
 

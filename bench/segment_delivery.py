@@ -1,6 +1,10 @@
 """Delivering a logged segment by e-mail ("Deliver"): 10,000 lines sent by 2 Celery workers
-(solo pool each, Redis broker) to a local SMTP server (aiosmtpd, a process of its own),
-against the limit: a bare smtplib loop sending the same messages over one connection.
+(Redis broker; by default each a thread pool of 4, `--delivery-pool` / `--delivery-concurrency`:
+a chunk task holds one SMTP connection, so a worker sends over as many connections as it runs
+tasks at once) to a local SMTP server (aiosmtpd, a process of its own), against the limit: a
+bare smtplib loop sending the same messages (the workers' builder's bytes) over one connection.
+The workers are started and answer a ping before anything is timed; their start-up is reported
+apart. CPU per message of the senders and of the server is reported for both sides.
 
 Targets: the workers deliver at least half the limit's messages per second; each worker's
 peak RSS stays under 200 MB; logging the segment with content (a merge template: each
@@ -67,17 +71,20 @@ def _forget(segment) -> None:
         cursor.execute("VACUUM ANALYZE interactions_interactionlogentry")
 
 
-def _log_time(segment, user, *, with_content: bool, repeat: int) -> float:
+def _log_times(segment, user, *, repeat: int) -> tuple[float, float]:
+    """Medians of logging the segment without content and with it, the runs alternating
+    (without, with, without, ...) so that a change in the machine's load weighs on both."""
     from interactions.services.segments import log_segment
 
-    _template(with_content)
-    runs = []
+    runs: dict[bool, list[float]] = {False: [], True: []}
     for _run in range(repeat):
-        started = time.perf_counter()
-        log_segment(segment=segment, user=user)
-        runs.append(time.perf_counter() - started)
-        _forget(segment)
-    return statistics.median(runs)
+        for with_content in (False, True):
+            _template(with_content)
+            started = time.perf_counter()
+            log_segment(segment=segment, user=user)
+            runs[with_content].append(time.perf_counter() - started)
+            _forget(segment)
+    return statistics.median(runs[False]), statistics.median(runs[True])
 
 
 class Sink:
@@ -105,26 +112,19 @@ class Sink:
 
 
 def _messages(logged) -> tuple[str, list[tuple[list[str], bytes]]]:
-    """The messages the workers will send, built the same way, as bytes."""
-    from django.conf import settings
-    from django.core.mail.message import sanitize_address
-
+    """The messages the workers will send, built by the workers' own builder, as bytes: the
+    same messages (same size, same headers) go to the same server on both sides."""
     from interactions.models import SegmentEntryContent
-    from interactions.services.segment_delivery import build_message
+    from interactions.services.segment_messages import CONTENT_VALUES, MessageBuilder
 
-    files: dict = {}
+    builder = MessageBuilder()
     messages = []
     sender = ""
-    for content in (
-        SegmentEntryContent.objects.filter(logged_segment=logged)
-        .select_related("entry__contact", "entry__salesperson", "entry__attachment")
-        .iterator(chunk_size=2000)
-    ):
-        message = build_message(content, files)
-        encoding = message.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(message.from_email, encoding)
-        recipients = [sanitize_address(address, encoding) for address in message.recipients()]
-        messages.append((recipients, message.message().as_bytes(linesep="\r\n")))
+    rows = SegmentEntryContent.objects.filter(logged_segment=logged).order_by("entry_id").values(*CONTENT_VALUES)
+    for row in rows.iterator(chunk_size=2000):
+        message = builder.build(row)
+        sender = message.envelope_from
+        messages.append((message.recipients, message.raw))
     return sender, messages
 
 
@@ -135,6 +135,16 @@ def _bare_loop(port: int, sender: str, messages) -> float:
         for recipients, raw in messages:
             smtp.sendmail(sender, recipients, raw)
     return time.perf_counter() - started
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (its children not counted)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -148,7 +158,9 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _start_workers(*, broker: str, queue: str, port: int, log_dir: Path) -> list[subprocess.Popen]:
+def _start_workers(
+    *, broker: str, queue: str, port: int, log_dir: Path, pool: str, concurrency: int
+) -> list[subprocess.Popen]:
     environment = {
         **os.environ,
         "CELERY_BROKER_URL": broker,
@@ -169,7 +181,8 @@ def _start_workers(*, broker: str, queue: str, port: int, log_dir: Path) -> list
                     "-A",
                     "crm",
                     "worker",
-                    "--pool=solo",
+                    f"--pool={pool}",
+                    f"--concurrency={concurrency}",
                     "-Q",
                     queue,
                     "-n",
@@ -187,6 +200,18 @@ def _start_workers(*, broker: str, queue: str, port: int, log_dir: Path) -> list
     return workers
 
 
+def _wait_until_ready(app, queue: str, *, seconds: float = 300) -> float:
+    """Seconds until every worker answers a ping (started, connected, consuming): the
+    workers' start-up, reported apart and never part of the delivery's time."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        replies = app.control.ping(timeout=0.5)
+        ready = [name for reply in replies for name in reply if name.startswith(f"bench-{queue}-")]
+        if len(ready) >= WORKERS:
+            return time.perf_counter() - started
+    raise RuntimeError(f"The workers did not start within {seconds:.0f} s")
+
+
 def _pending(logged) -> int:
     from interactions.models import InteractionLogEntry
 
@@ -195,7 +220,7 @@ def _pending(logged) -> int:
     ).count()
 
 
-def main(*, lines: int, repeat: int) -> None:
+def main(*, lines: int, repeat: int, pool: str = "threads", concurrency: int = 4) -> None:
     from crm.celery import app
     from interactions import conf
     from interactions.services.segments import log_segment
@@ -209,14 +234,19 @@ def main(*, lines: int, repeat: int) -> None:
     user.groups.add(Group.objects.get(name="Sales manager"))
     segment = _segment_with_lines(lines)
 
-    without = _log_time(segment, user, with_content=False, repeat=repeat)
-    with_content = _log_time(segment, user, with_content=True, repeat=repeat)
+    without, with_content = _log_times(segment, user, repeat=repeat)
 
     sink = Sink()
     queue = f"bench-segment-{uuid.uuid4().hex[:8]}"
     log_dir = Path(tempfile.mkdtemp(prefix="segment-delivery-"))  # the workers' logs, should they fail
-    workers = _start_workers(broker=broker, queue=queue, port=sink.port, log_dir=log_dir)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = broker
+    workers = _start_workers(
+        broker=broker, queue=queue, port=sink.port, log_dir=log_dir, pool=pool, concurrency=concurrency
+    )
     try:
+        startup_seconds = _wait_until_ready(app, queue)
+        print(f"The workers answered after {startup_seconds:.1f} s")
         # The messages as the workers build them, sent by the bare loop: the limit.
         from django.test import override_settings
 
@@ -225,21 +255,27 @@ def main(*, lines: int, repeat: int) -> None:
             logged = log_segment(segment=segment, user=user).logged_segment
             sender, messages = _messages(logged)
             _forget(segment)
+            sink_cpu, own_cpu = _cpu_seconds(sink.process.pid), time.process_time()
             bare_seconds = _bare_loop(sink.port, sender, messages)
+            bare_cpu = {"client": time.process_time() - own_cpu, "server": _cpu_seconds(sink.process.pid) - sink_cpu}
             received_bare, _dups = sink.counts()
             del messages
 
-            # The workers: log with "Deliver" (queued to Redis when it commits), then wait.
-            app.conf.task_always_eager = False
-            app.conf.broker_url = broker
+            # The workers (started and idle): log with "Deliver" (queued to Redis when it
+            # commits), then wait until no entry is queued or being sent.
             with override_settings(CELERY_BROKER_URL=broker, INTERACTIONS_EMAIL_QUEUE=queue):
                 assert conf.settings.EMAIL_QUEUE == queue
+                sink_cpu, workers_cpu = _cpu_seconds(sink.process.pid), sum(_cpu_seconds(w.pid) for w in workers)
                 result = log_segment(segment=segment, user=user, deliver=True)
                 started = time.perf_counter()
                 deadline = started + 1800
                 while _pending(result.logged_segment) and time.perf_counter() < deadline:
-                    time.sleep(0.2)
+                    time.sleep(0.05)
                 worker_seconds = time.perf_counter() - started
+                worker_cpu = {
+                    "workers": sum(_cpu_seconds(w.pid) for w in workers) - workers_cpu,
+                    "server": _cpu_seconds(sink.process.pid) - sink_cpu,
+                }
         received, duplicates = sink.counts()
         rss = [_peak_rss_mb(worker.pid) for worker in workers]
     finally:
@@ -254,9 +290,12 @@ def main(*, lines: int, repeat: int) -> None:
     rows = [
         {"measure": "bare smtplib loop, one connection (the limit)", "messages": lines,
          "seconds": bare_seconds, "messages/s": limit_rate, "target": "", "met": ""},
-        {"measure": f"{WORKERS} Celery workers (Deliver)", "messages": delivered, "seconds": worker_seconds,
+        {"measure": f"{WORKERS} Celery workers (Deliver; pool {pool}, concurrency {concurrency})",
+         "messages": delivered, "seconds": worker_seconds,
          "messages/s": worker_rate, "target": f">= {limit_rate / 2:,.0f}/s",
          "met": "yes" if worker_rate >= limit_rate / 2 and delivered == lines else "NO"},
+        {"measure": "workers' start-up (not counted above)", "messages": "", "seconds": startup_seconds,
+         "messages/s": "", "target": "", "met": ""},
         {"measure": "worker peak RSS (MB)", "messages": "", "seconds": "", "messages/s": max(rss),
          "target": f"< {RSS_LIMIT_MB}", "met": "yes" if max(rss) < RSS_LIMIT_MB else "NO"},
         {"measure": "log without content", "messages": lines, "seconds": without, "messages/s": "",
@@ -273,5 +312,12 @@ def main(*, lines: int, repeat: int) -> None:
             f"{conf.settings.BULK_EMAIL_CHUNK_SIZE}; rate limit off; the server, the workers, PostgreSQL, Redis and "
             "this process share the machine's cores (a shared machine: other work may run too).",
             "The 'messages/s' cell of 'log with content' is the ratio with content / without.",
+            "CPU per message (ms): bare loop {:.2f}, its server {:.2f}; the workers together {:.2f}, their server "
+            "{:.2f} (PostgreSQL and Redis not counted).".format(
+                bare_cpu["client"] * 1000 / lines,
+                bare_cpu["server"] * 1000 / lines,
+                worker_cpu["workers"] * 1000 / max(delivered, 1),
+                worker_cpu["server"] * 1000 / max(delivered, 1),
+            ),
         ],
     )

@@ -1,6 +1,14 @@
 """Delivering a logged segment by e-mail ("Deliver" on the log dialog, NAV's "Send"): one
 message per contact, sent by the Celery task interactions.tasks.deliver_segment_emails in
-chunks (INTERACTIONS_BULK_EMAIL_CHUNK_SIZE entries over one SMTP connection).
+chunks (INTERACTIONS_BULK_EMAIL_CHUNK_SIZE entries over one SMTP connection, which a worker
+keeps open for its next chunk: `MailSession`).
+
+Per chunk: one query reads the contents with their contacts and salespeople, one UPDATE
+claims them, the messages are built as bytes by segment_messages.MessageBuilder (what they
+share prepared once), one UPDATE per message records its hand-over, one UPDATE marks the
+chunk sent. A worker sends over as many connections as it runs chunk tasks at once: run the
+e-mail queue's workers with a thread pool (`--pool=threads --concurrency=4`) so that the
+round trips of one connection overlap the others' (bench/segment_delivery.py).
 
 Invariants:
 - The entry's delivery status is the queue of record, as for single e-mails: "in progress"
@@ -39,11 +47,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.mail.message import sanitize_address
+from django.core.mail import get_connection
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -64,13 +70,13 @@ from ..permissions import LOG_SEGMENT, require_permission
 from . import webhooks
 from .communication import emails
 from .communication.delivery import EMAIL_RETRY_ON, retry_countdown
+from .segment_messages import CONTENT_VALUES, UNSUBSCRIBE_SALT, MessageBuilder, Outgoing
 from .sql import in_list
 from .task_queue import BROKER_UNREACHABLE, queue_task
 
 logger = logging.getLogger(__name__)
 
 DELIVER_SEGMENT_TASK = "interactions.tasks.deliver_segment_emails"
-UNSUBSCRIBE_SALT = "interactions.bulk-email-unsubscribe"
 PENDING = (DeliveryStatus.IN_PROGRESS, DeliveryStatus.SENDING)
 
 
@@ -170,69 +176,6 @@ class RateLimiter:
             RateLimiter._local_next = slot + interval_ms / 1000
         if slot > now:
             time.sleep(slot - now)
-
-
-# --- The message ---------------------------------------------------------------------------
-
-
-def unsubscribe_token(*, contact_id: int, entry_no: int) -> str:
-    return signing.dumps([contact_id, entry_no], salt=UNSUBSCRIBE_SALT)
-
-
-def unsubscribe_url(*, contact_id: int, entry_no: int, language: str) -> str:
-    with translation.override(language or None):
-        path = reverse("interactions:unsubscribe", args=[unsubscribe_token(contact_id=contact_id, entry_no=entry_no)])
-    return conf.settings.PUBLIC_URL.rstrip("/") + path
-
-
-def default_text(language: str) -> str:
-    with translation.override(language or None):
-        return _("Please find the document attached.")
-
-
-def build_message(content: SegmentEntryContent, files: dict[int, emails.OutgoingFile]) -> EmailMultiAlternatives:
-    """The e-mail of one entry: text and HTML parts of the merged text, the template's
-    attachment (read once per chunk), the contact's name and address, Reply-To the
-    salesperson, the entry's Message-ID and the unsubscribe headers."""
-    entry = content.entry
-    contact = entry.contact
-    url = unsubscribe_url(contact_id=contact.pk, entry_no=entry.entry_no, language=content.language)
-    text = content.body or default_text(content.language)
-    message = EmailMultiAlternatives(
-        subject=" ".join(content.subject.split()),
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[emails.recipient(name=contact.name, address=ascii_address(content.address))],
-        reply_to=emails.salesperson_reply_to(entry.salesperson),
-        headers={
-            "Message-ID": content.message_id,
-            "List-Unsubscribe": f"<{url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
-    )
-    message.attach_alternative(content.html or emails_html(text, content.language), "text/html")
-    if entry.attachment_id is not None and entry.attachment.content_type != emails.EML_CONTENT_TYPE:
-        if entry.attachment_id not in files:
-            files[entry.attachment_id] = emails.OutgoingFile.from_attachment(entry.attachment)
-        outgoing = files[entry.attachment_id]
-        message.attach(outgoing.name, outgoing.content, outgoing.mimetype)
-    return message
-
-
-def ascii_address(address: str) -> str:
-    """An address with an international domain in its ASCII form (IDNA, xn--...), as it
-    travels in headers and the envelope; the mailbox name is ASCII already (checked before
-    logging)."""
-    local, at, domain = address.rpartition("@")
-    if at and not domain.isascii():
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    return address
-
-
-def emails_html(text: str, language: str) -> str:
-    from .segment_content import merged_html
-
-    return merged_html(text, language=language)
 
 
 # --- SMTP: the send recorded before the transaction ends ---------------------------------------
@@ -346,13 +289,31 @@ def claim_chunk(entry_nos: list[int]) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
-def _record_handed_over(entry_no: int) -> None:
-    """Committed (autocommit: one statement) before the final dot."""
-    recorded = SegmentEntryContent.objects.filter(entry_id=entry_no, handed_over_at__isnull=True).update(
-        handed_over_at=timezone.now()
-    )
-    if not recorded:
-        raise AlreadyHandedOver(entry_no)
+class _HandOverRecord:
+    """Records that a message is handed over: one UPDATE, committed (autocommit) before
+    the final dot, on one cursor for the chunk (the statement is written once)."""
+
+    def __init__(self) -> None:
+        quote = connection.ops.quote_name
+        handed_over_at = quote(SegmentEntryContent._meta.get_field("handed_over_at").column)
+        self.sql = (
+            f"UPDATE {quote(SegmentEntryContent._meta.db_table)} SET {handed_over_at} = %s "
+            f"WHERE {quote(SegmentEntryContent._meta.get_field('entry').column)} = %s AND {handed_over_at} IS NULL"
+        )
+        self.cursor = None
+
+    def __call__(self, entry_no: int) -> None:
+        if self.cursor is None:
+            self.cursor = connection.cursor()
+        self.cursor.execute(self.sql, [connection.ops.adapt_datetimefield_value(timezone.now()), entry_no])
+        if self.cursor.rowcount != 1:
+            raise AlreadyHandedOver(entry_no)
+
+    def close(self) -> None:
+        if self.cursor is not None:
+            with contextlib.suppress(DatabaseError):
+                self.cursor.close()
+            self.cursor = None
 
 
 @contextlib.contextmanager
@@ -386,86 +347,156 @@ def _fail(entry_no: int, reason: str) -> None:
         webhooks.announce_entries(webhooks.EMAIL_DELIVERY_FAILED, [entry_no])
 
 
-def _hand_over(backend, message: EmailMultiAlternatives, entry_no: int) -> None:
+# --- The connection: one per chunk, kept for the next chunk on a worker -------------------------
+
+
+def _email_settings() -> tuple:
+    return tuple(
+        getattr(settings, name, None)
+        for name in (
+            "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
+            "EMAIL_USE_TLS", "EMAIL_USE_SSL", "EMAIL_TIMEOUT",
+        )
+    )  # fmt: skip
+
+
+class MailSession:
+    """The e-mail backend a chunk sends through, opened at its first message. With `keep`
+    (a worker, which takes chunk after chunk), its SMTP connection stays open for the next
+    chunk of this process (and thread) that starts within KEEP_IDLE seconds, checked by a
+    NOOP before it is used again and replaced when that fails or the e-mail settings
+    changed; after any failure it is dropped, and the rest of the chunk, or the next one,
+    opens a new one. (A connection idle for longer is closed: servers drop idle clients.)"""
+
+    KEEP_IDLE = 30.0
+    _kept = threading.local()
+
+    def __init__(self, *, keep: bool) -> None:
+        self.keep = keep
+        self.backend = None
+
+    def get(self):
+        if self.backend is None:
+            self.backend = self._take_kept() if self.keep else None
+        if self.backend is None:
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            _no_delay(backend)
+            self.backend = backend
+        return self.backend
+
+    def _take_kept(self):
+        kept = getattr(self._kept, "value", None)
+        self._kept.value = None
+        if kept is None:
+            return None
+        key, kept_at, backend = kept
+        smtp = getattr(backend, "connection", None)
+        fresh = time.monotonic() - kept_at < self.KEEP_IDLE
+        if fresh and key == _email_settings() and isinstance(smtp, smtplib.SMTP):
+            try:
+                if smtp.noop()[0] == 250:
+                    return backend
+            except (smtplib.SMTPException, OSError):
+                pass
+        _close_quietly(backend)
+        return None
+
+    def drop(self) -> None:
+        _close_quietly(self.backend)
+        self.backend = None
+
+    def finish(self) -> None:
+        if self.keep and isinstance(getattr(self.backend, "connection", None), smtplib.SMTP):
+            self._kept.value = (_email_settings(), time.monotonic(), self.backend)
+        else:
+            _close_quietly(self.backend)
+        self.backend = None
+
+
+def _hand_over(session: MailSession, message: Outgoing, record: _HandOverRecord) -> None:
+    backend = session.get()
     smtp = getattr(backend, "connection", None)
     if isinstance(smtp, smtplib.SMTP):
-        encoding = message.encoding or settings.DEFAULT_CHARSET
         try:
             transmit(
                 smtp,
-                from_addr=sanitize_address(message.from_email, encoding),
-                recipients=[sanitize_address(address, encoding) for address in message.recipients()],
-                raw=message.message().as_bytes(linesep="\r\n"),
-                before_end=lambda: _record_handed_over(entry_no),
+                from_addr=message.envelope_from,
+                recipients=message.recipients,
+                raw=message.raw,
+                before_end=lambda: record(message.entry_no),
             )
         except (HandedOverUnconfirmed, AlreadyHandedOver):
             raise  # the record stands: sent (by this task, or by another)
         except BaseException:
-            _take_back(entry_no)
+            _take_back(message.entry_no)
             raise
         return
     # Another backend (console, file, locmem): no SMTP transaction to hold open.
-    _record_handed_over(entry_no)
+    record(message.entry_no)
     try:
-        if backend.send_messages([message]) != 1:
+        if backend.send_messages([message.django_message()]) != 1:
             raise emails.UndeliverableEmail(_("The e-mail backend did not accept the message."))
     except BaseException:
-        _take_back(entry_no)
+        _take_back(message.entry_no)
         raise
 
 
-def _send_chunk(entry_nos: list[int]) -> ChunkOutcome:
+def _send_chunk(entry_nos: list[int], *, keep_connection: bool = False) -> ChunkOutcome:
     with _commits_without_waiting_for_the_disk():
-        return _send_claimed_chunk(entry_nos)
+        return _send_claimed_chunk(entry_nos, session=MailSession(keep=keep_connection))
 
 
-def _send_claimed_chunk(entry_nos: list[int]) -> ChunkOutcome:
-    outcome = ChunkOutcome()
-    contents = {
-        content.entry_id: content
-        for content in SegmentEntryContent.objects.filter(
-            entry_id__in=entry_nos, channel=DeliveryChannel.EMAIL
-        ).select_related("entry__contact", "entry__salesperson", "entry__attachment")
+def _contents(entry_nos: list[int]) -> dict[int, dict]:
+    """The chunk's e-mails: content, contact, salesperson and attachment, one query."""
+    return {
+        row["entry_id"]: row
+        for row in SegmentEntryContent.objects.filter(entry_id__in=entry_nos, channel=DeliveryChannel.EMAIL).values(
+            *CONTENT_VALUES
+        )
     }
-    files: dict[int, emails.OutgoingFile] = {}
+
+
+def _send_claimed_chunk(entry_nos: list[int], *, session: MailSession) -> ChunkOutcome:
+    outcome = ChunkOutcome()
+    rows = _contents(entry_nos)
+    builder = MessageBuilder()
+    record = _HandOverRecord()
     limiter = RateLimiter()
-    backend = None
-    claimed_chunk = claim_chunk([entry_no for entry_no in entry_nos if entry_no in contents])
+    claimed_chunk = claim_chunk([entry_no for entry_no in entry_nos if entry_no in rows])
     claimed = None
     index = 0
     try:
         for index, entry_no in enumerate(entry_nos):  # noqa: B007 - read after the loop
             claimed = None
-            content = contents.get(entry_no)
-            if content is None or entry_no not in claimed_chunk:
+            row = rows.get(entry_no)
+            if row is None or entry_no not in claimed_chunk:
                 continue
             claimed = entry_no
-            if content.handed_over_at is not None:
+            if row["handed_over_at"] is not None:
                 outcome.sent.append(entry_no)
                 outcome.already_handed_over += 1
                 continue
-            if content.problem:
-                _fail(entry_no, content.problem)
+            if row["problem"]:
+                _fail(entry_no, row["problem"])
                 outcome.failed.append(entry_no)
                 continue
             try:
-                message = build_message(content, files)
+                message = builder.build(row)
             except (OSError, ValueError) as broken:
                 _fail(entry_no, emails.failure_reason(broken))
                 outcome.failed.append(entry_no)
                 continue
-            if backend is None:
-                backend = get_connection(fail_silently=False)
-                backend.open()
-                _no_delay(backend)
             limiter.wait()
             try:
-                _hand_over(backend, message, entry_no)
+                _hand_over(session, message, record)
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as refused:
                 if isinstance(refused, smtplib.SMTPServerDisconnected):
                     raise
                 code, reason = refusal(refused)
-                attempts = content.attempts + 1
+                if code == 421:  # the server closes the connection
+                    session.drop()
+                attempts = row["attempts"] + 1
                 SegmentEntryContent.objects.filter(entry_id=entry_no).update(attempts=attempts)
                 if code >= 500 or attempts > conf.settings.EMAIL_MAX_RETRIES:
                     _fail(entry_no, reason)
@@ -479,8 +510,7 @@ def _send_claimed_chunk(entry_nos: list[int]) -> ChunkOutcome:
                 # (the server discards that copy): a new one for the rest.
                 outcome.sent.append(entry_no)
                 outcome.already_handed_over += 1
-                _close_quietly(backend)
-                backend = None
+                session.drop()
                 continue
             except emails.UndeliverableEmail as refused:
                 _fail(entry_no, emails.failure_reason(refused))
@@ -498,14 +528,16 @@ def _send_claimed_chunk(entry_nos: list[int]) -> ChunkOutcome:
         logger.warning("Segment e-mails wait for a retry: %s", failure)
         outcome.connection_failed = True
     finally:
+        record.close()
         if outcome.connection_failed:
+            session.drop()
             rest = [entry_no for entry_no in entry_nos[index:] if entry_no in claimed_chunk]
             for entry_no in rest:
                 _release_quietly(entry_no, retry_countdown(0))
             outcome.retry.extend(rest)
         if outcome.sent:
             _mark_sent(outcome.sent)
-        _close_quietly(backend)
+        session.finish()
     return outcome
 
 
@@ -553,7 +585,7 @@ def deliver_chunk(*, task, entry_nos: list[int]) -> dict[str, int]:
     totals = {"sent": 0, "failed": 0, "retry": 0, "already_handed_over": 0}
     pending = list(entry_nos)
     while True:
-        outcome = _send_chunk(pending)
+        outcome = _send_chunk(pending, keep_connection=not task.request.is_eager)
         totals["sent"] += len(outcome.sent)
         totals["failed"] += len(outcome.failed)
         totals["already_handed_over"] += outcome.already_handed_over

@@ -172,6 +172,52 @@ def test_deliver_sends_one_message_per_contact_with_html_text_and_unsubscribe_he
     assert entry.segment_content.handed_over_at is not None
 
 
+def test_an_open_templates_file_goes_with_each_message_under_its_name(
+    logger_user, smtp_server, django_capture_on_commit_callbacks
+):
+    template = InteractionTemplateFactory(code="BROCHURE", wizard_action=WizardAction.OPEN, language_default="en")
+    brochure = store_attachment(content=b"%PDF-1.4 brochure \x00\xff", file_name="Прайс весна.pdf")
+    InteractionTemplateLanguageFactory(template=template, language="en", description="Brochure", attachment=brochure)
+    people = [PersonFactory(name=f"Reader {n}", email=f"reader{n}@example.com", language="en") for n in range(2)]
+    segment = segment_with(template, people)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        log(segment, logger_user, deliver=True)
+
+    messages = smtp_server.parsed()
+    assert len(messages) == 2
+    for message in messages:
+        (attached,) = list(message.iter_attachments())
+        assert attached.get_filename() == "Прайс весна.pdf"
+        assert attached.get_content_type() == "application/pdf"
+        assert attached.get_content() == b"%PDF-1.4 brochure \x00\xff"
+        assert message.get_body(("plain",)).get_content().strip() == "Please find the document attached."
+        assert message.get_body(("html",)) is not None
+    assert set(InteractionLogEntry.objects.values_list("delivery_status", flat=True)) == {DeliveryStatus.BLANK}
+
+
+def test_a_letter_with_a_line_longer_than_smtp_allows_arrives_whole(
+    logger_user, smtp_server, django_capture_on_commit_callbacks
+):
+    template = InteractionTemplateFactory(code="LONG", wizard_action=WizardAction.MERGE, language_default="ru")
+    long_line = "Съешь же ещё этих мягких французских булок, да выпей чаю. " * 40  # about 4,000 octets
+    InteractionTemplateLanguageFactory(
+        template=template, language="ru", description="Длинное письмо", merge_body="{contact.name}\n" + long_line
+    )
+    person = PersonFactory(name="Иван Петров", email="ivan@example.com", language="ru")
+    segment = segment_with(template, [person], subject="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        log(segment, logger_user, deliver=True)
+
+    (message,) = smtp_server.parsed()
+    assert all(len(line) <= 998 for line in smtp_server.messages[0].split(b"\r\n"))
+    assert str(message["Subject"]) == "Длинное письмо"
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # quoted-printable keeps CRLF
+    assert text.rstrip("\n") == "Иван Петров\n" + long_line
+    assert long_line.split(".")[0] in message.get_body(("html",)).get_content()
+
+
 def test_a_busy_server_451_and_421_is_tried_again_and_550_is_an_error_at_once_with_its_reason(
     logger_user, smtp_server, django_capture_on_commit_callbacks
 ):
