@@ -372,17 +372,17 @@ def test_a_connection_cut_mid_run_loses_nothing_and_logs_nothing_twice(dovecot, 
     )
     proxy = tcp_proxy.TcpProxy(target_host="127.0.0.1", target_port=dovecot.port).start()
     mailbox = make_mailbox(dovecot, monkeypatch, port=proxy.port)
-    real_capture = runs.capture_message
-    seen = []
+    real_capture = runs.capture_batch
+    batches = []
 
     def capture_then_cut(**kwargs):
-        outcome = real_capture(**kwargs)
-        seen.append(outcome)
-        if len(seen) == 7:
-            proxy.cut()  # in the middle of the second batch: 4 moved, 3 committed and not moved
-        return outcome
+        outcomes = real_capture(**kwargs)
+        batches.append(outcomes)
+        if len(batches) == 2:
+            proxy.cut()  # the second batch decided, not yet committed nor moved; the first moved
+        return outcomes
 
-    monkeypatch.setattr(runs, "capture_message", capture_then_cut)
+    monkeypatch.setattr(runs, "capture_batch", capture_then_cut)
     try:
         first = run(mailbox)
         assert first.state == MailboxRunState.FAILED and first.error

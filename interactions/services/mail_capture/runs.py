@@ -1,5 +1,6 @@
-"""Reading a mailbox: one run under the mailbox's lease, message after message, each message
-committed before it is moved to the processed folder.
+"""Reading a mailbox: one run under the mailbox's lease, batch after batch (one UID FETCH,
+one transaction, one UID MOVE each), each batch committed before it is moved to the
+processed folder.
 
 The lock (why a lease in the database): a run holds the mailbox for minutes of network
 I/O, so a row lock (SELECT ... FOR UPDATE) would keep a transaction open across all of it,
@@ -32,7 +33,7 @@ from ... import conf
 from ...models import Mailbox, MailboxRun, MailboxRunState, SkipReason
 from .. import webhooks
 from ..attachments import atomic_with_files
-from .capture import CaptureNotSetUp, CaptureRules, Outcome, capture_message
+from .capture import CaptureNotSetUp, CaptureRules, Outcome, capture_batch, parse_fetched
 from .imap import ImapFolderReader, MailboxError
 
 logger = logging.getLogger(__name__)
@@ -147,16 +148,19 @@ def _read(*, mailbox: Mailbox, run: MailboxRun, token: str, result: RunResult, c
             too_large = [message.uid for message in batch if message.size > limit]
             fetched = [(uid, raw, False) for uid, raw in reader.fetch(whole)]
             fetched += [(uid, raw, True) for uid, raw in reader.fetch(too_large, headers_only=True)]
-            processed: list[int] = []
+            processed = [uid for uid, _raw, _headers_only in fetched]
+            parsed = [
+                parse_fetched(raw, too_large=headers_only, attachment_limit=rules.attachment_limit)
+                for _uid, raw, headers_only in fetched
+            ]
+            del fetched
             tally: Counter[str] = Counter()
-            # One transaction a batch (each message in a savepoint of its own): the batch's
-            # outcomes commit together, and only then leave the folder. A failure rolls the
-            # batch back whole; its messages stay for the next run.
+            # One transaction a batch: the batch's outcomes commit together, and only then
+            # leave the folder. A failure rolls the batch back whole; its messages stay for
+            # the next run.
             created: list[int] = []
             with atomic_with_files():
-                for uid, raw, headers_only in fetched:
-                    outcome = capture_message(raw=raw, rules=rules, too_large=headers_only)
-                    processed.append(uid)
+                for outcome in capture_batch(parsed=parsed, rules=rules):
                     if outcome.outcome == Outcome.LOGGED:
                         created.extend(outcome.entry_numbers)
                     if outcome.outcome == Outcome.SEEN:
@@ -166,6 +170,7 @@ def _read(*, mailbox: Mailbox, run: MailboxRun, token: str, result: RunResult, c
                     else:
                         tally[outcome.outcome] += 1
                 webhooks.announce_entries(webhooks.ENTRY_CREATED, created)
+            del parsed
             result.read += len(processed)
             result.logged += tally.pop(Outcome.LOGGED, 0)
             result.bounces += tally.pop(Outcome.BOUNCE, 0)
