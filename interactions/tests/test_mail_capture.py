@@ -451,3 +451,65 @@ def test_captured_entries_are_announced_to_webhook_subscribers_once_the_batch_co
     delivery = WebhookDelivery.objects.get(event=WebhookEvent.ENTRY_CREATED)
     numbers = sorted(entry["entry_no"] for entry in json.loads(delivery.body)["data"]["entries"])
     assert numbers == sorted(InteractionLogEntry.objects.values_list("entry_no", flat=True))
+
+
+def test_within_one_batch_a_copy_is_a_duplicate_and_a_reply_is_threaded_to_its_original(
+    dovecot, mail_people, monkeypatch
+):
+    # One batch is decided together: each message as if the ones before it were committed.
+    offer = build_message(sender="anna@ours.example", to="alice@customer.example", subject="Our offer")
+    offer_id = email.message_from_bytes(offer)["Message-ID"]
+    dovecot.append_many(
+        [
+            offer,
+            offer,  # a copy of it (a journal rule that fired twice)
+            build_message(
+                sender="alice@customer.example",
+                to="anna@ours.example",
+                subject="Re: Our offer",
+                in_reply_to=offer_id,
+                references=[offer_id],
+            ),
+            bounce_of(original_id=offer_id, recipient="alice@customer.example"),
+        ]
+    )
+    mailbox = make_mailbox(dovecot, monkeypatch)
+
+    result = run(mailbox)
+
+    assert result.read == 4 and result.logged == 2 and result.bounces == 1
+    assert result.skipped == {SkipReason.DUPLICATE: 1}
+    sent, reply = entries_of(mail_people["alice"])
+    assert (sent.description, reply.description) == ("Our offer", "Re: Our offer")
+    assert reply.captured_email.replies_to_id == sent.entry_no
+    sent.refresh_from_db()
+    assert sent.delivery_status == DeliveryStatus.ERROR
+    assert dovecot.count("INBOX") == 0 and dovecot.count("CRM-processed") == 4
+
+
+def test_a_batch_takes_as_many_queries_for_thirty_messages_as_for_three(dovecot, mail_people, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mailbox = make_mailbox(dovecot, monkeypatch)
+    counts = []
+    for size in (3, 30):
+        dovecot.append_many(
+            build_message(
+                sender="alice@customer.example",
+                to="anna@ours.example",
+                cc=["bob@customer.example", "nobody@unknown.example"],
+                subject=f"Order {size}-{n}",
+            )
+            for n in range(size)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            result = run(mailbox)
+        assert result.logged == size
+        inserts = sum(query["sql"].startswith("INSERT") for query in queries.captured_queries)
+        counts.append((len(queries.captured_queries) - inserts, inserts))
+
+    # The same lookups and updates; the bulk inserts are split only by the database's limit
+    # of parameters per statement (SQLite's 999), never a statement per message.
+    (reads_3, inserts_3), (reads_30, inserts_30) = counts
+    assert reads_3 == reads_30 and inserts_30 <= 2 * inserts_3, counts
