@@ -513,3 +513,40 @@ def test_a_batch_takes_as_many_queries_for_thirty_messages_as_for_three(dovecot,
     # of parameters per statement (SQLite's 999), never a statement per message.
     (reads_3, inserts_3), (reads_30, inserts_30) = counts
     assert reads_3 == reads_30 and inserts_30 <= 2 * inserts_3, counts
+
+
+def test_parse_processes_decide_every_message_as_the_run_alone_does(dovecot, mail_people, monkeypatch, settings):
+    # The hostile corpus and a thread across batches, read twice from the same messages:
+    # by the run alone, then with two parse processes (small batches, parsed ahead).
+    settings.INTERACTIONS_MAIL_CAPTURE_BATCH_SIZE = 3
+    offer = build_message(sender="anna@ours.example", to="alice@customer.example", subject="Our offer")
+    offer_id = email.message_from_bytes(offer)["Message-ID"]
+    messages = [offer, *(path.read_bytes() for path in sorted(CORPUS.glob("*.eml")))]
+    messages.append(
+        build_message(
+            sender="alice@customer.example", to="anna@ours.example", subject="Re: Our offer", in_reply_to=offer_id
+        )
+    )
+    outcomes = []
+    for processes, folder in ((0, "Alone"), (2, "Pooled")):
+        settings.INTERACTIONS_MAIL_CAPTURE_PARSE_PROCESSES = processes
+        dovecot.append_many(messages, folder=folder)
+        mailbox = make_mailbox(dovecot, monkeypatch, name=folder, folder=folder, processed_folder=f"{folder}-done")
+        result = run(mailbox)
+        assert result.state == MailboxRunState.SUCCEEDED, result.error
+        assert dovecot.count(folder) == 0 and dovecot.count(f"{folder}-done") == len(messages)
+        skipped = sorted(
+            SkippedMessage.objects.filter(mailbox=mailbox)
+            .exclude(reason=SkipReason.DUPLICATE)
+            .values_list("message_key", "reason")
+        )
+        outcomes.append((result.read, result.bounces, skipped))
+        if processes == 0:
+            logged_alone = result.logged
+            assert logged_alone >= 2
+        else:
+            # The second mailbox holds copies: what the first logged is a duplicate now.
+            assert result.logged == 0 and result.skipped.get(SkipReason.DUPLICATE, 0) >= logged_alone
+    assert outcomes[0] == outcomes[1]
+    reply = InteractionLogEntry.objects.get(description="Re: Our offer")
+    assert reply.captured_email.replies_to.description == "Our offer"
