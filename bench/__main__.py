@@ -48,6 +48,12 @@ def main() -> None:
     )
     parser.add_argument("--api-port", type=int, default=8098, help="loopback port of the API's gunicorn")
     parser.add_argument("--mail-messages", type=int, default=20_000, help="messages in the mailbox backlog")
+    parser.add_argument(
+        "--mail-parse-processes",
+        type=int,
+        default=None,
+        help="parse processes of the mailbox reading (default: the machine's cores; 0: none)",
+    )
     arguments = parser.parse_args()
 
     from .setup import configure
@@ -127,7 +133,7 @@ def main() -> None:
     if "mail_capture" in wanted:
         from . import mail_capture
 
-        mail_capture.main(messages=arguments.mail_messages)
+        mail_capture.main(messages=arguments.mail_messages, parse_processes=arguments.mail_parse_processes)
     print(f"Benchmarks finished in {time.perf_counter() - started:.0f} s; results in bench/results/.")
 
 
