@@ -34,9 +34,11 @@ from ... import conf
 from ...models import Mailbox, MailboxRun, MailboxRunState, SkipReason
 from .. import webhooks
 from ..attachments import atomic_with_files
-from .capture import CaptureNotSetUp, CaptureRules, Outcome, capture_batch
+from .batch import Outcome
+from .capture import capture_batch
 from .imap import ImapFolderReader, MailboxError
 from .parse_pool import ParsePool
+from .rules import CaptureNotSetUp, CaptureRules
 
 logger = logging.getLogger(__name__)
 
