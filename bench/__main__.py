@@ -51,8 +51,8 @@ def main() -> None:
     parser.add_argument(
         "--mail-parse-processes",
         type=int,
-        default=None,
-        help="parse processes of the mailbox reading (default: the machine's cores; 0: none)",
+        default=0,
+        help="parse processes of the mailbox reading (INTERACTIONS_MAIL_CAPTURE_PARSE_PROCESSES; default 0: none)",
     )
     arguments = parser.parse_args()
 
