@@ -42,8 +42,11 @@ class Dovecot:
         self.root = Path(tempfile.mkdtemp(prefix="crm-dovecot-"))
         os.chmod(self.root, 0o711)
         # A fixed port when asked (CRM_TEST_DOVECOT_PORT: several checkouts on one machine,
-        # each in its own range); else a free one.
+        # each in its own range; each pytest-xdist worker one port further); else a free one.
         self.wanted_port = port or int(os.environ.get("CRM_TEST_DOVECOT_PORT") or 0)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        if self.wanted_port and not port and worker.startswith("gw") and worker[2:].isdigit():
+            self.wanted_port += int(worker[2:])
         self.port = 0
         self.process: subprocess.Popen | None = None
 
