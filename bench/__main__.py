@@ -66,6 +66,12 @@ def main() -> None:
     )
     parser.add_argument("--pages-port", type=int, default=8099, help="loopback port of the pages suite's gunicorn")
     parser.add_argument("--pages-workers", type=int, default=2, help="gunicorn workers of the pages suite")
+    parser.add_argument(
+        "--mail-parse-processes",
+        type=int,
+        default=0,
+        help="parse processes of the mailbox reading (INTERACTIONS_MAIL_CAPTURE_PARSE_PROCESSES; default 0: none)",
+    )
     arguments = parser.parse_args()
 
     from .setup import configure
@@ -154,7 +160,7 @@ def main() -> None:
     if "mail_capture" in wanted:
         from . import mail_capture
 
-        mail_capture.main(messages=arguments.mail_messages)
+        mail_capture.main(messages=arguments.mail_messages, parse_processes=arguments.mail_parse_processes)
     if "pages" in wanted:
         from . import pages
 

@@ -369,6 +369,14 @@ class Settings:
         maximum=5000,
         meaning="messages fetched from the IMAP server per command (one run reads every batch).",
     )
+    MAIL_CAPTURE_PARSE_PROCESSES: Setting[int] = Setting(
+        int,
+        default=0,
+        minimum=0,
+        maximum=64,
+        meaning="processes that parse a run's next batch of messages while the run logs the previous "
+        "one (0: the run parses them itself); more than the machine's cores brings nothing.",
+    )
     MAIL_CAPTURE_QUEUE: Setting[str | None] = Setting(
         str,
         default=None,

@@ -14,9 +14,16 @@ Invariants:
   (INTERACTIONS_MAIL_FREE_DOMAINS), where anyone may have an address.
 - One query for the addresses, one more for the domains of those left unmatched (the
   addresses are asked in chunks only beyond LOOKUP_CHUNK spellings).
+- On PostgreSQL the spellings are given as one array, `IN (SELECT unnest(%s))`: with a
+  plain `IN (...)` list the planner of a small contacts table picks the trigram index of
+  the search (contact_email_trgm, on the same UPPER(email)) and takes seconds for a few
+  hundred addresses (3 s for 200 of 2,000 contacts), where the B-tree takes milliseconds.
 """
 
 from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from crm.contacts.models import Contact, Salesperson, email_domain_key, email_key
 from interactions.conf import settings as conf
@@ -62,6 +69,13 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
         yield chunk
 
 
+def _any_of(values: list[str]):
+    """The right-hand side of an `__in` lookup of `values` (see the module's docstring)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::text[])", [values])
+    return values
+
+
 def _normalized(emails: Iterable[str]) -> list[str]:
     found = (normalize_email(email) for email in emails)
     return list(dict.fromkeys(address for address in found if address))
@@ -81,7 +95,9 @@ def contacts_for_addresses(emails: Iterable[str], *, match_company_domains: bool
     matched: dict[str, set[int]] = {address: set() for address in _normalized(emails)}
     spellings = {spelling for address in matched for spelling in _address_spellings(address)}
     for chunk in _chunks(spellings):
-        rows = Contact.objects.alias(email_key=email_key()).filter(email_key__in=chunk).values_list("id", "email")
+        rows = (
+            Contact.objects.alias(email_key=email_key()).filter(email_key__in=_any_of(chunk)).values_list("id", "email")
+        )
         for contact_id, email in rows:
             address = normalize_email(email)
             if address in matched:
@@ -97,7 +113,7 @@ def contacts_for_addresses(emails: Iterable[str], *, match_company_domains: bool
         for chunk in _chunks(domain_spellings):
             rows = (
                 Contact.objects.alias(domain_key=email_domain_key())
-                .filter(domain_key__in=chunk)
+                .filter(domain_key__in=_any_of(chunk))
                 .values_list("id", "type", "company_id", "email")
             )
             for contact_id, contact_type, company_id, email in rows:
@@ -119,7 +135,7 @@ def salespeople_for_addresses(emails: Iterable[str]) -> dict[str, int]:
     for chunk in _chunks(spellings):
         rows = (
             Salesperson.objects.alias(email_key=email_key())
-            .filter(email_key__in=chunk)
+            .filter(email_key__in=_any_of(chunk))
             .order_by("code")
             .values_list("id", "email")
         )

@@ -36,11 +36,17 @@ def free_port() -> int:
 class Dovecot:
     """One running Dovecot with one user (USER / PASSWORD)."""
 
-    def __init__(self):
+    def __init__(self, *, port: int | None = None):
         # Its own folder under the system's temporary folder, traversable by Dovecot's
         # unprivileged processes (pytest's temporary folders are private to the user).
         self.root = Path(tempfile.mkdtemp(prefix="crm-dovecot-"))
         os.chmod(self.root, 0o711)
+        # A fixed port when asked (CRM_TEST_DOVECOT_PORT: several checkouts on one machine,
+        # each in its own range; each pytest-xdist worker one port further); else a free one.
+        self.wanted_port = port or int(os.environ.get("CRM_TEST_DOVECOT_PORT") or 0)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        if self.wanted_port and not port and worker.startswith("gw") and worker[2:].isdigit():
+            self.wanted_port += int(worker[2:])
         self.port = 0
         self.process: subprocess.Popen | None = None
 
@@ -50,7 +56,7 @@ class Dovecot:
 
     def start(self) -> "Dovecot":
         self.root.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = self.wanted_port or free_port()
         if os.getuid() == 0:
             # Dovecot runs its login and internal processes unprivileged, and no mail as root.
             internal, login, mail = "dovecot", "dovenull", pwd.getpwnam("dovecot")

@@ -372,17 +372,17 @@ def test_a_connection_cut_mid_run_loses_nothing_and_logs_nothing_twice(dovecot, 
     )
     proxy = tcp_proxy.TcpProxy(target_host="127.0.0.1", target_port=dovecot.port).start()
     mailbox = make_mailbox(dovecot, monkeypatch, port=proxy.port)
-    real_capture = runs.capture_message
-    seen = []
+    real_capture = runs.capture_batch
+    batches = []
 
     def capture_then_cut(**kwargs):
-        outcome = real_capture(**kwargs)
-        seen.append(outcome)
-        if len(seen) == 7:
-            proxy.cut()  # in the middle of the second batch: 4 moved, 3 committed and not moved
-        return outcome
+        outcomes = real_capture(**kwargs)
+        batches.append(outcomes)
+        if len(batches) == 2:
+            proxy.cut()  # the second batch decided, not yet committed nor moved; the first moved
+        return outcomes
 
-    monkeypatch.setattr(runs, "capture_message", capture_then_cut)
+    monkeypatch.setattr(runs, "capture_batch", capture_then_cut)
     try:
         first = run(mailbox)
         assert first.state == MailboxRunState.FAILED and first.error
@@ -451,3 +451,102 @@ def test_captured_entries_are_announced_to_webhook_subscribers_once_the_batch_co
     delivery = WebhookDelivery.objects.get(event=WebhookEvent.ENTRY_CREATED)
     numbers = sorted(entry["entry_no"] for entry in json.loads(delivery.body)["data"]["entries"])
     assert numbers == sorted(InteractionLogEntry.objects.values_list("entry_no", flat=True))
+
+
+def test_within_one_batch_a_copy_is_a_duplicate_and_a_reply_is_threaded_to_its_original(
+    dovecot, mail_people, monkeypatch
+):
+    # One batch is decided together: each message as if the ones before it were committed.
+    offer = build_message(sender="anna@ours.example", to="alice@customer.example", subject="Our offer")
+    offer_id = email.message_from_bytes(offer)["Message-ID"]
+    dovecot.append_many(
+        [
+            offer,
+            offer,  # a copy of it (a journal rule that fired twice)
+            build_message(
+                sender="alice@customer.example",
+                to="anna@ours.example",
+                subject="Re: Our offer",
+                in_reply_to=offer_id,
+                references=[offer_id],
+            ),
+            bounce_of(original_id=offer_id, recipient="alice@customer.example"),
+        ]
+    )
+    mailbox = make_mailbox(dovecot, monkeypatch)
+
+    result = run(mailbox)
+
+    assert result.read == 4 and result.logged == 2 and result.bounces == 1
+    assert result.skipped == {SkipReason.DUPLICATE: 1}
+    sent, reply = entries_of(mail_people["alice"])
+    assert (sent.description, reply.description) == ("Our offer", "Re: Our offer")
+    assert reply.captured_email.replies_to_id == sent.entry_no
+    sent.refresh_from_db()
+    assert sent.delivery_status == DeliveryStatus.ERROR
+    assert dovecot.count("INBOX") == 0 and dovecot.count("CRM-processed") == 4
+
+
+def test_a_batch_takes_as_many_queries_for_thirty_messages_as_for_three(dovecot, mail_people, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mailbox = make_mailbox(dovecot, monkeypatch)
+    counts = []
+    for size in (3, 30):
+        dovecot.append_many(
+            build_message(
+                sender="alice@customer.example",
+                to="anna@ours.example",
+                cc=["bob@customer.example", "nobody@unknown.example"],
+                subject=f"Order {size}-{n}",
+            )
+            for n in range(size)
+        )
+        with CaptureQueriesContext(connection) as queries:
+            result = run(mailbox)
+        assert result.logged == size
+        inserts = sum(query["sql"].startswith("INSERT") for query in queries.captured_queries)
+        counts.append((len(queries.captured_queries) - inserts, inserts))
+
+    # The same lookups and updates; the bulk inserts are split only by the database's limit
+    # of parameters per statement (SQLite's 999), never a statement per message.
+    (reads_3, inserts_3), (reads_30, inserts_30) = counts
+    assert reads_3 == reads_30 and inserts_30 <= 2 * inserts_3, counts
+
+
+def test_parse_processes_decide_every_message_as_the_run_alone_does(dovecot, mail_people, monkeypatch, settings):
+    # The hostile corpus and a thread across batches, read twice from the same messages:
+    # by the run alone, then with two parse processes (small batches, parsed ahead).
+    settings.INTERACTIONS_MAIL_CAPTURE_BATCH_SIZE = 3
+    offer = build_message(sender="anna@ours.example", to="alice@customer.example", subject="Our offer")
+    offer_id = email.message_from_bytes(offer)["Message-ID"]
+    messages = [offer, *(path.read_bytes() for path in sorted(CORPUS.glob("*.eml")))]
+    messages.append(
+        build_message(
+            sender="alice@customer.example", to="anna@ours.example", subject="Re: Our offer", in_reply_to=offer_id
+        )
+    )
+    outcomes = []
+    for processes, folder in ((0, "Alone"), (2, "Pooled")):
+        settings.INTERACTIONS_MAIL_CAPTURE_PARSE_PROCESSES = processes
+        dovecot.append_many(messages, folder=folder)
+        mailbox = make_mailbox(dovecot, monkeypatch, name=folder, folder=folder, processed_folder=f"{folder}-done")
+        result = run(mailbox)
+        assert result.state == MailboxRunState.SUCCEEDED, result.error
+        assert dovecot.count(folder) == 0 and dovecot.count(f"{folder}-done") == len(messages)
+        skipped = sorted(
+            SkippedMessage.objects.filter(mailbox=mailbox)
+            .exclude(reason=SkipReason.DUPLICATE)
+            .values_list("message_key", "reason")
+        )
+        outcomes.append((result.read, result.bounces, skipped))
+        if processes == 0:
+            logged_alone = result.logged
+            assert logged_alone >= 2
+        else:
+            # The second mailbox holds copies: what the first logged is a duplicate now.
+            assert result.logged == 0 and result.skipped.get(SkipReason.DUPLICATE, 0) >= logged_alone
+    assert outcomes[0] == outcomes[1]
+    reply = InteractionLogEntry.objects.get(description="Re: Our offer")
+    assert reply.captured_email.replies_to.description == "Our offer"

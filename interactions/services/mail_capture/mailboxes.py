@@ -28,8 +28,10 @@ from ..attachments import atomic_with_files
 from ..communication.automatic_entries import EMAILS_EVENT, no_template_reason, setup_template
 from ..recording import lock_template_for_recording
 from ..task_queue import BROKER_UNREACHABLE, queue_task
-from .capture import CaptureRules, decide, write_entries
+from .batch import write_entries
+from .capture import decide
 from .parsing import UnreadableMessage, normalize_email, parse_message
+from .rules import CaptureRules
 
 logger = logging.getLogger(__name__)
 

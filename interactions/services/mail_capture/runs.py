@@ -1,5 +1,7 @@
-"""Reading a mailbox: one run under the mailbox's lease, message after message, each message
-committed before it is moved to the processed folder.
+"""Reading a mailbox: one run under the mailbox's lease, batch after batch (one UID FETCH,
+one transaction, one UID MOVE each), each batch committed before it is moved to the
+processed folder; with parse processes (parse_pool), the next batch is parsed while one is
+logged.
 
 The lock (why a lease in the database): a run holds the mailbox for minutes of network
 I/O, so a row lock (SELECT ... FOR UPDATE) would keep a transaction open across all of it,
@@ -32,8 +34,11 @@ from ... import conf
 from ...models import Mailbox, MailboxRun, MailboxRunState, SkipReason
 from .. import webhooks
 from ..attachments import atomic_with_files
-from .capture import CaptureNotSetUp, CaptureRules, Outcome, capture_message
+from .batch import Outcome
+from .capture import capture_batch
 from .imap import ImapFolderReader, MailboxError
+from .parse_pool import ParsePool
+from .rules import CaptureNotSetUp, CaptureRules
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +143,16 @@ def _read(*, mailbox: Mailbox, run: MailboxRun, token: str, result: RunResult, c
     rules = CaptureRules.load(mailbox, run_id=run.pk)
     limit = conf.settings.MAIL_CAPTURE_MAX_MESSAGE_SIZE
     batch_size = conf.settings.MAIL_CAPTURE_BATCH_SIZE
-    with ImapFolderReader(mailbox, timeout=conf.settings.MAIL_CAPTURE_TIMEOUT) as reader:
+    with (
+        ImapFolderReader(mailbox, timeout=conf.settings.MAIL_CAPTURE_TIMEOUT) as reader,
+        ParsePool(
+            processes=conf.settings.MAIL_CAPTURE_PARSE_PROCESSES, attachment_limit=rules.attachment_limit
+        ) as pool,
+    ):
         listed = reader.list_messages()
+        # A batch is fetched and given to the parser, then the previous one is logged and
+        # moved: with parse processes, parsing one batch overlaps logging the one before.
+        previous = None
         for batch in _batches(listed, limit=limit, batch_size=batch_size):
             # The lease is renewed once a batch (a batch takes far less than the lease lasts).
             renew_lease(mailbox_id=mailbox.pk, token=token)
@@ -147,33 +160,42 @@ def _read(*, mailbox: Mailbox, run: MailboxRun, token: str, result: RunResult, c
             too_large = [message.uid for message in batch if message.size > limit]
             fetched = [(uid, raw, False) for uid, raw in reader.fetch(whole)]
             fetched += [(uid, raw, True) for uid, raw in reader.fetch(too_large, headers_only=True)]
-            processed: list[int] = []
-            tally: Counter[str] = Counter()
-            # One transaction a batch (each message in a savepoint of its own): the batch's
-            # outcomes commit together, and only then leave the folder. A failure rolls the
-            # batch back whole; its messages stay for the next run.
-            created: list[int] = []
-            with atomic_with_files():
-                for uid, raw, headers_only in fetched:
-                    outcome = capture_message(raw=raw, rules=rules, too_large=headers_only)
-                    processed.append(uid)
-                    if outcome.outcome == Outcome.LOGGED:
-                        created.extend(outcome.entry_numbers)
-                    if outcome.outcome == Outcome.SEEN:
-                        tally[SkipReason.DUPLICATE.value] += 1
-                    elif outcome.outcome == Outcome.SKIPPED:
-                        tally[str(outcome.reason)] += 1
-                    else:
-                        tally[outcome.outcome] += 1
-                webhooks.announce_entries(webhooks.ENTRY_CREATED, created)
-            result.read += len(processed)
-            result.logged += tally.pop(Outcome.LOGGED, 0)
-            result.bounces += tally.pop(Outcome.BOUNCE, 0)
-            counts.update(tally)
-            reader.move_to_processed(processed)
-            MailboxRun.objects.filter(id=run.pk).update(
-                read=result.read, logged=result.logged, bounces=result.bounces, skipped=dict(counts)
-            )
+            uids = [uid for uid, _raw, _headers_only in fetched]
+            parsing = pool.parse([(raw, headers_only) for _uid, raw, headers_only in fetched])
+            del fetched
+            if previous is not None:
+                _log_batch(reader=reader, run=run, rules=rules, batch=previous, result=result, counts=counts)
+            previous = (uids, parsing)
+        if previous is not None:
+            _log_batch(reader=reader, run=run, rules=rules, batch=previous, result=result, counts=counts)
+
+
+def _log_batch(*, reader, run: MailboxRun, rules: CaptureRules, batch, result: RunResult, counts: Counter) -> None:
+    uids, parsing = batch
+    parsed = parsing.result()
+    tally: Counter[str] = Counter()
+    # One transaction a batch: the batch's outcomes commit together, and only then leave
+    # the folder. A failure rolls the batch back whole; its messages stay for the next run.
+    created: list[int] = []
+    with atomic_with_files():
+        for outcome in capture_batch(parsed=parsed, rules=rules):
+            if outcome.outcome == Outcome.LOGGED:
+                created.extend(outcome.entry_numbers)
+            if outcome.outcome == Outcome.SEEN:
+                tally[SkipReason.DUPLICATE.value] += 1
+            elif outcome.outcome == Outcome.SKIPPED:
+                tally[str(outcome.reason)] += 1
+            else:
+                tally[outcome.outcome] += 1
+        webhooks.announce_entries(webhooks.ENTRY_CREATED, created)
+    result.read += len(uids)
+    result.logged += tally.pop(Outcome.LOGGED, 0)
+    result.bounces += tally.pop(Outcome.BOUNCE, 0)
+    counts.update(tally)
+    reader.move_to_processed(uids)
+    MailboxRun.objects.filter(id=run.pk).update(
+        read=result.read, logged=result.logged, bounces=result.bounces, skipped=dict(counts)
+    )
 
 
 def _batches(listed, *, limit: int, batch_size: int):
