@@ -353,7 +353,7 @@ class Settings:
         default=300,
         minimum=1,
         meaning="seconds a mailbox reader's lease lasts without a sign of life (renewed after "
-        "every message); past it, a reader that died no longer keeps the mailbox from the next run.",
+        "every batch); past it, a reader that died no longer keeps the mailbox from the next run.",
     )
     MAIL_CAPTURE_TIMEOUT: Setting[float] = Setting(
         float,
