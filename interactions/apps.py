@@ -14,6 +14,19 @@ class InteractionsConfig(AppConfig):
         from . import conf, receivers
 
         receivers.connect()
+        # The API's create keeps templates read by code (selectors/template_cache.py): any
+        # change of the set-up makes them stale.
+        from django.db.models.signals import post_delete, post_save
+
+        from crm.contacts.models import Campaign
+
+        from .models import Attachment, InteractionGroup, InteractionTemplate, InteractionTemplateLanguage
+        from .selectors.template_cache import forget_templates
+
+        for model in (InteractionTemplate, InteractionTemplateLanguage, InteractionGroup, Campaign):
+            for signal in (post_save, post_delete):
+                signal.connect(forget_templates, sender=model, dispatch_uid=f"template-cache-{model._meta.label}")
+        post_delete.connect(forget_templates, sender=Attachment, dispatch_uid="template-cache-attachment")
         # The module's INTERACTIONS_* settings, checked when the project starts.
         checks.register(conf.check_settings, "interactions")
 

@@ -417,6 +417,16 @@ class Settings:
         meaning="mail domains that anyone can have an address at: a captured message is never matched to "
         "a company by such a domain (only by the full address). The environment gives them comma-separated.",
     )
+    # --- The API's create (interactions.selectors.template_cache) ---
+    TEMPLATE_CACHE_SECONDS: Setting[int] = Setting(
+        int,
+        default=30,
+        minimum=0,
+        maximum=3600,
+        meaning="seconds a process keeps a template read by code for the API's create (0: read on every "
+        "request). Any change of the set-up empties the kept templates at once with a shared cache "
+        "(CACHE_URL=redis://...), within this time in the other processes with the per-process default.",
+    )
 
 
 settings = Settings()

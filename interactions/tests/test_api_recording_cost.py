@@ -21,11 +21,12 @@ LOG = "/api/v1/log-entries/"
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 # The queries of one create with a token: the token with its user and the user's
-# salesperson; the contact (with its company and salesperson); the template (with its group
-# and campaign), its language rows; in the transaction, the template's lock and the entry's INSERT;
+# salesperson; the contact (with its company and salesperson); the template (with its group,
+# campaign and language rows) only on the first create of a process (kept since,
+# selectors/template_cache.py); in the transaction, the template's lock and the entry's INSERT;
 # after the commit, the webhook subscriptions. No query for the user's permissions (kept
 # per token) and none for the answer (made from the rows the recording used).
-CREATE_QUERY_BUDGET = 7
+CREATE_QUERY_BUDGET = 5
 
 
 def _statements(captured) -> list[str]:

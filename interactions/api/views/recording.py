@@ -21,6 +21,7 @@ from ...forms import recording as forms_recording
 from ...models import InteractionLogEntry
 from ...permissions import COMMENT, RECORD, may_act_on_entry, may_act_on_others
 from ...selectors import recording as selectors_recording
+from ...selectors import template_cache
 from ...services import recording as services
 from ..base import ModuleViewSet, responses
 from ..forms_bridge import service_errors
@@ -47,7 +48,7 @@ def _resolve(data: dict) -> dict:
         if values["contact"] is None:
             errors["contact"] = [_("There is no contact with number %(number)s.") % {"number": data["contact"]}]
     if "template" in data:
-        values["template"] = selectors_recording.template_by_code_for_recording(data["template"])
+        values["template"] = template_cache.template_by_code(data["template"])
         if values["template"] is None:
             errors["template"] = [
                 _("There is no interaction template with code %(code)s.") % {"code": data["template"]}
