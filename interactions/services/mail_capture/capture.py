@@ -47,7 +47,7 @@ from ...models import (
 )
 from ...models.mailboxes import message_key
 from ...selectors.mail_matching import contacts_for_addresses, salespeople_for_addresses
-from .. import webhooks
+from .. import summaries, webhooks
 from ..attachments import atomic_with_files, store_attachment, track_stored_file
 from ..communication.automatic_entries import DESCRIPTION_MAX_LENGTH, EMAILS_EVENT, automatic_entry, setup_template
 from ..communication.emails import DELIVERY_ERROR_MAX_LENGTH, EML_CONTENT_TYPE
@@ -387,6 +387,7 @@ def write_entries(
         )
         entries.append(entry)
     InteractionLogEntry.objects.bulk_create(entries)
+    summaries.new_entries_logged(InteractionLogEntry.objects.filter(entry_no__in=[entry.entry_no for entry in entries]))
     CapturedEmail.objects.bulk_create(
         [
             CapturedEmail(
