@@ -21,6 +21,7 @@ Deleting entries (the purge) changes nothing here: only canceled entries are del
 canceled entries are not counted. Evaluating changes nothing either (no evaluation is summed).
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
@@ -167,7 +168,10 @@ _MONTH_TABLES = (
 def _apply(entries: QuerySet, sign: int) -> None:
     if transaction.get_autocommit():
         raise RuntimeError("summaries must change in the transaction that changes the entries")
-    source, params = _source(entries)
+    try:
+        source, params = _source(entries)
+    except EmptyResultSet:  # e.g. `entry_no__in=[]`: nothing changed
+        return
     _upsert_day(source, params, sign)
     for model, key, entry_column in _MONTH_TABLES:
         _upsert_month(model, key, entry_column, source, params, sign)
