@@ -68,16 +68,22 @@ def test_entries_logged_at_once_into_the_same_rows_all_count(manager, racers):
     assert stored_summaries() == expected_summaries()
 
 
+def cancel(entry, manager):
+    return lambda: cancel_entries(entry_numbers=[entry.pk], user=manager)
+
+
+def cancel_segment(logged, manager):
+    return lambda: segment_services.set_logged_segment_canceled(logged_segment=logged, canceled=True, user=manager)
+
+
 def test_an_entry_canceled_while_its_segment_is_canceled_is_taken_out_once(manager, racers):
     for _try in range(10):
         logged = LoggedSegmentFactory()
         entries = InteractionLogEntryFactory.create_batch(3, logged_segment=logged)
         entry = entries[0]
-        canceling_entry = racers(lambda: cancel_entries(entry_numbers=[entry.pk], user=manager), hold=True)
+        canceling_entry = racers(cancel(entry, manager), hold=True)
         canceling_entry.start().wait_called()
-        canceling_segment = racers(
-            lambda: segment_services.set_logged_segment_canceled(logged_segment=logged, canceled=True, user=manager)
-        ).start()
+        canceling_segment = racers(cancel_segment(logged, manager)).start()
         assert canceling_segment.wait_blocked_or_done(), "the segment's cancel did not wait for the entry's"
         canceling_entry.commit()
         canceling_entry.join()
@@ -86,10 +92,7 @@ def test_an_entry_canceled_while_its_segment_is_canceled_is_taken_out_once(manag
         # Both at once, then restored: still exact.
         logged = LoggedSegmentFactory()
         entries = InteractionLogEntryFactory.create_batch(3, logged_segment=logged)
-        both = at_once(
-            lambda: cancel_entries(entry_numbers=[entries[1].pk], user=manager),
-            lambda: segment_services.set_logged_segment_canceled(logged_segment=logged, canceled=True, user=manager),
-        )
+        both = at_once(cancel(entries[1], manager), cancel_segment(logged, manager))
         racing = [racers(call) for call in both]
         for racer in racing:
             racer.start()
