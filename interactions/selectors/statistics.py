@@ -301,6 +301,11 @@ def template_totals(
     return InteractionTotals(**rows.aggregate(**SUMMARY_TOTALS))
 
 
+def group_totals(group: InteractionGroup) -> InteractionTotals:
+    """The totals of the entries recorded under `group` (the day summary's rows)."""
+    return InteractionTotals(**day_summaries().filter(group=group).aggregate(**SUMMARY_TOTALS))
+
+
 @dataclass(frozen=True)
 class WeeklyDataset:
     group_code: str

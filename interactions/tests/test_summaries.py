@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from interactions.models import (
     CompanyMonthSummary,
@@ -25,6 +26,7 @@ from interactions.models import (
     LoggedSegment,
 )
 from interactions.selectors import statistics
+from interactions.selectors.campaigns import campaign_statistics
 from interactions.services import log_entries, segments
 from interactions.services.purge.service import purge_canceled_interactions
 from interactions.services.recording import InteractionDetails, complete_postponed_interaction, record_interaction
@@ -259,6 +261,49 @@ def test_summaries_equal_the_raw_log_after_random_operations_and_the_rebuild_fin
         assert statistics.contact_statistics(
             contact, date_from=date_from, date_to=date_to
         ) == _contact_statistics_from_the_log(contact, date_from, date_to), (contact, date_from, date_to)
+
+    # The readers switched to the summaries give what the log gives.
+    for _check in range(10):
+        first, last = sorted([world.day(), world.day()])
+        date_from, date_to = rng.choice([None, first]), rng.choice([None, last])
+        for field in ("template", "group", "salesperson"):
+            from_log = {
+                row.pop(f"{field}_id"): statistics.InteractionTotals(**row)
+                for row in statistics.counted_entries(date_from=date_from, date_to=date_to)
+                .filter(**{f"{field}__isnull": False})
+                .values(f"{field}_id")
+                .annotate(**statistics._TOTALS)
+                .order_by()
+            }
+            summed = statistics.totals_by(field, date_from=date_from, date_to=date_to)
+            assert {key: value for key, value in summed.items() if value.count} == from_log
+    for template in world.templates:
+        assert statistics.template_totals(template) == statistics.totals(
+            statistics.counted_entries().filter(template=template)
+        )
+        assert statistics.group_totals(template.group) == statistics.totals(
+            statistics.counted_entries().filter(group=template.group)
+        )
+    campaign = world.campaigns[1]
+    counted = statistics.counted_entries().filter(campaign=campaign)
+    figures = campaign_statistics(campaign)
+    assert (figures.count, _cents(figures.cost), figures.duration, figures.targets, figures.responses) == (
+        counted.count(),
+        _cents(sum((entry.cost for entry in counted), Decimal(0))),
+        sum(entry.duration for entry in counted),
+        counted.filter(campaign_target=True).count(),
+        counted.filter(campaign_response=True).count(),
+    )
+    for contact in world.contacts:
+        entries = statistics.counted_entries()
+        entries = entries.filter(contact_company=contact) if contact.is_company else entries.filter(contact=contact)
+        per_month = statistics.interactions_per_month(contact, months=120)
+        assert sum(per_month["values"]) == entries.count()
+        today = timezone.localdate()
+        back = today.year * 12 + today.month - (START.year * 12 + 1)  # months from January to now
+        assert [per_month["values"][-1 - back + offset] for offset in (0, 1, 2)] == [
+            entries.filter(date__month=month).count() for month in (1, 2, 3)
+        ]
 
     maintained = stored_summaries()
     call_command("rebuild_interaction_summaries", stdout=open("/dev/null", "w"))  # noqa: SIM115
