@@ -77,14 +77,16 @@ def _greatest(a: str, b: str) -> str:
 
 
 def _source(entries: QuerySet) -> tuple[str, list]:
-    """The entries' columns as a derived table `e` (the caller's filter, no self-join)."""
+    """The SELECT of the entries' columns (the caller's filter, no self-join), read as `e`."""
     columns = [InteractionLogEntry._meta.get_field(name.removesuffix("_id")).attname for name in _ENTRY_COLUMNS]
     sql, params = entries.order_by().values_list(*columns).query.sql_with_params()
     # values_list keeps the columns' own names (date, template_id, ...) in the derived table.
-    return f"({sql}) e", list(params)
+    return sql, list(params)
 
 
-def _upsert_day(source: str, params: list, sign: int) -> None:
+def _upsert_day(source: str, sign: int) -> tuple[str, list]:
+    """The upsert of the day summary from the entries `source` names `e`, and its own
+    parameters (all before `source` in the statement)."""
     table = _table(InteractionDaySummary)
     keys = ", ".join(f"e.{_q(column)}" for column in ("date", *_DAY_KEY))
     conflict = ", ".join([_q("date"), *(f"COALESCE({_q(column)}, 0)" for column in _DAY_KEY)])
@@ -100,11 +102,10 @@ def _upsert_day(source: str, params: list, sign: int) -> None:
         f"ON CONFLICT ({conflict}) DO UPDATE SET "
         + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in additive)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, []
 
 
-def _upsert_month(model, key: str, entry_column: str, source: str, params: list, sign: int) -> None:
+def _upsert_month(model, key: str, entry_column: str, source: str, sign: int) -> tuple[str, list]:
     table = _table(model)
     month, month_end = _month(f"e.{_q('date')}")
     column = f"e.{_q(entry_column)}"
@@ -131,8 +132,7 @@ def _upsert_month(model, key: str, entry_column: str, source: str, params: list,
             + [f"{_q(c)} = {_greatest(f'{table}.{_q(c)}', f'excluded.{_q(c)}')}" for c in last]
         )
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, last_params + params)
+    return sql, last_params
 
 
 def _refresh_last_dates(model, key: str, entry_column: str, source: str, params: list) -> None:
@@ -169,14 +169,36 @@ def _apply(entries: QuerySet, sign: int) -> None:
     if transaction.get_autocommit():
         raise RuntimeError("summaries must change in the transaction that changes the entries")
     try:
-        source, params = _source(entries)
+        select, params = _source(entries)
     except EmptyResultSet:  # e.g. `entry_no__in=[]`: nothing changed
         return
-    _upsert_day(source, params, sign)
-    for model, key, entry_column in _MONTH_TABLES:
-        _upsert_month(model, key, entry_column, source, params, sign)
-        if sign < 0:
-            _refresh_last_dates(model, key, entry_column, source, params)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: the entries read once (a CTE), each summary upserted from them by
+            # a data-modifying CTE of its own.
+            day, day_params = _upsert_day("e", sign)
+            months = [_upsert_month(model, key, column, "e", sign) for model, key, column in _MONTH_TABLES]
+            (contact_sql, contact_params), (company_sql, company_params) = months
+            cursor.execute(
+                f"WITH e AS MATERIALIZED ({select}), d AS ({day}), c AS ({contact_sql}) {company_sql}",
+                params + day_params + contact_params + company_params,
+            )
+        else:
+            source = f"({select}) e"
+            for sql, own_params in [
+                _upsert_day(source, sign),
+                *(_upsert_month(model, key, column, source, sign) for model, key, column in _MONTH_TABLES),
+            ]:
+                cursor.execute(sql, own_params + params)
+    if sign < 0:
+        for model, key, column in _MONTH_TABLES:
+            _refresh_last_dates(model, key, column, f"({select}) e", params)
+
+
+def statements_per_change() -> int:
+    """How many statements adding entries to the summaries runs: one on PostgreSQL, one per
+    summary table on SQLite (which has no data-modifying CTE)."""
+    return 1 if connection.vendor == "postgresql" else 1 + len(_MONTH_TABLES)
 
 
 def entries_counted(entries: QuerySet) -> None:
