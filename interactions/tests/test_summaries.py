@@ -361,3 +361,18 @@ def test_statistics_pages_run_the_same_queries_however_long_the_log():
     few = [_queries(client, url) for url in pages]
     log(120)
     assert [_queries(client, url) for url in pages] == few
+
+
+def test_a_contact_whose_entries_were_all_purged_can_be_deleted_with_its_summary_rows(manager_user):
+    company = CompanyFactory()
+    person = PersonFactory(company=company)
+    entry = InteractionLogEntryFactory(contact=person, contact_company=company)
+    log_entries.cancel_entries(entry_numbers=[entry.pk], user=manager_user)
+    assert purge_canceled_interactions() == 1
+    assert ContactMonthSummary.objects.filter(contact=person, count=0).exists()
+
+    person.delete()
+    company.delete()
+
+    assert not ContactMonthSummary.objects.filter(contact_id=person.pk).exists()
+    assert not CompanyMonthSummary.objects.filter(company_id=company.pk).exists()
