@@ -6,10 +6,10 @@ the statistics count calls this in its own transaction, after the change:
 - `entries_uncounted(entries)` for entries that have just stopped being counted (canceled).
 
 `entries` selects exactly the entries whose state changed (the caller knows which); their
-figures are aggregated per summary key by the database and applied as one upsert per
+figures are aggregated per summary key by the database and applied as an upsert per
 summary table (`INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE SET count =
-count + excluded.count ...`), however many entries: the same statement on PostgreSQL and
-SQLite. On PostgreSQL concurrent writers add to the same row in turn (the upsert's row
+count + excluded.count ...`), however many entries: on PostgreSQL the three in one
+statement (data-modifying CTEs reading the entries once), on SQLite one statement each. On PostgreSQL concurrent writers add to the same row in turn (the upsert's row
 lock), never losing an update; the rows are upserted in key order so that two writers
 take their locks in the same order. SQLite's writers take turns for the whole database.
 
