@@ -9,9 +9,10 @@ the statistics count calls this in its own transaction, after the change:
 figures are aggregated per summary key by the database and applied as an upsert per
 summary table (`INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE SET count =
 count + excluded.count ...`), however many entries: on PostgreSQL the three in one
-statement (data-modifying CTEs reading the entries once), on SQLite one statement each. On PostgreSQL concurrent writers add to the same row in turn (the upsert's row
-lock), never losing an update; the rows are upserted in key order so that two writers
-take their locks in the same order. SQLite's writers take turns for the whole database.
+statement (data-modifying CTEs reading the entries once), on SQLite one statement each.
+On PostgreSQL concurrent writers add to the same row in turn (the upsert's row lock),
+never losing an update; the rows are upserted in key order so that two writers take
+their locks in the same order. SQLite's writers take turns for the whole database.
 
 A month's last dates (the contact card's "last interaction" and "last attempted") are
 maxima: adding an entry keeps the greater date; removing one reads the month's dates again
