@@ -1,9 +1,12 @@
 """Logging a segment of 100,000 lines, against the bare INSERT ... SELECT that writes the
-same rows and a naive loop of save() calls (measured on 10,000 lines, scaled). Targets: at
-most 3x the bare statement, at least 20x faster than the naive loop."""
+same rows and a naive loop of save() calls (measured on 10,000 lines, scaled), and with the
+summary tables' upkeep switched off in this process only (the service as it would run without
+summary tables). Targets: at most 3x the bare statement, at least 20x faster than the naive
+loop, the summary tables adding at most 20%."""
 
 import statistics
 import time
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -107,7 +110,28 @@ def _naive_loop(segment, user, lines: int) -> float:
     return time.perf_counter() - started
 
 
-def _delete_entries_of(segment_number: str) -> None:
+@contextmanager
+def _without_summaries():
+    """The summary tables' upkeep switched off (the bench only): what logging costs without it."""
+    from interactions.services import summaries
+
+    kept = summaries.entries_counted
+    summaries.entries_counted = lambda entries: None
+    try:
+        yield
+    finally:
+        summaries.entries_counted = kept
+
+
+def _delete_entries_of(segment_number: str, *, counted: bool = False) -> None:
+    """Delete the entries logged by the run (and take them out of the summary tables when
+    the run counted them there), so that every run starts from the same state."""
+    from interactions.models import InteractionLogEntry
+    from interactions.services import summaries
+
+    if counted:
+        with transaction.atomic():
+            summaries.entries_uncounted(InteractionLogEntry.objects.filter(segment_number=segment_number))
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM interactions_interactionlogentry WHERE segment_number = %s", [segment_number])
         # A logged segment is never logged again: the next run starts from an unlogged one.
@@ -125,19 +149,33 @@ def main(*, lines: int, naive_lines: int, existing_entries: int, repeat: int) ->
     user.groups.add(Group.objects.get(name="Sales staff"))
     segment = _segment_with_lines(lines)
 
-    service, bare, naive = [], [], []
+    service, without, bare, naive = [], [], [], []
     for _run in range(repeat):
-        started = time.perf_counter()
-        result = log_segment(segment=segment, user=user)
-        service.append(time.perf_counter() - started)
-        assert result.entry_count == lines
-        _delete_entries_of(segment.number)
+
+        def with_summaries():
+            started = time.perf_counter()
+            result = log_segment(segment=segment, user=user)
+            service.append(time.perf_counter() - started)
+            assert result.entry_count == lines
+            _delete_entries_of(segment.number, counted=True)
+
+        def without_summaries():
+            with _without_summaries():
+                started = time.perf_counter()
+                log_segment(segment=segment, user=user)
+                without.append(time.perf_counter() - started)
+            _delete_entries_of(segment.number)
+
+        # In turns, so that neither always runs on the table the other has just churned.
+        for run in (with_summaries, without_summaries) if _run % 2 == 0 else (without_summaries, with_summaries):
+            run()
         bare.append(_bare_insert_select(segment, user))
         _delete_entries_of(segment.number)
         naive.append(_naive_loop(segment, user, naive_lines) * lines / naive_lines)
         _delete_entries_of(segment.number)
 
     service_s, bare_s, naive_scaled = statistics.median(service), statistics.median(bare), statistics.median(naive)
+    without_s = statistics.median(without)
     record(
         "segment_logging",
         [
@@ -145,6 +183,8 @@ def main(*, lines: int, naive_lines: int, existing_entries: int, repeat: int) ->
                 "lines": f"{lines:,}",
                 "entries already in the log": f"{existing_entries:,}",
                 "log_segment s": service_s,
+                "log_segment without summary tables s": without_s,
+                "summary tables' share": service_s / without_s - 1,
                 "bare INSERT ... SELECT s": bare_s,
                 "service / bare": service_s / bare_s,
                 f"naive save() loop s ({naive_lines:,} lines, scaled)": naive_scaled,

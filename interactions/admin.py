@@ -91,7 +91,7 @@ class InteractionGroupAdmin(admin.ModelAdmin):
     def totals(self, group):
         if not group.pk:
             return "-"
-        return _totals_html(selectors.totals(selectors.counted_entries().filter(group=group)))
+        return _totals_html(selectors.group_totals(group))
 
 
 def _record_saved_rows(formset: BaseInteractionTemplateLanguageFormSet) -> None:
@@ -179,7 +179,7 @@ class InteractionTemplateAdmin(admin.ModelAdmin):
     def totals(self, template):
         if not template.pk:
             return "-"
-        return _totals_html(selectors.totals(selectors.counted_entries().filter(template=template)))
+        return _totals_html(selectors.template_totals(template))
 
     @admin.display(description=_("Records automatic events"))
     def setup_events(self, template):

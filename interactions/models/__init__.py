@@ -30,12 +30,15 @@ from .segments import (
     SegmentRemovedLine,
 )
 from .setup import SETUP_EVENTS, SETUP_SECTIONS, InteractionTemplateSetup
+from .summaries import CompanyMonthSummary, ContactMonthSummary, InteractionDaySummary
 from .templates import InteractionGroup, InteractionTemplate, InteractionTemplateLanguage
 from .webhooks import TEST_EVENT, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "FAILING_AFTER_RUNS",
     "CapturedEmail",
+    "CompanyMonthSummary",
+    "ContactMonthSummary",
     "LogMode",
     "MailCaptureSettings",
     "Mailbox",
@@ -57,6 +60,7 @@ __all__ = [
     "InformationFlow",
     "InitiatedBy",
     "InteractionComment",
+    "InteractionDaySummary",
     "InteractionGroup",
     "InteractionLogEntry",
     "InteractionTemplate",

@@ -4,13 +4,14 @@ statistics of its interactions."""
 import dataclasses
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from crm.contacts.models import Campaign
 
 from ..models import InteractionLogEntry, LoggedSegment, Segment
 from . import segments as segment_selectors
-from .statistics import _TOTALS, counted_entries
+from .statistics import SUMMARY_TOTALS, day_summaries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,14 +25,14 @@ class CampaignStatistics:
 
 def campaign_statistics(campaign: Campaign) -> CampaignStatistics:
     """The campaign's counted entries (neither canceled nor postponed), in one query on the
-    log's campaign index."""
+    day summary's campaign index."""
     figures = (
-        counted_entries()
+        day_summaries()
         .filter(campaign=campaign)
         .aggregate(
-            **_TOTALS,
-            targets=Count("entry_no", filter=Q(campaign_target=True)),
-            responses=Count("entry_no", filter=Q(campaign_response=True)),
+            **SUMMARY_TOTALS,
+            targets=Coalesce(Sum("campaign_targets"), 0),
+            responses=Coalesce(Sum("campaign_responses"), 0),
         )
     )
     return CampaignStatistics(**figures)

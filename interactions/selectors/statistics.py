@@ -1,5 +1,10 @@
 """Reads of the statistics: totals by template, group and salesperson, contact statistics
-and timeline, the dashboard's figures."""
+and timeline, the dashboard's figures.
+
+The figures come from the summary tables (models/summaries.py), which the services keep
+exact: a page reads a few summary rows, not the log. A date range is answered by the day
+summary (exact to the day); a contact's, by its months and, for the months the range cuts,
+by the contact's entries of those days in the log."""
 
 import datetime
 import itertools
@@ -16,7 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from crm.contacts.models import Contact, Salesperson
 
 from ..models import (
+    CompanyMonthSummary,
+    ContactMonthSummary,
     InitiatedBy,
+    InteractionDaySummary,
     InteractionGroup,
     InteractionLogEntry,
     InteractionTemplate,
@@ -65,35 +73,114 @@ def totals(entries: QuerySet[InteractionLogEntry]) -> InteractionTotals:
     return InteractionTotals(**entries.aggregate(**_TOTALS))
 
 
+# The same figures summed over summary rows.
+SUMMARY_TOTALS = {
+    "count": Coalesce(Sum("count"), 0),
+    "cost": Coalesce(Sum("cost"), Decimal("0")),
+    "duration": Coalesce(Sum("duration"), 0),
+}
+
+
+def day_summaries(
+    *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
+) -> QuerySet[InteractionDaySummary]:
+    """The day summary's rows in the date range (the counted entries of those days)."""
+    rows = InteractionDaySummary.objects.all()
+    if date_from:
+        rows = rows.filter(date__gte=date_from)
+    if date_to:
+        rows = rows.filter(date__lte=date_to)
+    return rows
+
+
 def totals_by(
     field: str, *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
 ) -> dict[int, InteractionTotals]:
-    """Totals per value of `field` ("template", "group" or "salesperson") in one query."""
+    """Totals per value of `field` ("template", "group" or "salesperson") in one query, from
+    the day summary."""
     rows = (
-        counted_entries(date_from=date_from, date_to=date_to)
+        day_summaries(date_from=date_from, date_to=date_to)
         .filter(**{f"{field}__isnull": False})
         .values(f"{field}_id")
-        .annotate(**_TOTALS)
+        .annotate(**SUMMARY_TOTALS)
         .order_by()
     )
     return {row.pop(f"{field}_id"): InteractionTotals(**row) for row in rows}
 
 
+def _month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def _contact_months(contact: Contact) -> QuerySet:
+    """A company's month summary (its persons' entries included); a person's own."""
+    if contact.is_company:
+        return CompanyMonthSummary.objects.filter(company=contact)
+    return ContactMonthSummary.objects.filter(contact=contact)
+
+
 def contact_statistics(
     contact: Contact, *, date_from: datetime.date | None = None, date_to: datetime.date | None = None
 ) -> ContactStatistics:
-    """A company's figures include those of its persons; a person's only its own."""
-    entries = counted_entries(date_from=date_from, date_to=date_to)
-    if contact.is_company:
-        entries = entries.filter(contact_company=contact)
+    """A company's figures include those of its persons; a person's only its own. The whole
+    months of the range come from the month summary (one query); the days of the months
+    the range cuts, from the contact's entries in the log (one more query, only then)."""
+    # The whole months inside the range, [low, high) (None: unbounded), from the summary.
+    low = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
+    high = None
+    if date_to is not None:
+        high = (
+            _next_month(date_to)
+            if _next_month(date_to) - datetime.timedelta(days=1) == date_to
+            else date_to.replace(day=1)
+        )
+    cut_days: list[tuple[datetime.date | None, datetime.date | None]] = []  # inclusive day ranges
+    months = _contact_months(contact)
+    if low is not None and high is not None and low >= high:
+        months, cut_days = months.none(), [(date_from, date_to)]
     else:
-        entries = entries.filter(contact=contact)
-    figures = entries.aggregate(
-        **_TOTALS,
-        last_interaction_date=Max("date", filter=Q(attempt_failed=False)),
-        last_attempted_date=Max("date", filter=Q(initiated_by=InitiatedBy.US)),
+        if low is not None:
+            months = months.filter(month__gte=low)
+            if date_from != low:
+                cut_days.append((date_from, low - datetime.timedelta(days=1)))
+        if high is not None:
+            months = months.filter(month__lt=high)
+            if high <= date_to:
+                cut_days.append((high, date_to))
+    figures = months.aggregate(
+        **SUMMARY_TOTALS,
+        last_interaction_date=Max("last_interaction_date"),
+        last_attempted_date=Max("last_attempted_date"),
     )
+    if cut_days:
+        # The days of the months the range cuts, from the contact's entries in the log.
+        cut = Q()
+        for first, last in cut_days:
+            cut |= Q(date__gte=first, date__lte=last)
+        entries = counted_entries().filter(cut)
+        entries = entries.filter(contact_company=contact) if contact.is_company else entries.filter(contact=contact)
+        days = entries.aggregate(
+            **_TOTALS,
+            last_interaction_date=Max("date", filter=Q(attempt_failed=False)),
+            last_attempted_date=Max("date", filter=Q(initiated_by=InitiatedBy.US)),
+        )
+        figures = {
+            "count": figures["count"] + days["count"],
+            "cost": figures["cost"] + days["cost"],
+            "duration": figures["duration"] + days["duration"],
+            "last_interaction_date": _latest(figures["last_interaction_date"], days["last_interaction_date"]),
+            "last_attempted_date": _latest(figures["last_attempted_date"], days["last_attempted_date"]),
+        }
     return ContactStatistics(**figures)
+
+
+def _latest(*dates: datetime.date | None) -> datetime.date | None:
+    present = [day for day in dates if day is not None]
+    return max(present) if present else None
 
 
 def _contact_entries(contact: Contact) -> QuerySet[InteractionLogEntry]:
@@ -114,21 +201,11 @@ def contact_timeline(contact: Contact, *, limit: int = 40) -> list[InteractionLo
 
 def interactions_per_month(contact: Contact, *, months: int = 24) -> dict:
     """Counted interactions of the last `months` months, as chart labels and values (one query)."""
-    from django.db.models.functions import TruncMonth
-    from django.utils import timezone
-
     today = timezone.localdate()
     index = today.year * 12 + today.month - 1 - (months - 1)
     first = datetime.date(index // 12, index % 12 + 1, 1)
-    rows = (
-        _contact_entries(contact)
-        .filter(canceled=False, date__gte=first)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(count=Count("entry_no"))
-        .order_by()
-    )
-    counts = {(row["month"].year, row["month"].month): row["count"] for row in rows}
+    rows = _contact_months(contact).filter(month__gte=first).values_list("month", "count")
+    counts = {(month.year, month.month): count for month, count in rows}
     labels, values, month = [], [], first
     while month <= today:
         # The month as the language of the page writes it (crm/formats: "Nov 2026").
@@ -220,7 +297,13 @@ def template_totals(
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
 ) -> InteractionTotals:
-    return totals(counted_entries(date_from=date_from, date_to=date_to).filter(template=template))
+    rows = day_summaries(date_from=date_from, date_to=date_to).filter(template=template)
+    return InteractionTotals(**rows.aggregate(**SUMMARY_TOTALS))
+
+
+def group_totals(group: InteractionGroup) -> InteractionTotals:
+    """The totals of the entries recorded under `group` (the day summary's rows)."""
+    return InteractionTotals(**day_summaries().filter(group=group).aggregate(**SUMMARY_TOTALS))
 
 
 @dataclass(frozen=True)
@@ -250,10 +333,11 @@ def interactions_per_week_by_group(*, weeks: int = 26, today: datetime.date | No
     first_week = this_week - datetime.timedelta(weeks=weeks - 1)
     week_starts = [first_week + datetime.timedelta(weeks=n) for n in range(weeks)]
     rows = (
-        counted_entries(date_from=first_week, date_to=this_week + datetime.timedelta(days=6))
+        day_summaries(date_from=first_week, date_to=this_week + datetime.timedelta(days=6))
+        .filter(count__gt=0)
         .annotate(week=TruncWeek("date"))
         .values("week", "group__code", "group__description")
-        .annotate(count=Count("entry_no"))
+        .annotate(count=Sum("count"))
         .order_by()
     )
     position = {week: index for index, week in enumerate(week_starts)}
@@ -289,9 +373,9 @@ def dashboard_figures(*, user, today: datetime.date | None = None) -> DashboardF
     month_start = today.replace(day=1)
     next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
     return DashboardFigures(
-        interactions_this_month=counted_entries(
+        interactions_this_month=day_summaries(
             date_from=month_start, date_to=next_month - datetime.timedelta(days=1)
-        ).count(),
+        ).aggregate(count=Coalesce(Sum("count"), 0))["count"],
         canceled_awaiting_purge=InteractionLogEntry.objects.filter(canceled=True).count(),
         postponed_of_user=InteractionLogEntry.objects.filter(postponed=True, user=user).count()
         if user.is_authenticated

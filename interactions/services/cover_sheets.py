@@ -38,7 +38,7 @@ from crm.documents.types import DocumentType
 
 from ..models import InteractionLogEntry
 from ..permissions import RECORD, require_permission
-from . import webhooks
+from . import summaries, webhooks
 from .attachments import atomic_with_files, store_attachment
 from .communication.automatic_entries import automatic_entry, no_template_reason, setup_template
 from .recording import default_salesperson, lock_template_for_recording
@@ -240,5 +240,6 @@ def print_cover_sheet(
             document_type=COVER_SHEETS_EVENT,
         )
         entry.save(force_insert=True)
+        summaries.entry_logged(entry)
         webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return CoverSheetPrint(pdf=pdf, file_name=name, entry=entry)

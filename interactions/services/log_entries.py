@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from ..models import Evaluation, InteractionComment, InteractionLogEntry, LoggedSegment
 from ..permissions import CANCEL, COMMENT, EVALUATE, require_may_see_entry, require_permission
 from ..selectors.log import hidden_entry_numbers
-from . import webhooks
+from . import summaries, webhooks
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ def cancel_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=True, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
+    summaries.entries_uncounted(InteractionLogEntry.objects.filter(entry_no__in=changed))
     webhooks.announce_entries(webhooks.ENTRY_CANCELED, changed)
     return CancelResult(changed=sorted(changed), postponed=_postponed(numbers))
 
@@ -93,6 +94,7 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
+    summaries.entries_counted(InteractionLogEntry.objects.filter(entry_no__in=changed))
     webhooks.announce_entries(webhooks.ENTRY_RESTORED, changed)
     return CancelResult(changed=changed, refused=refused, postponed=_postponed(numbers))
 

@@ -28,7 +28,7 @@ from crm.documents.types import DocumentType, document_types_of_kind, kind_of_do
 
 from ..models import SETUP_EVENTS, InteractionLogEntry, InteractionTemplate, InteractionTemplateSetup
 from ..permissions import RECORD, require_permission
-from . import webhooks
+from . import summaries, webhooks
 from .attachments import atomic_with_files, store_attachment
 from .sql import first_locked_for_key_share
 
@@ -164,6 +164,7 @@ def log_printed_document(
             document_occurrence=document.occurrence,
             document_version=document_version,
         )
+        summaries.entry_logged(entry)
         webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return PrintLogResult(entry=entry)
 

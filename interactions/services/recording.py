@@ -42,7 +42,7 @@ from ..models import (
     WizardAction,
 )
 from ..permissions import ADD_ATTACHMENTS, RECORD, owner_lookups, require_may_act_on_entry, require_permission
-from . import webhooks
+from . import summaries, webhooks
 from .attachments import atomic_with_files, delete_unused_attachments, store_attachment, store_upload
 from .log_entries import add_comment
 from .sql import lock_for_key_share
@@ -424,6 +424,7 @@ def record_interaction(*, details: InteractionDetails, user, postpone: bool = Fa
         )
         _add_first_comment(entry=entry, details=details, user=user)
         if not postpone:
+            summaries.entry_logged(entry)
             webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return entry
 
@@ -474,6 +475,7 @@ def _save_postponed(*, entry: InteractionLogEntry, details: InteractionDetails, 
         updated = InteractionLogEntry.objects.select_related("contact", "attachment").get(pk=locked.entry_no)
         _add_first_comment(entry=updated, details=details, user=user)
         if not postponed:
+            summaries.entry_logged(updated)
             webhooks.announce_entries(webhooks.ENTRY_CREATED, [updated.entry_no])
     return updated
 

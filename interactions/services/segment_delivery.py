@@ -67,7 +67,7 @@ from ..models import (
     SegmentEntryContent,
 )
 from ..permissions import LOG_SEGMENT, require_permission
-from . import webhooks
+from . import summaries, webhooks
 from .communication import emails
 from .communication.delivery import EMAIL_RETRY_ON, retry_countdown
 from .segment_messages import CONTENT_VALUES, UNSUBSCRIBE_SALT, MessageBuilder, Outgoing
@@ -705,6 +705,7 @@ def unsubscribe(*, token: str) -> tuple[Contact, bool]:
         correspondence_type=CorrespondenceType.EMAIL,
         contact_via=source.contact_via or contact.email,
     )
+    summaries.entry_logged(entry)
     BulkEmailOptOut.objects.filter(pk=opt_out.pk).update(entry=entry)
     webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return contact, True

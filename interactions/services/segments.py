@@ -45,7 +45,7 @@ from ..permissions import (
     require_permission,
 )
 from ..selectors.segments import SegmentCriteria, SegmentOptions, contact_key, contacts_matching
-from . import webhooks
+from . import summaries, webhooks
 from .recording import CONTACT_VIA_MAX_LENGTH, contact_via_for, resolve_correspondence_type, resolve_language
 from .segment_content import store_contents
 from .segment_delivery import queue_on_commit
@@ -1171,6 +1171,7 @@ def log_segment(
         segment_number=segment.number, description=segment.description, created_at=now, user=user
     )
     count = _insert_entries(segment=segment, logged_segment=logged, user=user, now=now)
+    summaries.entries_counted(InteractionLogEntry.objects.filter(logged_segment=logged))
     content = store_contents(logged=logged, deliver=deliver, cover_sheets=cover_sheets)
     delivery = queue_on_commit(content.email_entries) if deliver else None
     follow_up = _create_follow_up(segment=segment, user=user) if create_follow_up else None
@@ -1195,6 +1196,16 @@ def set_logged_segment_canceled(*, logged_segment: LoggedSegment, canceled: bool
         .exclude(canceled=canceled)
         .update(canceled=canceled, canceled_changed_by=user, canceled_changed_at=now)
     )
+    if switched:
+        # The entries this UPDATE switched, and only those: its own timestamp (an entry
+        # canceled by itself meanwhile kept its own, and the UPDATE passed it by).
+        entries = InteractionLogEntry.objects.filter(
+            logged_segment=locked, canceled=canceled, canceled_changed_at=now, postponed=False
+        )
+        if canceled:
+            summaries.entries_uncounted(entries)
+        else:
+            summaries.entries_counted(entries)
     if locked.canceled != canceled:
         LoggedSegment.objects.filter(pk=locked.pk).update(canceled=canceled)
         webhooks.announce_logged_segment(

@@ -73,6 +73,18 @@ class InteractionLogEntryFactory(factory.django.DjangoModelFactory):
     duration = factory.LazyAttribute(lambda e: e.template.unit_duration if e.template else 0)
     salesperson = factory.LazyAttribute(lambda e: e.contact.salesperson)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """As the services log an entry: the summary tables count it in the same transaction."""
+        from django.db import transaction
+
+        from interactions.services import summaries
+
+        with transaction.atomic():
+            entry = super()._create(model_class, *args, **kwargs)
+            summaries.entry_logged(entry)
+        return entry
+
 
 class InteractionCommentFactory(factory.django.DjangoModelFactory):
     class Meta:

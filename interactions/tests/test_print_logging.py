@@ -40,6 +40,7 @@ from interactions.models import (
     InteractionTemplateSetup,
 )
 from interactions.selectors import statistics as selectors
+from interactions.services import summaries
 
 from .factories import (
     CampaignFactory,
@@ -401,6 +402,8 @@ def test_the_print_page_reports_a_failed_log_and_nothing_is_written(client, prin
 
 
 # --- Cost in queries ----------------------------------------------------------------------
+# Three queries for the entry, plus the summary tables' upkeep (services/summaries.py: one
+# statement on PostgreSQL, one per summary table on SQLite).
 
 
 def queries_of_print(document, *, user, log_interaction) -> int:
@@ -418,7 +421,7 @@ def test_printing_with_logging_costs_at_most_three_queries_more_than_without(pri
     with_logging = queries_of_print(invoice, user=printer, log_interaction=True)
 
     assert InteractionLogEntry.objects.count() == 1
-    assert with_logging - without <= 3
+    assert with_logging - without <= 3 + summaries.statements_per_change()
 
 
 def test_a_quote_printed_with_logging_costs_its_archived_version_on_top_of_those_three(printer, quote_template):
@@ -429,7 +432,7 @@ def test_a_quote_printed_with_logging_costs_its_archived_version_on_top_of_those
     with_logging = queries_of_print(quote, user=printer, log_interaction=True)
 
     assert DocumentVersion.objects.count() == 1 and InteractionLogEntry.objects.count() == 1
-    assert with_logging - without <= 3 + 1
+    assert with_logging - without <= 3 + 1 + summaries.statements_per_change()
 
 
 def test_the_print_page_with_logging_costs_at_most_three_queries_more(client, printer, invoice_template):
@@ -448,7 +451,7 @@ def test_the_print_page_with_logging_costs_at_most_three_queries_more(client, pr
     with_logging = queries_of_post(log_interaction="on")
 
     assert InteractionLogEntry.objects.count() == 1
-    assert with_logging - without <= 3
+    assert with_logging - without <= 3 + summaries.statements_per_change()
 
 
 # --- The print dialog -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from crm.contacts.models import Contact
 
 from ...models import Evaluation
 from ...permissions import RECORD, require_permission
-from .. import webhooks
+from .. import summaries, webhooks
 from ..recording import lock_template_for_recording
 from .automatic_entries import (
     OUTGOING_CALLS_EVENT,
@@ -110,5 +110,6 @@ def record_phone_call(
         segment_number=segment_number.strip(),
     )
     entry.save(force_insert=True)
+    summaries.entry_logged(entry)
     webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return RecordingOutcome(entries=(entry,))

@@ -33,7 +33,7 @@ from crm.contacts.models import Contact, CorrespondenceType
 
 from ...models import DeliveryStatus, InteractionLogEntry
 from ...permissions import RECORD, require_may_act_on_entry, require_permission
-from .. import webhooks
+from .. import summaries, webhooks
 from ..attachments import atomic_with_files, delete_unused_attachments
 from ..recording import default_salesperson, lock_template_for_recording
 from . import emails
@@ -143,6 +143,7 @@ def save_draft(
             delivery_status=DeliveryStatus.DRAFT,
         )
         entry.save(force_insert=True)
+        summaries.entry_logged(entry)
         webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no])
     return entry
 

@@ -55,7 +55,7 @@ from ...permissions import (
     require_may_see_entry,
     require_permission,
 )
-from .. import webhooks
+from .. import summaries, webhooks
 from ..attachments import atomic_with_files, store_attachment, validate_attachment_upload
 from ..recording import (
     default_salesperson,
@@ -384,6 +384,7 @@ def send_email(
             **(entry_values or {}),
         )
         entry.save(force_insert=True)
+        summaries.entry_logged(entry)
         # Its Message-ID, so that its copy in a journal mailbox is not logged again, replies
         # thread to it and a bounce marks it failed (services/mail_capture/).
         record_sent_message(entry=entry, raw=raw)

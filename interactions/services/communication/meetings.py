@@ -20,7 +20,7 @@ from crm.contacts.models import Contact, CorrespondenceType, Salesperson
 
 from ...models import DeliveryStatus, InteractionLogEntry
 from ...permissions import RECORD, require_permission
-from .. import webhooks
+from .. import summaries, webhooks
 from ..attachments import atomic_with_files
 from ..recording import default_salesperson, lock_template_for_recording
 from .automatic_entries import (
@@ -227,6 +227,7 @@ def invite_to_meeting(*, contact: Contact, attendees: Sequence[Contact], meeting
                 salesperson=salesperson,
             )
             entry.save(force_insert=True)
+            summaries.entry_logged(entry)
             entries.append(entry)
             tickets.append(queue_delivery_on_commit(entry_no=entry.entry_no))
         webhooks.announce_entries(webhooks.ENTRY_CREATED, [entry.entry_no for entry in entries])

@@ -40,6 +40,7 @@ from ...models import (
 )
 from ...models.mailboxes import message_key
 from ...selectors.mail_matching import contacts_for_addresses, salespeople_for_addresses
+from .. import summaries
 from ..attachments import store_attachment, track_stored_file
 from ..communication.automatic_entries import DESCRIPTION_MAX_LENGTH, automatic_entry
 from ..communication.emails import EML_CONTENT_TYPE
@@ -273,6 +274,10 @@ class BatchState:
                 lock_template_for_recording(self.rules.template, field=None)
                 self._template_locked = True
             InteractionLogEntry.objects.bulk_create(self._entries)
+            # The summary tables count the batch's entries in the same transaction.
+            summaries.new_entries_logged(
+                InteractionLogEntry.objects.filter(entry_no__in=[entry.entry_no for entry in self._entries])
+            )
             self._entries = []
         if self._captured_rows:
             rows = []
@@ -382,6 +387,7 @@ def write_entries(
         user=user,
     )
     InteractionLogEntry.objects.bulk_create(entries)
+    summaries.new_entries_logged(InteractionLogEntry.objects.filter(entry_no__in=[entry.entry_no for entry in entries]))
     subject = (message.subject or "").strip()
     CapturedEmail.objects.bulk_create(
         [

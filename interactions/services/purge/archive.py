@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 
 from ...models import Attachment, InteractionComment, InteractionLogEntry
 from ...permissions import PURGE, require_permission
+from .. import summaries
 from ..attachments import atomic_with_files, restore_attachment
 
 logger = logging.getLogger(__name__)
@@ -356,6 +357,10 @@ def _import(path: Path, *, plan: _Plan, skip_existing: bool) -> RestoreResult:
         _clear_vanished(InteractionLogEntry, entries)
         _clear_vanished(InteractionComment, comments)
         InteractionLogEntry.objects.bulk_create(entries)
+        # Purged entries were canceled, so they come back uncounted; any other is counted.
+        summaries.new_entries_logged(
+            InteractionLogEntry.objects.filter(entry_no__in=[entry.entry_no for entry in entries])
+        )
         InteractionComment.objects.bulk_create(comments)
         restored += len(entries)
     return RestoreResult(restored=restored, skipped_existing=skipped, without_attachment=without_attachment)

@@ -1,0 +1,244 @@
+"""Keeping the summary tables (models/summaries.py) exact: every service that changes what
+the statistics count calls this in its own transaction, after the change:
+
+- `entries_counted(entries)` for entries that have just become counted (logged, restored, a
+  postponed interaction completed);
+- `entries_uncounted(entries)` for entries that have just stopped being counted (canceled).
+
+`entries` selects exactly the entries whose state changed (the caller knows which); their
+figures are aggregated per summary key by the database and applied as an upsert per
+summary table (`INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE SET count =
+count + excluded.count ...`), however many entries: on PostgreSQL the three in one
+statement (data-modifying CTEs reading the entries once), on SQLite one statement each.
+On PostgreSQL concurrent writers add to the same row in turn (the upsert's row lock),
+never losing an update; the rows are upserted in key order so that two writers take
+their locks in the same order. SQLite's writers take turns for the whole database.
+
+A month's last dates (the contact card's "last interaction" and "last attempted") are
+maxima: adding an entry keeps the greater date; removing one reads the month's dates again
+from the log (the contact's or company's index, one month of its entries).
+
+Deleting entries (the purge) changes nothing here: only canceled entries are deleted, and
+canceled entries are not counted. Evaluating changes nothing either (no evaluation is summed).
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, transaction
+from django.db.models import QuerySet
+
+from ..models import (
+    CompanyMonthSummary,
+    ContactMonthSummary,
+    InitiatedBy,
+    InteractionDaySummary,
+    InteractionLogEntry,
+)
+
+COUNTED = {"canceled": False, "postponed": False}
+
+_ENTRY_COLUMNS = (
+    "date",
+    "template_id",
+    "group_id",
+    "salesperson_id",
+    "campaign_id",
+    "contact_id",
+    "contact_company_id",
+    "cost",
+    "duration",
+    "campaign_target",
+    "campaign_response",
+    "attempt_failed",
+    "initiated_by",
+)
+_DAY_KEY = ("template_id", "group_id", "salesperson_id", "campaign_id")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _table(model) -> str:
+    return _q(model._meta.db_table)
+
+
+def _month(column: str) -> tuple[str, str]:
+    """SQL for the first and the last day of the month of the date `column`."""
+    if connection.vendor == "postgresql":
+        first = f"DATE_TRUNC('month', {column})"
+        return f"CAST({first} AS date)", f"CAST({first} + INTERVAL '1 month' - INTERVAL '1 day' AS date)"
+    return f"DATE({column}, 'start of month')", f"DATE({column}, 'start of month', '+1 month', '-1 day')"
+
+
+def _greatest(a: str, b: str) -> str:
+    """The later of two dates, either of which may be NULL."""
+    if connection.vendor == "postgresql":
+        return f"GREATEST({a}, {b})"
+    return f"MAX(COALESCE({a}, {b}), COALESCE({b}, {a}))"
+
+
+def _source(entries: QuerySet) -> tuple[str, list]:
+    """The SELECT of the entries' columns (the caller's filter, no self-join), read as `e`."""
+    columns = [InteractionLogEntry._meta.get_field(name.removesuffix("_id")).attname for name in _ENTRY_COLUMNS]
+    sql, params = entries.order_by().values_list(*columns).query.sql_with_params()
+    # values_list keeps the columns' own names (date, template_id, ...) in the derived table.
+    return sql, list(params)
+
+
+def _upsert_day(source: str, sign: int) -> tuple[str, list]:
+    """The upsert of the day summary from the entries `source` names `e`, and its own
+    parameters (all before `source` in the statement)."""
+    table = _table(InteractionDaySummary)
+    keys = ", ".join(f"e.{_q(column)}" for column in ("date", *_DAY_KEY))
+    conflict = ", ".join([_q("date"), *(f"COALESCE({_q(column)}, 0)" for column in _DAY_KEY)])
+    additive = ("count", "cost", "duration", "campaign_targets", "campaign_responses")
+    sql = (
+        f"INSERT INTO {table} ({_q('date')}, {', '.join(_q(c) for c in _DAY_KEY)}, "
+        f"{', '.join(_q(c) for c in additive)}) "
+        f"SELECT {keys}, {sign} * COUNT(*), {sign} * COALESCE(SUM(e.{_q('cost')}), 0), "
+        f"{sign} * COALESCE(SUM(e.{_q('duration')}), 0), "
+        f"{sign} * SUM(CASE WHEN e.{_q('campaign_target')} THEN 1 ELSE 0 END), "
+        f"{sign} * SUM(CASE WHEN e.{_q('campaign_response')} THEN 1 ELSE 0 END) "
+        f"FROM {source} WHERE 1 = 1 GROUP BY {keys} ORDER BY {keys} "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET "
+        + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in additive)
+    )
+    return sql, []
+
+
+def _upsert_month(model, key: str, entry_column: str, source: str, sign: int) -> tuple[str, list]:
+    table = _table(model)
+    month, month_end = _month(f"e.{_q('date')}")
+    column = f"e.{_q(entry_column)}"
+    if sign > 0:
+        last_interaction = f"MAX(CASE WHEN e.{_q('attempt_failed')} THEN NULL ELSE e.{_q('date')} END)"
+        last_attempted = f"MAX(CASE WHEN e.{_q('initiated_by')} = %s THEN e.{_q('date')} ELSE NULL END)"
+        last_params = [InitiatedBy.US]
+    else:
+        # Removed entries: the last dates are read again afterwards (_refresh_last_dates).
+        last_interaction = last_attempted = "CAST(NULL AS date)" if connection.vendor == "postgresql" else "NULL"
+        last_params = []
+    additive = ("count", "cost", "duration")
+    last = ("last_interaction_date", "last_attempted_date")
+    sql = (
+        f"INSERT INTO {table} ({_q(key)}, {_q('month')}, {_q('month_end')}, "
+        f"{', '.join(_q(c) for c in additive + last)}) "
+        f"SELECT {column}, {month}, {month_end}, {sign} * COUNT(*), {sign} * COALESCE(SUM(e.{_q('cost')}), 0), "
+        f"{sign} * COALESCE(SUM(e.{_q('duration')}), 0), {last_interaction}, {last_attempted} "
+        f"FROM {source} WHERE {column} IS NOT NULL GROUP BY {column}, {month}, {month_end} "
+        f"ORDER BY {column}, {month} "
+        f"ON CONFLICT ({_q(key)}, {_q('month')}) DO UPDATE SET "
+        + ", ".join(
+            [f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in additive]
+            + [f"{_q(c)} = {_greatest(f'{table}.{_q(c)}', f'excluded.{_q(c)}')}" for c in last]
+        )
+    )
+    return sql, last_params
+
+
+def _refresh_last_dates(model, key: str, entry_column: str, source: str, params: list) -> None:
+    """Read the last dates of the months the entries of `source` fall in again from the log."""
+    table = _table(model)
+    log = _table(InteractionLogEntry)
+    month, _month_end = _month(f"e.{_q('date')}")
+
+    def latest(condition: str) -> str:
+        return (
+            f"(SELECT MAX(l.{_q('date')}) FROM {log} l WHERE l.{_q(entry_column)} = {table}.{_q(key)} "
+            f"AND l.{_q('postponed')} = %s AND l.{_q('date')} >= {table}.{_q('month')} "
+            f"AND l.{_q('date')} <= {table}.{_q('month_end')} AND l.{_q('canceled')} = %s AND {condition})"
+        )
+
+    not_failed = latest(f"l.{_q('attempt_failed')} = %s")
+    by_us = latest(f"l.{_q('initiated_by')} = %s")
+    sql = (
+        f"UPDATE {table} SET {_q('last_interaction_date')} = {not_failed}, {_q('last_attempted_date')} = {by_us} "
+        f"WHERE ({_q(key)}, {_q('month')}) IN "
+        f"(SELECT e.{_q(entry_column)}, {month} FROM {source} WHERE e.{_q(entry_column)} IS NOT NULL)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [False, False, False, False, False, InitiatedBy.US, *params])
+
+
+_MONTH_TABLES = (
+    (ContactMonthSummary, "contact_id", "contact_id"),
+    (CompanyMonthSummary, "company_id", "contact_company_id"),
+)
+
+
+def _apply(entries: QuerySet, sign: int) -> None:
+    if transaction.get_autocommit():
+        raise RuntimeError("summaries must change in the transaction that changes the entries")
+    try:
+        select, params = _source(entries)
+    except EmptyResultSet:  # e.g. `entry_no__in=[]`: nothing changed
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement: the entries read once (a CTE), each summary upserted from them by
+            # a data-modifying CTE of its own.
+            day, day_params = _upsert_day("e", sign)
+            months = [_upsert_month(model, key, column, "e", sign) for model, key, column in _MONTH_TABLES]
+            (contact_sql, contact_params), (company_sql, company_params) = months
+            cursor.execute(
+                f"WITH e AS MATERIALIZED ({select}), d AS ({day}), c AS ({contact_sql}) {company_sql}",
+                params + day_params + contact_params + company_params,
+            )
+        else:
+            source = f"({select}) e"
+            for sql, own_params in [
+                _upsert_day(source, sign),
+                *(_upsert_month(model, key, column, source, sign) for model, key, column in _MONTH_TABLES),
+            ]:
+                cursor.execute(sql, own_params + params)
+    if sign < 0:
+        for model, key, column in _MONTH_TABLES:
+            _refresh_last_dates(model, key, column, f"({select}) e", params)
+
+
+def statements_per_change() -> int:
+    """How many statements adding entries to the summaries runs: one on PostgreSQL, one per
+    summary table on SQLite (which has no data-modifying CTE)."""
+    return 1 if connection.vendor == "postgresql" else 1 + len(_MONTH_TABLES)
+
+
+def entries_counted(entries: QuerySet) -> None:
+    """Add `entries`, which have just become counted (neither canceled nor postponed), to
+    the summaries. Call it in the transaction that changed them, after the change."""
+    _apply(entries, +1)
+
+
+def entries_uncounted(entries: QuerySet) -> None:
+    """Take `entries`, which have just stopped being counted (canceled), out of the
+    summaries. Call it in the transaction that changed them, after the change."""
+    _apply(entries, -1)
+
+
+def new_entries_logged(entries: QuerySet) -> None:
+    """Add the counted ones of `entries`, just inserted (a postponed or canceled one is not
+    counted)."""
+    _apply(entries.filter(**COUNTED), +1)
+
+
+@transaction.atomic
+def rebuild() -> dict[str, int]:
+    """Fill the summaries again from the raw log, in one transaction. On PostgreSQL the log
+    is locked against writes meanwhile (readers go on), so nothing logged during the
+    rebuild is missed or counted twice."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {_table(InteractionLogEntry)} IN SHARE MODE")
+    for model in (InteractionDaySummary, ContactMonthSummary, CompanyMonthSummary):
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {_table(model)}")
+    _apply(InteractionLogEntry.objects.filter(**COUNTED), +1)
+    return {
+        "days": InteractionDaySummary.objects.count(),
+        "contacts": ContactMonthSummary.objects.count(),
+        "companies": CompanyMonthSummary.objects.count(),
+    }
+
+
+def entry_logged(entry: InteractionLogEntry) -> None:
+    """Add one entry just inserted (nothing when it is postponed)."""
+    new_entries_logged(InteractionLogEntry.objects.filter(entry_no=entry.entry_no))
