@@ -245,6 +245,18 @@ class InteractionLogEntry(models.Model):
                 name="log_document_idx",
                 condition=~Q(document_type=""),
             ),
+            # A contact card's unsent e-mail drafts (selectors.log.open_email_drafts): a handful of rows,
+            # found without reading the contact's (or company's) every entry for the status.
+            models.Index(
+                fields=["contact", "date", "entry_no"],
+                name="log_contact_drafts_idx",
+                condition=Q(delivery_status="draft", canceled=False, postponed=False),
+            ),
+            models.Index(
+                fields=["contact_company", "date", "entry_no"],
+                name="log_company_drafts_idx",
+                condition=Q(delivery_status="draft", canceled=False, postponed=False),
+            ),
             models.Index(fields=["entry_no"], name="log_canceled_idx", condition=Q(canceled=True)),
             models.Index(fields=["user", "-created_at"], name="log_postponed_idx", condition=Q(postponed=True)),
             models.Index(fields=["attachment"], name="log_attachment_idx", condition=Q(attachment__isnull=False)),

@@ -254,3 +254,20 @@ def test_the_count_of_every_filter_reads_an_index(sales_client, sample_log):
             if any(node["Node Type"] == "Seq Scan" for node in nodes):
                 failures[name] = describe(nodes)
     assert failures == {}
+
+
+@pytest.mark.parametrize("kind", ["company", "person"])
+def test_a_contact_cards_unsent_drafts_are_read_from_their_own_small_index(postgresql, kind):
+    # The card of a company with 70,000 entries read all of them for their delivery status
+    # (the company's date index, filtered): 150 ms at 1M entries for the few drafts it has.
+    from interactions.selectors.log import open_email_drafts
+
+    company = CompanyFactory()
+    person = PersonFactory(company=company)
+    InteractionLogEntryFactory.create_batch(30, contact=person)
+    InteractionLogEntryFactory(contact=person, delivery_status="draft")
+    contact = company if kind == "company" else person
+    sql, params = open_email_drafts(contact)[:20].query.sql_with_params()
+    nodes = plan_of(connection.ops.compose_sql(sql, params))
+    expected = "log_company_drafts_idx" if kind == "company" else "log_contact_drafts_idx"
+    assert expected in {node.get("Index Name") for node in nodes}, describe(nodes)
