@@ -77,7 +77,10 @@ def test_the_timeline_filters_by_direction_and_loads_older_entries_on_scroll(pag
     page.goto(f"/contacts/{contact.number}/")
     items = page.locator("#contact-timeline [data-entry]")
     expect(items).to_have_count(25)
-    # Scrolling to the end of the list loads the rest.
+    # Scrolling to the end of the list loads the rest. Scrolled before the page's scripts and
+    # chart had settled, the list's end could be pushed out of view again by the layout before
+    # htmx watched it (CI under load): the user scrolls a page that has finished loading.
+    page.wait_for_load_state("networkidle")
     page.locator(".timeline-more").scroll_into_view_if_needed()
     expect(items).to_have_count(40)
     expect(page.locator(".timeline-more")).to_have_count(0)
