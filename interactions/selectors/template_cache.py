@@ -18,8 +18,11 @@ Invariants:
   deleted since it was kept is still refused at once: recording locks the template's row
   (FOR KEY SHARE) in its transaction and refuses an entry for a template that is gone.
 - Codes are kept in capitals, as `code__iexact` compares them.
+- A cache that does not answer (Redis down) never fails a request or a change of the
+  set-up: the template is then read from the database, and nothing is kept.
 """
 
+import logging
 import secrets
 import threading
 import time
@@ -31,6 +34,7 @@ from ..models import InteractionTemplate
 from .recording import template_by_code_for_recording
 
 GENERATION_KEY = "interactions:setup:generation"
+logger = logging.getLogger(__name__)
 
 _kept: dict[str, tuple[int, float, InteractionTemplate]] = {}
 _lock = threading.Lock()
@@ -52,7 +56,11 @@ def template_by_code(code: str) -> InteractionTemplate | None:
     if seconds <= 0:
         return template_by_code_for_recording(code)
     key = (code or "").strip().upper()
-    generation = _generation()
+    try:
+        generation = _generation()
+    except Exception:  # noqa: BLE001 - the cache is an optimisation: without it, read the database
+        logger.warning("The cache did not answer; template %s read from the database", key, exc_info=True)
+        return template_by_code_for_recording(code)
     kept = _kept.get(key)
     now = time.monotonic()
     if kept is not None and kept[0] == generation and kept[1] > now:
@@ -73,3 +81,6 @@ def forget_templates(**_kwargs) -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not in the cache: the next read starts a new random one
         pass
+    except Exception:  # noqa: BLE001 - a change of the set-up never fails for the cache
+        # Kept copies elsewhere then expire within TEMPLATE_CACHE_SECONDS.
+        logger.warning("The cache did not answer; kept templates expire by their seconds", exc_info=True)

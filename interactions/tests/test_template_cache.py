@@ -92,3 +92,18 @@ def test_a_kept_template_expires_after_its_seconds_even_without_a_signal(world, 
     clock = template_cache.time.monotonic() + 31
     monkeypatch.setattr(template_cache.time, "monotonic", lambda: clock)
     assert _create(world).cost == decimal.Decimal("9.00")
+
+
+def test_a_cache_that_does_not_answer_never_fails_a_create_or_a_change_of_a_template(world, monkeypatch):
+    class Down:
+        def __getattr__(self, name):
+            def down(*_args, **_kwargs):
+                raise ConnectionError("the cache is down")
+
+            return down
+
+    monkeypatch.setattr(template_cache, "cache", Down())
+    assert _create(world).cost == decimal.Decimal("1.50")
+    world["template"].unit_cost = decimal.Decimal("3.00")
+    world["template"].save()  # the receiver does not raise
+    assert _create(world).cost == decimal.Decimal("3.00")
