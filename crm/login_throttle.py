@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from crm.shared_cache import if_cache_answers
+
 KEY_PREFIX = "login-throttle"
 
 
@@ -55,10 +57,16 @@ class LoginThrottle:
         ]
 
     def blocked(self) -> bool:
-        counts = cache.get_many([key for key, _limit in self.limits()])
+        # Without the cache, no count is known: the password check alone decides.
+        counts = if_cache_answers(
+            lambda: cache.get_many([key for key, _limit in self.limits()]), fallback={}, what="login throttle"
+        )
         return any(counts.get(key, 0) >= limit for key, limit in self.limits())
 
     def failed(self) -> None:
+        if_cache_answers(self._count_failure, fallback=None, what="login throttle")
+
+    def _count_failure(self) -> None:
         for key, _limit in self.limits():
             # The period starts with the first failure (add does nothing if the key exists).
             cache.add(key, 0, timeout=self.period)
@@ -68,7 +76,7 @@ class LoginThrottle:
                 cache.set(key, 1, timeout=self.period)
 
     def succeeded(self) -> None:
-        cache.delete(self.username_key)
+        if_cache_answers(lambda: cache.delete(self.username_key), fallback=None, what="login throttle")
 
 
 def _throttle_of(request, username: str) -> LoginThrottle:

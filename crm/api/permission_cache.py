@@ -16,6 +16,9 @@ Invariants:
   process that made it and within API_PERMISSION_CACHE_SECONDS in the others.
 - A set computed for a superuser (all permissions) is used only while the user is still a
   superuser (the flag comes with the user from the token's query).
+- A cache that does not answer keeps nothing: the permissions are read from the database,
+  as without this module, and a change of permissions is saved all the same
+  (crm/shared_cache.py).
 """
 
 import secrets
@@ -23,6 +26,8 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
+
+from crm.shared_cache import NOT_ANSWERED, if_cache_answers
 
 GENERATION_KEY = "api:permissions:generation"
 
@@ -51,10 +56,14 @@ def load_permissions(*, user, token) -> None:
     if seconds <= 0 or not user.is_active:
         return
     key = _key(token)
-    kept = cache.get_many([key, GENERATION_KEY])
+    kept = if_cache_answers(lambda: cache.get_many([key, GENERATION_KEY]), what="API permissions")
+    if kept is NOT_ANSWERED:
+        return  # Django's backend reads them from the database
     generation = kept.get(GENERATION_KEY)
     if not isinstance(generation, int):
-        generation = _new_generation()
+        generation = if_cache_answers(_new_generation, what="API permissions")
+        if generation is NOT_ANSWERED:
+            return
     entry = kept.get(key)
     if isinstance(entry, tuple) and len(entry) == 4 and entry[:2] == (generation, user.is_superuser):
         user_permissions, group_permissions = entry[2], entry[3]
@@ -62,7 +71,8 @@ def load_permissions(*, user, token) -> None:
         backend = ModelBackend()
         user_permissions = frozenset(backend.get_user_permissions(user))
         group_permissions = frozenset(backend.get_group_permissions(user))
-        cache.set(key, (generation, user.is_superuser, user_permissions, group_permissions), seconds)
+        kept_set = (generation, user.is_superuser, user_permissions, group_permissions)
+        if_cache_answers(lambda: cache.set(key, kept_set, seconds), fallback=None, what="API permissions")
     user._user_perm_cache = set(user_permissions)
     user._group_perm_cache = set(group_permissions)
     user._perm_cache = set(user_permissions | group_permissions)
@@ -70,6 +80,10 @@ def load_permissions(*, user, token) -> None:
 
 def forget_all(**_kwargs) -> None:
     """Make every kept permission set stale (a signal receiver: a permission changed)."""
+    if_cache_answers(_next_generation, fallback=None, what="API permissions")
+
+
+def _next_generation() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not in the cache: a new random one is as good

@@ -22,19 +22,19 @@ Invariants:
   set-up: the template is then read from the database, and nothing is kept.
 """
 
-import logging
 import secrets
 import threading
 import time
 
 from django.core.cache import cache
 
+from crm.shared_cache import NOT_ANSWERED, if_cache_answers
+
 from ..conf import settings as conf
 from ..models import InteractionTemplate
 from .recording import template_by_code_for_recording
 
 GENERATION_KEY = "interactions:setup:generation"
-logger = logging.getLogger(__name__)
 
 _kept: dict[str, tuple[int, float, InteractionTemplate]] = {}
 _lock = threading.Lock()
@@ -56,10 +56,8 @@ def template_by_code(code: str) -> InteractionTemplate | None:
     if seconds <= 0:
         return template_by_code_for_recording(code)
     key = (code or "").strip().upper()
-    try:
-        generation = _generation()
-    except Exception:  # noqa: BLE001 - the cache is an optimisation: without it, read the database
-        logger.warning("The cache did not answer; template %s read from the database", key, exc_info=True)
+    generation = if_cache_answers(_generation, what="kept templates")
+    if generation is NOT_ANSWERED:
         return template_by_code_for_recording(code)
     kept = _kept.get(key)
     now = time.monotonic()
@@ -77,10 +75,12 @@ def forget_templates(**_kwargs) -> None:
     the set-up changed)."""
     with _lock:
         _kept.clear()
+    # Without the cache, kept copies elsewhere expire within TEMPLATE_CACHE_SECONDS.
+    if_cache_answers(_next_generation, fallback=None, what="kept templates")
+
+
+def _next_generation() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not in the cache: the next read starts a new random one
         pass
-    except Exception:  # noqa: BLE001 - a change of the set-up never fails for the cache
-        # Kept copies elsewhere then expire within TEMPLATE_CACHE_SECONDS.
-        logger.warning("The cache did not answer; kept templates expire by their seconds", exc_info=True)
