@@ -200,42 +200,73 @@ class InteractionLogEntry(models.Model):
             # it leaves out postponed entries as the log does, so no row needs checking. The
             # page's default sort is the entries of a day in time order (date, time, entry
             # no.); the API's keyset pages go by (date, entry no.) and keep the first index.
+            # Each filter's index ends (date, entry no.) and carries the time (INCLUDE, PostgreSQL):
+            # the page's order is then an index-only scan and an incremental sort of each day's
+            # few rows; without the time, a deep page of a frequent filter at 10M entries walked
+            # the date index and read 50,000 rows from the table (216 ms; 3 ms with it).
             models.Index(fields=["date", "entry_no"], name="log_date_idx", condition=Q(postponed=False)),
             models.Index(fields=["date", "time", "entry_no"], name="log_date_time_idx", condition=Q(postponed=False)),
-            models.Index(fields=["contact", "postponed", "date", "entry_no"], name="log_contact_date_idx"),
-            models.Index(fields=["contact_company", "postponed", "date", "entry_no"], name="log_company_date_idx"),
-            models.Index(fields=["salesperson", "postponed", "date", "entry_no"], name="log_salesperson_date_idx"),
-            models.Index(fields=["template", "postponed", "date", "entry_no"], name="log_template_date_idx"),
-            models.Index(fields=["group", "postponed", "date", "entry_no"], name="log_group_date_idx"),
+            models.Index(
+                fields=["contact", "postponed", "date", "entry_no"], name="log_contact_date_idx", include=["time"]
+            ),
+            models.Index(
+                fields=["contact_company", "postponed", "date", "entry_no"],
+                name="log_company_date_idx",
+                include=["time"],
+            ),
+            models.Index(
+                fields=["salesperson", "postponed", "date", "entry_no"],
+                name="log_salesperson_date_idx",
+                include=["time"],
+            ),
+            models.Index(
+                fields=["template", "postponed", "date", "entry_no"], name="log_template_date_idx", include=["time"]
+            ),
+            models.Index(
+                fields=["group", "postponed", "date", "entry_no"], name="log_group_date_idx", include=["time"]
+            ),
             models.Index(
                 fields=["campaign", "postponed", "date", "entry_no"],
                 name="log_campaign_date_idx",
+                include=["time"],
                 condition=Q(campaign__isnull=False),
             ),
             models.Index(
                 fields=["segment_number", "date", "entry_no"],
                 name="log_segment_date_idx",
+                include=["time"],
                 condition=~Q(segment_number="") & Q(postponed=False),
             ),
             models.Index(
                 fields=["logged_segment", "postponed", "date", "entry_no"],
                 name="log_logged_segment_idx",
+                include=["time"],
                 condition=Q(logged_segment__isnull=False),
             ),
             models.Index(
                 fields=["document_type", "date", "entry_no"],
                 name="log_document_type_date_idx",
+                include=["time"],
                 condition=~Q(document_type="") & Q(postponed=False),
             ),
             # A filter and a sort at once: sorting by evaluation is by (evaluation, date, entry_no).
             models.Index(
-                fields=["evaluation", "date", "entry_no"], name="log_evaluation_date_idx", condition=Q(postponed=False)
+                fields=["evaluation", "date", "entry_no"],
+                name="log_evaluation_date_idx",
+                include=["time"],
+                condition=Q(postponed=False),
             ),
             models.Index(
-                fields=["information_flow", "date", "entry_no"], name="log_flow_date_idx", condition=Q(postponed=False)
+                fields=["information_flow", "date", "entry_no"],
+                name="log_flow_date_idx",
+                include=["time"],
+                condition=Q(postponed=False),
             ),
             models.Index(
-                fields=["date", "entry_no"], name="log_canceled_date_idx", condition=Q(canceled=True, postponed=False)
+                fields=["date", "entry_no"],
+                name="log_canceled_date_idx",
+                include=["time"],
+                condition=Q(canceled=True, postponed=False),
             ),
             models.Index(fields=["description", "entry_no"], name="log_description_idx", condition=Q(postponed=False)),
             models.Index(fields=["cost", "entry_no"], name="log_cost_idx", condition=Q(postponed=False)),
