@@ -193,7 +193,7 @@ def log_entries(
 
 
 # The log's own triggers that the fast load does the work of (see _can_skip_triggers).
-KNOWN_TRIGGERS = {"interactions_log_search_entry"}
+KNOWN_TRIGGERS = {"interactions_log_search_entry", "interactions_log_search_new_entry"}
 
 
 def _can_skip_triggers() -> bool:

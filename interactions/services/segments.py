@@ -914,10 +914,18 @@ def _parameter(model: type[Model], field: str, value) -> tuple[str, list]:
     return "%s", [prepared]
 
 
-def _insert_select(*, model: type[Model], values: dict[str, tuple[str, list]], source: str, source_params: list) -> int:
+def _insert_select(
+    *,
+    model: type[Model],
+    values: dict[str, tuple[str, list]],
+    source: str,
+    source_params: list,
+    columns_without_field: dict[str, tuple[str, list]] | None = None,
+) -> int:
     """INSERT INTO model's table SELECT ... FROM `source`: one statement for any number of
     rows. `values` gives an SQL expression (and its parameters) for fields; every other
     column gets the field's default, so a field added to the model later still gets a value.
+    `columns_without_field` gives an expression for columns the model has no field for.
     Returns the number of rows inserted."""
     columns, expressions, params = [], [], []
     now = timezone.now()
@@ -934,6 +942,10 @@ def _insert_select(*, model: type[Model], values: dict[str, tuple[str, list]], s
             )
             sql, sql_params = _parameter(model, field.name, default)
         columns.append(_quote(field.column))
+        expressions.append(sql)
+        params.extend(sql_params)
+    for column, (sql, sql_params) in (columns_without_field or {}).items():
+        columns.append(_quote(column))
         expressions.append(sql)
         params.extend(sql_params)
     statement = (
@@ -1017,6 +1029,7 @@ def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, no
         "contact_via": line("contact_via"),
     }
     segment_sql, segment_params = _parameter(SegmentLine, "segment", segment.pk)
+    documents_join, documents_params, documents_column = _search_documents(values, segment_sql, segment_params)
     source = (
         f"{_quote(SegmentLine._meta.db_table)} l "
         f"INNER JOIN {_quote(Contact._meta.db_table)} c "
@@ -1024,13 +1037,44 @@ def _insert_entries(*, segment: Segment, logged_segment: LoggedSegment, user, no
         f"LEFT OUTER JOIN {_quote(InteractionTemplate._meta.db_table)} t "
         f"ON {_column('t', InteractionTemplate, 'id')} "
         f"= COALESCE({_column('l', SegmentLine, 'template')}, {template_default_sql}) "
+        f"{documents_join}"
         f"WHERE {_column('l', SegmentLine, 'segment')} = {segment_sql} "
         # Entry numbers follow the order of the lines.
         f"ORDER BY {_column('l', SegmentLine, 'id')}"
     )
     return _insert_select(
-        model=entry, values=values, source=source, source_params=template_default_params + segment_params
+        model=entry,
+        values=values,
+        source=source,
+        source_params=template_default_params + documents_params + segment_params,
+        columns_without_field=documents_column,
     )
+
+
+def _search_documents(
+    values: dict[str, tuple[str, list]], segment_sql: str, segment_params: list
+) -> tuple[str, list, dict[str, tuple[str, list]]]:
+    """On PostgreSQL, the new entries' search documents (migrations 0014 and 0027) computed
+    once per distinct description and subject of the segment's lines, instead of once per
+    entry by the log's trigger: a join (`d`) of the lines to their distinct texts and the
+    documents' column for the INSERT. The document is the trigger's own function on the same
+    two values, with no comments (a new entry has none), so the search finds what it would
+    have found. A line whose texts find no document (a NULL default) gets none here, and the
+    trigger computes it. Elsewhere nothing: SQLite has no search document."""
+    if connection.vendor != "postgresql":
+        return "", [], {}
+    description_sql, description_params = values["description"]
+    subject_sql, subject_params = values["subject"]
+    join = (
+        "LEFT OUTER JOIN (SELECT texts.description, texts.subject, "
+        "interactions_log_search_document(texts.description, texts.subject, NULL) AS document "
+        f"FROM (SELECT DISTINCT {description_sql} AS description, {subject_sql} AS subject "
+        f"FROM {_quote(SegmentLine._meta.db_table)} l WHERE {_column('l', SegmentLine, 'segment')} = {segment_sql}"
+        ") texts) d "
+        f"ON d.description = {description_sql} AND d.subject = {subject_sql} "
+    )
+    params = description_params + subject_params + segment_params + description_params + subject_params
+    return join, params, {"search_document": ("d.document", [])}
 
 
 def _create_follow_up(*, segment: Segment, user) -> Segment:

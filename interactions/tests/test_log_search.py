@@ -5,12 +5,14 @@ substring), and a part of a document number."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
-from interactions.models import InteractionComment
+from interactions.models import InteractionComment, InteractionLogEntry
+from interactions.services.segments import log_segment
 
-from .factories import InteractionCommentFactory, InteractionLogEntryFactory
+from .factories import InteractionCommentFactory, InteractionLogEntryFactory, SegmentFactory, SegmentLineFactory
 
 pytestmark = pytest.mark.django_db
 LOG = reverse("interactions:log")
@@ -95,3 +97,30 @@ def test_search_text_that_is_no_valid_query_matches_safely(postgresql, sales_cli
     for text in ["O'Brien", "& | ! ( )", '"', "-", "partners)", "a:*"]:
         assert sales_client.get(LOG, {"q": text}).status_code == 200, text
     assert found(sales_client, "O'Brien") == [entry.entry_no]
+
+
+def test_a_logged_segments_entries_are_found_as_entries_written_one_by_one(postgresql, sales_client, sales_user):
+    # Logging a segment computes the search document once per distinct description and
+    # subject of its lines instead of the trigger once per entry: the same document the
+    # trigger gives an entry written alone, whether a line has its own texts or the header's.
+    segment = SegmentFactory(description="Spring catalogue", subject_default="Garden furniture")
+    header_texts = SegmentLineFactory.create_batch(3, segment=segment)
+    own_description = SegmentLineFactory(segment=segment, description="Autumn catalogue")
+    own_subject = SegmentLineFactory(segment=segment, subject="Shovels and rakes")
+    log_segment(segment=segment, user=sales_user)
+
+    entries = InteractionLogEntry.objects.filter(segment_number=segment.number)
+    number = {entry.contact_id: entry.entry_no for entry in entries}
+    assert len(number) == 5
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM interactions_interactionlogentry WHERE segment_number = %s AND search_document "
+            "IS DISTINCT FROM interactions_log_search_document(description, subject, NULL)",
+            [segment.number],
+        )
+        assert cursor.fetchone()[0] == 0
+    assert set(found(sales_client, "catalogue")) == set(number.values())
+    header_subject = [*header_texts, own_description]
+    assert set(found(sales_client, "furniture")) == {number[line.contact_id] for line in header_subject}
+    assert found(sales_client, "autumn") == [number[own_description.contact_id]]
+    assert found(sales_client, "rake") == [number[own_subject.contact_id]]
