@@ -49,6 +49,6 @@ def _drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("interactions", "0026_log_draft_indexes")]
+    dependencies = [("interactions", "0027_filter_indexes_carry_time")]
 
     operations = [migrations.RunPython(_create, _drop)]
