@@ -119,7 +119,7 @@ def save_new_file(field_file, file_name: str, content: bytes) -> None:
     checks of Storage.get_available_name nor File's chunked copy are paid; any surprise (a
     folder not made yet, another storage, a name taken) takes the ordinary way."""
     storage = field_file.storage
-    if type(storage) is FileSystemStorage:
+    if storage.__class__ is FileSystemStorage:  # (the default storage is a lazy proxy of it)
         root, extension = os.path.splitext(file_name)
         name = field_file.field.generate_filename(field_file.instance, f"{root}-{secrets.token_hex(6)}{extension}")
         path = storage.path(name)
