@@ -13,6 +13,7 @@ The IDNA of the standard library (IDNA 2003, nameprep) is used on purpose: it ne
 extra package at run time and folds case in Unicode labels itself.
 """
 
+import functools
 from encodings import idna as _idna
 
 # RFC 5321: 64 characters of local part, 254 of path.
@@ -56,6 +57,14 @@ def normalize_email(value: str) -> str | None:
     is not a valid address. Surrounding spaces, angle brackets and "mailto:" are dropped."""
     if not isinstance(value, str):
         return None
+    return _normal_form(value)
+
+
+# A mailbox's messages name the same few thousand addresses again and again (the mail
+# capture normalizes each address of each message): each spelling is worked out once. Bounded,
+# so memory stays flat however many addresses pass.
+@functools.lru_cache(maxsize=16384)
+def _normal_form(value: str) -> str | None:
     text = value.strip()
     if text.lower().startswith("mailto:"):
         text = text[len("mailto:") :].strip()

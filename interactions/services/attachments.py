@@ -16,12 +16,14 @@ import contextlib
 import logging
 import mimetypes
 import os
+import secrets
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +109,41 @@ def track_stored_file(name: str) -> None:
     if not blocks:
         raise RuntimeError("track_stored_file() outside atomic_with_files()")
     blocks[-1].append(name)
+
+
+def save_new_file(field_file, file_name: str, content: bytes) -> None:
+    """`field_file.save(file_name, ContentFile(content), save=False)`, tracked like
+    `track_stored_file`, for writers of many files at once (the mail capture: one .eml a
+    message). On the local file system the file is written in one call under a name made
+    unique by a random token and created exclusively (O_EXCL), so neither the existence
+    checks of Storage.get_available_name nor File's chunked copy are paid; any surprise (a
+    folder not made yet, another storage, a name taken) takes the ordinary way."""
+    storage = field_file.storage
+    if storage.__class__ is FileSystemStorage:  # (the default storage is a lazy proxy of it)
+        root, extension = os.path.splitext(file_name)
+        name = field_file.field.generate_filename(field_file.instance, f"{root}-{secrets.token_hex(6)}{extension}")
+        path = storage.path(name)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except OSError:
+            descriptor = None
+        if descriptor is not None:
+            try:
+                with os.fdopen(descriptor, "wb") as file:
+                    file.write(content)
+                if storage.file_permissions_mode is not None:
+                    os.chmod(path, storage.file_permissions_mode)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+                raise
+            field_file.name = name
+            setattr(field_file.instance, field_file.field.attname, name)
+            field_file._committed = True
+            track_stored_file(name)
+            return
+    field_file.save(file_name, ContentFile(content), save=False)
+    track_stored_file(field_file.name)
 
 
 def _guessed_content_type(file_name: str) -> str:

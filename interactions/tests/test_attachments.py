@@ -120,6 +120,25 @@ def test_an_upload_of_a_refused_type_or_size_is_refused_with_its_message_and_not
     assert not Attachment.objects.exists() and stored_files() == []
 
 
+def test_many_files_saved_under_one_name_each_keep_their_own_content_and_go_with_a_rollback():
+    """save_new_file (the mail capture's .eml writer): one file per row even under one name."""
+    with attachments.atomic_with_files():
+        kept = [Attachment(file_name="email.eml", content_type="message/rfc822", size=1) for _ in range(3)]
+        for number, attachment in enumerate(kept):
+            attachments.save_new_file(attachment.file, attachment.file_name, b"message %d" % number)
+        Attachment.objects.bulk_create(kept)
+    with pytest.raises(Refused), attachments.atomic_with_files():
+        attachments.save_new_file(Attachment(file_name="email.eml").file, "email.eml", b"rolled back")
+        raise Refused
+
+    assert [stored_content(attachment) for attachment in Attachment.objects.order_by("id")] == [
+        b"message 0",
+        b"message 1",
+        b"message 2",
+    ]
+    assert sorted(stored_files()) == sorted(Path(attachment.file.path) for attachment in kept)
+
+
 # --- A rolled-back transaction leaves no stored file ------------------------------------
 
 

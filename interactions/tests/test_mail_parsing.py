@@ -762,3 +762,79 @@ def test_an_invitation_with_nothing_but_its_calendar_gets_its_text_from_the_even
         "Москва, ул. Тверская 1\n\n"
         "Обсудим сроки поставки.\nВозьмите образцы."
     )
+
+
+# --------------------------------------------------------------------------- header-only parse
+
+
+def outcome(raw: bytes, *, limit: int, whole: bool):
+    """Everything parse_message gives, as plain values (the text and files included), or
+    the code of its UnreadableMessage."""
+    try:
+        message = parse_message(raw, attachment_limit=limit, whole=whole)
+    except UnreadableMessage as unreadable:
+        return ("unreadable", unreadable.code)
+    values = {field: getattr(message, field) for field in CAPTURED_FIELDS}
+    return values | {"text": message.text, "attachments": message.attachments, "addresses": message.addresses()}
+
+
+CAPTURED_FIELDS = [
+    "message_id",
+    "message_id_was_missing",
+    "in_reply_to",
+    "references",
+    "subject",
+    "sender",
+    "to",
+    "cc",
+    "date",
+    "kind",
+    "bounced_message_id",
+    "bounce_reason",
+    "size",
+    "eml",
+    "truncated",
+    "calendar_method",
+    "bounced_recipients",
+]
+
+
+@pytest.mark.parametrize("name", CORPUS_NAMES)
+@pytest.mark.parametrize("limit", [LIMIT, 2000])
+def test_reading_a_message_by_its_headers_gives_what_the_whole_parse_gives(name, limit):
+    raw = corpus(name)
+    assert outcome(raw, limit=limit, whole=False) == outcome(raw, limit=limit, whole=True)
+
+
+def test_ordinary_messages_are_read_by_their_headers_and_their_text_only_when_asked():
+    for name in ("plain_utf8.eml", "reply_with_thread.eml", "attachments_cyrillic_names.eml", "auto_reply_rfc3834.eml"):
+        message = parse_message(corpus(name), attachment_limit=LIMIT)
+        assert "body" not in message.__dict__, name  # the body not read yet
+        assert message.text == parse_message(corpus(name), attachment_limit=LIMIT, whole=True).text
+    for name in ("no_message_id.eml", "bounce_postfix.eml", "calendar_request_outlook.eml", "read_receipt.eml"):
+        message = parse_message(corpus(name), attachment_limit=LIMIT)
+        assert "body" in message.__dict__ or not callable(message.body_source), name  # parsed whole
+
+
+@given(case=mutated(), limit=st.integers(min_value=200, max_value=20_000))
+def test_a_mutated_message_read_by_its_headers_gives_what_the_whole_parse_gives(case, limit):
+    _name, raw = case
+    assert outcome(raw, limit=limit, whole=False) == outcome(raw, limit=limit, whole=True)
+
+
+@given(
+    head=st.lists(
+        st.sampled_from(
+            [b"From: a@b.example", b"Message-ID: <x@b.example>", b"To: c@d.example", b" folded", b"\tfolded",
+             b"From x@y Mon", b"Subject: =?utf-8?B?0J/RgNC40LLQtdGC?=", b": no name", b"X-\xd0\x9f: 8bit",
+             b"no colon", b"Content-Type: text/calendar; method=REQUEST", b"Auto-Submitted: auto-replied",
+             b"Content-Type: multipart/report; report-type=delivery-status", b"Date: Tue, 1 Dec 2026 10:00:00 +0300"]
+        ),
+        max_size=12,
+    ),
+    newlines=st.lists(st.sampled_from([b"\r\n", b"\n", b"\r"]), min_size=13, max_size=13),
+    body=st.sampled_from([b"", b"Hello\r\n", b"\r\nHello\r\n", b"METHOD:REQUEST\r\n", b"\rx\n"]),
+)  # fmt: skip
+def test_header_blocks_of_any_shape_are_read_by_their_headers_as_by_the_whole_parse(head, newlines, body):
+    raw = b"".join(line + newline for line, newline in zip(head, newlines, strict=False)) + newlines[-1] + body
+    assert outcome(raw, limit=LIMIT, whole=False) == outcome(raw, limit=LIMIT, whole=True)

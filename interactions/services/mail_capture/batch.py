@@ -19,7 +19,6 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -41,7 +40,7 @@ from ...models import (
 from ...models.mailboxes import message_key
 from ...selectors.mail_matching import contacts_for_addresses, salespeople_for_addresses
 from .. import summaries
-from ..attachments import store_attachment, track_stored_file
+from ..attachments import save_new_file, store_attachment
 from ..communication.automatic_entries import DESCRIPTION_MAX_LENGTH, automatic_entry
 from ..communication.emails import EML_CONTENT_TYPE
 from ..recording import lock_template_for_recording
@@ -265,8 +264,7 @@ class BatchState:
         """Insert what is planned (inside the caller's `atomic_with_files`)."""
         if self._attachments:
             for attachment, content in self._attachments:
-                attachment.file.save(attachment.file_name, ContentFile(content), save=False)
-                track_stored_file(attachment.file.name)
+                save_new_file(attachment.file, attachment.file_name, content)
             Attachment.objects.bulk_create([attachment for attachment, _content in self._attachments])
             self._attachments = []
         if self._entries:
@@ -294,8 +292,7 @@ class BatchState:
                 if raw is not None:
                     skipped.size = len(raw)
                     name = f"{hashlib.sha1(skipped.message_key.encode()).hexdigest()}.eml"
-                    skipped.raw.save(name, ContentFile(raw), save=False)
-                    track_stored_file(skipped.raw.name)
+                    save_new_file(skipped.raw, name, raw)
                 rows.append(skipped)
             SkippedMessage.objects.bulk_create(rows)
             self._skipped = []

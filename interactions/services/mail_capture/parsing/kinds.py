@@ -47,7 +47,7 @@ _STATUS_MEANINGS = {
 }
 
 
-def _auto_reply(headers: Headers, subject: str) -> bool:
+def is_auto_reply(headers: Headers, subject: str) -> bool:
     submitted = (headers.first("auto-submitted") or "").strip().lower()
     if submitted and submitted.split(";", 1)[0].strip() != "no":
         return True
@@ -211,14 +211,14 @@ def kind_of(message, headers, subject, sender, text, calendar_method) -> Kind:
         )
     if content_type == "multipart/report":
         return Kind(KIND_AUTO_REPLY)  # read receipts (disposition-notification) and the like
-    if _is_daemon(sender, headers):
+    if is_daemon(sender, headers):
         original_id, original_recipients = _original(message)
         original_id = original_id or _inline_original_id(text)
         if original_id or _BOUNCE_SUBJECT.search(subject):
             return Kind(KIND_BOUNCE, original_id, _reason_in_text(text), _failed_in_text(text) or original_recipients)
     if calendar_method:
         return Kind(KIND_CALENDAR)
-    if _auto_reply(headers, subject):
+    if is_auto_reply(headers, subject):
         return Kind(KIND_AUTO_REPLY)
     return Kind(KIND_MESSAGE)
 
@@ -236,7 +236,7 @@ def _failed_in_text(text: str) -> tuple[str, ...]:
     return unique([address for address in found if address])
 
 
-def _is_daemon(sender: Address | None, headers: Headers) -> bool:
+def is_daemon(sender: Address | None, headers: Headers) -> bool:
     if sender is None:
         return (headers.first("return-path") or "").strip() == "<>"
     local = sender.email.split("@", 1)[0]

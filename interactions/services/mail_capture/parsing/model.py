@@ -1,7 +1,9 @@
 """What parsing gives: the captured message and its parts, as plain values."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from interactions.selectors.email_addresses import ascii_form
 
@@ -50,7 +52,20 @@ class AttachedFile:
 
 
 @dataclass(frozen=True)
+class MessageBody:
+    """What only the whole parse of a message gives: its text and its attached files."""
+
+    text: str
+    attachments: tuple[AttachedFile, ...] = ()
+
+
+@dataclass(frozen=True)
 class CapturedMessage:
+    """One parsed message. Its `text` and `attachments` come from `body_source`: the body
+    itself when the whole message was parsed, or (after the header-only parse, see
+    message.py) the function that parses the whole message, called the first time either is
+    read. The capture run reads them only for the messages whose outcome depends on them."""
+
     message_id: str
     message_id_was_missing: bool
     in_reply_to: str | None
@@ -63,15 +78,27 @@ class CapturedMessage:
     kind: str
     bounced_message_id: str | None
     bounce_reason: str | None
-    text: str
     size: int
     eml: bytes
     truncated: bool
-    attachments: tuple[AttachedFile, ...] = field(default=())
+    body_source: MessageBody | Callable[[], MessageBody] = field(repr=False, compare=False)
     calendar_method: str | None = None  # REQUEST, REPLY, CANCEL or COUNTER for a calendar message
     # For a bounce: the recipients whose delivery failed (normal form), from the report, the
     # text, or else the returned original's To and Cc.
     bounced_recipients: tuple[str, ...] = ()
+
+    @cached_property
+    def body(self) -> MessageBody:
+        source = self.body_source
+        return source if isinstance(source, MessageBody) else source()
+
+    @property
+    def text(self) -> str:
+        return self.body.text
+
+    @property
+    def attachments(self) -> tuple[AttachedFile, ...]:
+        return self.body.attachments
 
     def addresses(self) -> tuple[Address, ...]:
         """From, To and Cc, each address once (the first spelling of its name wins)."""
