@@ -8,6 +8,10 @@ One service behind the management command, the Celery task and the page. The rul
   entry numbers (keyset: `entry_no > last`, served by the partial index
   `log_canceled_idx`), each batch its own short transaction. Memory stays flat and no
   lock is held for long.
+- Each batch's DELETE takes what it deleted out of the day summary's count of canceled
+  entries in the same statement (`summaries.delete_canceled_entries`), so that the count the
+  page, the dry run and the progress show (`selectors.purge.canceled_entry_count`) stays
+  exact without counting in the log.
 - With each entry go its comments, its attachment when nothing else uses it (the stored
   file after the transaction commits), and an archived document version that existed only
   for it (see `_delete_orphaned_document_versions`).
