@@ -274,7 +274,7 @@ def rebuild(*, canceled: bool = True) -> dict[str, int]:
     """Fill the summaries again from the raw log, in one transaction. On PostgreSQL the log
     is locked against writes meanwhile (readers go on), so nothing logged during the
     rebuild is missed or counted twice. `canceled=False` leaves the canceled count out
-    (migration 0025, which runs before 0027 adds its column)."""
+    (migration 0025, which runs before 0029 adds its column)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {_table(InteractionLogEntry)} IN SHARE MODE")

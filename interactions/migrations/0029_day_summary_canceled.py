@@ -26,7 +26,7 @@ def count_canceled_entries(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interactions", "0026_log_draft_indexes"),
+        ("interactions", "0028_log_search_document_given"),
     ]
 
     operations = [
