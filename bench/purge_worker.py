@@ -22,11 +22,33 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _without_summaries() -> None:
+    """Each batch's DELETE alone, without taking its entries out of the day summary's canceled
+    count (this process only): what the purge costs without the summary tables."""
+    from django.db import connection
+
+    from interactions.services import summaries
+
+    def bare_delete(*, condition: str, params: list, returning: list[str]) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM interactions_interactionlogentry WHERE {condition} AND canceled = %s "
+                f"RETURNING {', '.join(returning)}",
+                [*params, True],
+            )
+            return cursor.fetchall()
+
+    summaries.delete_canceled_entries = bare_delete
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--without-summaries", action="store_true", help="the summary tables' upkeep switched off")
     arguments = parser.parse_args()
     configure()
+    if arguments.without_summaries:
+        _without_summaries()
     from interactions.services.purge.service import purge_canceled_interactions
 
     batches = []

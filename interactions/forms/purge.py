@@ -12,7 +12,7 @@ from crm.contacts.models import Campaign, Contact, Salesperson
 from crm.contacts.selectors import contact_by_number
 
 from ..models import InteractionGroup, InteractionTemplate
-from ..services.purge.service import PurgeFilter
+from ..selectors.purge import PurgeFilter
 from .widgets import DateInput
 
 

@@ -2,9 +2,12 @@
 by the services that change what is counted (services/summaries.py), so that a page reads a
 few summary rows instead of aggregating the whole log.
 
-Only counted entries are summed here: neither canceled nor postponed (as
-`selectors.statistics.counted_entries`). A row may fall back to zero (its entries canceled)
-and stays; the readers treat it as absent.
+The figures sum counted entries only: neither canceled nor postponed (as
+`selectors.statistics.counted_entries`). The day summary also counts the canceled entries
+(`canceled`, whether postponed or not: exactly those a purge deletes,
+`selectors.purge.canceled_entries`), so that the purge page's count reads it rather than the
+log. A row may fall back to zero (its entries canceled, or purged) and stays; the readers
+treat it as absent.
 
 The references carry no database FOREIGN KEY constraint (the log's rows hold those) and go
 with the row they refer to (Django's on_delete): a template, salesperson, campaign or contact
@@ -34,8 +37,9 @@ def _reference(model, verbose_name, **options):
 
 class InteractionDaySummary(models.Model):
     """Counted entries per day, template, group, salesperson and campaign (each may be
-    none). The unique index treats "none" as a value (COALESCE to 0), so that the services'
-    upserts (`INSERT ... ON CONFLICT DO UPDATE`) find the row on PostgreSQL and SQLite."""
+    none), and the canceled entries awaiting the purge (`canceled`). The unique index
+    treats "none" as a value (COALESCE to 0), so that the services' upserts (`INSERT ...
+    ON CONFLICT DO UPDATE`) find the row on PostgreSQL and SQLite."""
 
     date = models.DateField(_("date"))
     template = _reference(InteractionTemplate, _("interaction template"), null=True)
@@ -47,6 +51,8 @@ class InteractionDaySummary(models.Model):
     duration = models.BigIntegerField(_("duration (min.)"), default=0)
     campaign_targets = models.BigIntegerField(_("campaign targets"), default=0)
     campaign_responses = models.BigIntegerField(_("campaign responses"), default=0)
+    # A default in the database too: the upserts of counted entries leave the column out.
+    canceled = models.BigIntegerField(_("canceled interactions"), default=0, db_default=0)
 
     class Meta:
         verbose_name = _("interaction day summary")

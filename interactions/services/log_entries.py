@@ -62,7 +62,7 @@ def cancel_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=True, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
-    summaries.entries_uncounted(InteractionLogEntry.objects.filter(entry_no__in=changed))
+    summaries.entries_canceled(InteractionLogEntry.objects.filter(entry_no__in=changed))
     webhooks.announce_entries(webhooks.ENTRY_CANCELED, changed)
     return CancelResult(changed=sorted(changed), postponed=_postponed(numbers))
 
@@ -94,7 +94,7 @@ def restore_entries(*, entry_numbers, user) -> CancelResult:
     InteractionLogEntry.objects.filter(entry_no__in=changed).update(
         canceled=False, canceled_changed_by=user, canceled_changed_at=timezone.now()
     )
-    summaries.entries_counted(InteractionLogEntry.objects.filter(entry_no__in=changed))
+    summaries.entries_restored(InteractionLogEntry.objects.filter(entry_no__in=changed))
     webhooks.announce_entries(webhooks.ENTRY_RESTORED, changed)
     return CancelResult(changed=changed, refused=refused, postponed=_postponed(numbers))
 

@@ -1247,9 +1247,9 @@ def set_logged_segment_canceled(*, logged_segment: LoggedSegment, canceled: bool
             logged_segment=locked, canceled=canceled, canceled_changed_at=now, postponed=False
         )
         if canceled:
-            summaries.entries_uncounted(entries)
+            summaries.entries_canceled(entries)
         else:
-            summaries.entries_counted(entries)
+            summaries.entries_restored(entries)
     if locked.canceled != canceled:
         LoggedSegment.objects.filter(pk=locked.pk).update(canceled=canceled)
         webhooks.announce_logged_segment(

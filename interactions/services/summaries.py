@@ -1,9 +1,15 @@
 """Keeping the summary tables (models/summaries.py) exact: every service that changes what
 the statistics count calls this in its own transaction, after the change:
 
-- `entries_counted(entries)` for entries that have just become counted (logged, restored, a
-  postponed interaction completed);
-- `entries_uncounted(entries)` for entries that have just stopped being counted (canceled).
+- `entries_counted(entries)` for entries that have just become counted (logged, a postponed
+  interaction completed);
+- `entries_canceled(entries)` for entries that have just been canceled, and
+  `entries_restored(entries)` for entries that have just been restored: they move between
+  the counted figures and the day summary's `canceled` count;
+- `new_entries_logged(entries)` / `entry_logged(entry)` for entries just inserted, counted
+  or canceled as they are;
+- `delete_canceled_entries(...)` deletes canceled entries (the purge) and takes them out of
+  the `canceled` count in the same statement.
 
 `entries` selects exactly the entries whose state changed (the caller knows which); their
 figures are aggregated per summary key by the database and applied as an upsert per
@@ -18,8 +24,10 @@ A month's last dates (the contact card's "last interaction" and "last attempted"
 maxima: adding an entry keeps the greater date; removing one reads the month's dates again
 from the log (the contact's or company's index, one month of its entries).
 
-Deleting entries (the purge) changes nothing here: only canceled entries are deleted, and
-canceled entries are not counted. Evaluating changes nothing either (no evaluation is summed).
+The day summary's `canceled` counts every canceled entry, postponed or not: exactly what a
+purge deletes (`selectors.purge.canceled_entries`), so that the purge page's count adds a
+few summary rows. The month summaries know nothing of canceled entries, so the purge
+changes nothing there. Evaluating changes nothing either (no evaluation is summed).
 """
 
 from django.core.exceptions import EmptyResultSet
@@ -85,23 +93,33 @@ def _source(entries: QuerySet) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _upsert_day(source: str, sign: int) -> tuple[str, list]:
+def _upsert_day(source: str, sign: int, canceled: int = 0) -> tuple[str, list]:
     """The upsert of the day summary from the entries `source` names `e`, and its own
-    parameters (all before `source` in the statement)."""
+    parameters (all before `source` in the statement): `sign` times their figures added to
+    the counted ones, `canceled` times their number to the canceled ones."""
     table = _table(InteractionDaySummary)
     keys = ", ".join(f"e.{_q(column)}" for column in ("date", *_DAY_KEY))
     conflict = ", ".join([_q("date"), *(f"COALESCE({_q(column)}, 0)" for column in _DAY_KEY)])
-    additive = ("count", "cost", "duration", "campaign_targets", "campaign_responses")
+    figures = {
+        "count": f"{sign} * COUNT(*)",
+        "cost": f"{sign} * COALESCE(SUM(e.{_q('cost')}), 0)",
+        "duration": f"{sign} * COALESCE(SUM(e.{_q('duration')}), 0)",
+        "campaign_targets": f"{sign} * SUM(CASE WHEN e.{_q('campaign_target')} THEN 1 ELSE 0 END)",
+        "campaign_responses": f"{sign} * SUM(CASE WHEN e.{_q('campaign_response')} THEN 1 ELSE 0 END)",
+        "canceled": f"{canceled} * COUNT(*)",
+    }
+    if not sign:  # canceled entries only: the other figures are 0 in a new row, and stay
+        figures.update({column: "0" for column in figures if column != "canceled"})
+    if not canceled:  # counted entries only: the canceled count is left alone
+        del figures["canceled"]
+    changed = [column for column in figures if (sign if column != "canceled" else canceled)]
     sql = (
         f"INSERT INTO {table} ({_q('date')}, {', '.join(_q(c) for c in _DAY_KEY)}, "
-        f"{', '.join(_q(c) for c in additive)}) "
-        f"SELECT {keys}, {sign} * COUNT(*), {sign} * COALESCE(SUM(e.{_q('cost')}), 0), "
-        f"{sign} * COALESCE(SUM(e.{_q('duration')}), 0), "
-        f"{sign} * SUM(CASE WHEN e.{_q('campaign_target')} THEN 1 ELSE 0 END), "
-        f"{sign} * SUM(CASE WHEN e.{_q('campaign_response')} THEN 1 ELSE 0 END) "
+        f"{', '.join(_q(c) for c in figures)}) "
+        f"SELECT {keys}, {', '.join(figures.values())} "
         f"FROM {source} WHERE 1 = 1 GROUP BY {keys} ORDER BY {keys} "
         f"ON CONFLICT ({conflict}) DO UPDATE SET "
-        + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in additive)
+        + ", ".join(f"{_q(c)} = {table}.{_q(c)} + excluded.{_q(c)}" for c in changed)
     )
     return sql, []
 
@@ -166,23 +184,33 @@ _MONTH_TABLES = (
 )
 
 
-def _apply(entries: QuerySet, sign: int) -> None:
+def _apply(entries: QuerySet, sign: int, canceled: int = 0) -> None:
     try:
         select, params = _source(entries)
     except EmptyResultSet:  # e.g. `entry_no__in=[]`: nothing changed
         return
-    _apply_source(select, params, sign)
+    _apply_source(select, params, sign, canceled)
 
 
-def _apply_source(select: str, params: list, sign: int) -> None:
-    """Apply the entries the SELECT `select` reads (the columns of _ENTRY_COLUMNS)."""
+def _apply_source(select: str, params: list, sign: int, canceled: int = 0) -> None:
+    """Apply the entries the SELECT `select` reads (the columns of _ENTRY_COLUMNS): `sign`
+    times their figures to the counted ones (all three tables), `canceled` times their number
+    to the day summary's canceled count."""
     if transaction.get_autocommit():
         raise RuntimeError("summaries must change in the transaction that changes the entries")
     with connection.cursor() as cursor:
+        if not sign:
+            # Only the canceled count changes: the day summary alone.
+            day, day_params = _upsert_day("e" if connection.vendor == "postgresql" else f"({select}) e", 0, canceled)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"WITH e AS MATERIALIZED ({select}) {day}", params + day_params)
+            else:
+                cursor.execute(day, day_params + params)
+            return
         if connection.vendor == "postgresql":
             # One statement: the entries read once (a CTE), each summary upserted from them by
             # a data-modifying CTE of its own.
-            day, day_params = _upsert_day("e", sign)
+            day, day_params = _upsert_day("e", sign, canceled)
             months = [_upsert_month(model, key, column, "e", sign) for model, key, column in _MONTH_TABLES]
             (contact_sql, contact_params), (company_sql, company_params) = months
             cursor.execute(
@@ -192,7 +220,7 @@ def _apply_source(select: str, params: list, sign: int) -> None:
         else:
             source = f"({select}) e"
             for sql, own_params in [
-                _upsert_day(source, sign),
+                _upsert_day(source, sign, canceled),
                 *(_upsert_month(model, key, column, source, sign) for model, key, column in _MONTH_TABLES),
             ]:
                 cursor.execute(sql, own_params + params)
@@ -208,28 +236,45 @@ def statements_per_change() -> int:
 
 
 def entries_counted(entries: QuerySet) -> None:
-    """Add `entries`, which have just become counted (neither canceled nor postponed), to
-    the summaries. Call it in the transaction that changed them, after the change."""
+    """Add `entries`, which have just become counted (neither canceled nor postponed: logged,
+    or a postponed interaction completed), to the summaries. Call it in the transaction that
+    changed them, after the change."""
     _apply(entries, +1)
 
 
+def entries_canceled(entries: QuerySet) -> None:
+    """Move `entries`, counted until they were just canceled, from the counted figures to the
+    canceled count. Call it in the transaction that changed them, after the change."""
+    _apply(entries, -1, +1)
+
+
 def entries_uncounted(entries: QuerySet) -> None:
-    """Take `entries`, which have just stopped being counted (canceled), out of the
-    summaries. Call it in the transaction that changed them, after the change."""
+    """Take `entries` out of the counted figures, and nowhere else: entries that stop being
+    counted without being canceled (no service does that; the benchmarks delete the entries
+    they logged)."""
     _apply(entries, -1)
 
 
+def entries_restored(entries: QuerySet) -> None:
+    """Move `entries`, canceled until they were just restored (and not postponed), from the
+    canceled count back to the counted figures. Call it in the transaction that changed them,
+    after the change."""
+    _apply(entries, +1, -1)
+
+
 def new_entries_logged(entries: QuerySet) -> None:
-    """Add the counted ones of `entries`, just inserted (a postponed or canceled one is not
-    counted)."""
+    """Add `entries`, just inserted: the counted ones to the figures, the canceled ones (a
+    purge's archive restored) to the canceled count; a postponed one counts nowhere."""
     _apply(entries.filter(**COUNTED), +1)
+    _apply(entries.filter(canceled=True), 0, +1)
 
 
 @transaction.atomic
-def rebuild() -> dict[str, int]:
+def rebuild(*, canceled: bool = True) -> dict[str, int]:
     """Fill the summaries again from the raw log, in one transaction. On PostgreSQL the log
     is locked against writes meanwhile (readers go on), so nothing logged during the
-    rebuild is missed or counted twice."""
+    rebuild is missed or counted twice. `canceled=False` leaves the canceled count out
+    (migration 0025, which runs before 0029 adds its column)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {_table(InteractionLogEntry)} IN SHARE MODE")
@@ -237,6 +282,8 @@ def rebuild() -> dict[str, int]:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {_table(model)}")
     _apply(InteractionLogEntry.objects.filter(**COUNTED), +1)
+    if canceled:
+        _apply(InteractionLogEntry.objects.filter(canceled=True), 0, +1)
     return {
         "days": InteractionDaySummary.objects.count(),
         "contacts": ContactMonthSummary.objects.count(),
@@ -260,8 +307,39 @@ def _one_entry_source(entry: InteractionLogEntry) -> tuple[str, list]:
 
 
 def entry_logged(entry: InteractionLogEntry) -> None:
-    """Add one entry just inserted (nothing when it is postponed or canceled)."""
-    if entry.postponed or entry.canceled:
-        return
-    select, params = _one_entry_source(entry)
-    _apply_source(select, params, +1)
+    """Add one entry just inserted: counted, canceled, or nothing (postponed)."""
+    if entry.canceled:
+        _apply_source(*_one_entry_source(entry), 0, +1)
+    elif not entry.postponed:
+        _apply_source(*_one_entry_source(entry), +1)
+
+
+def delete_canceled_entries(*, condition: str, params: list, returning: list[str]) -> list[tuple]:
+    """Delete the canceled entries of the log matching the SQL `condition` (over the log's
+    columns, with `params`) and take them out of the day summary's canceled count, in the
+    caller's transaction; return the `returning` columns of the deleted entries.
+
+    `canceled` is part of the DELETE itself. On PostgreSQL one statement: the DELETE's
+    RETURNING, grouped per summary key, is the upsert's source, so the count goes down by
+    exactly what was deleted. On SQLite (no data-modifying CTE) the upsert reads the same
+    rows first: its write lock is the database's, so nothing changes them before the DELETE."""
+    if transaction.get_autocommit():
+        raise RuntimeError("summaries must change in the transaction that changes the entries")
+    log = _table(InteractionLogEntry)
+    where = f"{condition} AND {_q('canceled')} = %s"
+    keys = [_q(column) for column in ("date", *_DAY_KEY)]
+    wanted = ", ".join(_q(column) for column in returning)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            day, day_params = _upsert_day("e", 0, -1)
+            extra = [key for key in keys if key not in {_q(column) for column in returning}]
+            cursor.execute(
+                f"WITH e AS (DELETE FROM {log} WHERE {where} RETURNING {', '.join([wanted, *extra])}), "
+                f"d AS ({day}) SELECT {wanted} FROM e",
+                [*params, True, *day_params],
+            )
+            return cursor.fetchall()
+        day, day_params = _upsert_day(f"(SELECT {', '.join(keys)} FROM {log} WHERE {where}) e", 0, -1)
+        cursor.execute(day, [*day_params, *params, True])
+        cursor.execute(f"DELETE FROM {log} WHERE {where} RETURNING {wanted}", [*params, True])
+        return cursor.fetchall()

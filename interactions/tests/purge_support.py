@@ -5,9 +5,11 @@ import json
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 
 from interactions.models import Attachment, InteractionLogEntry
+from interactions.services import summaries
 
 from .factories import InteractionLogEntryFactory, InteractionTemplateFactory, PersonFactory
 
@@ -42,7 +44,9 @@ def many_entries(count: int, *, canceled_every: int = 1) -> tuple[set[int], set[
                 date=datetime.date(2024, 1, 1) + datetime.timedelta(days=index % 300),
             )
         )
-    InteractionLogEntry.objects.bulk_create(entries, batch_size=1000)
+    with transaction.atomic():  # as the services insert entries: the summary tables count them
+        InteractionLogEntry.objects.bulk_create(entries, batch_size=1000)
+        summaries.new_entries_logged(InteractionLogEntry.objects.filter(contact=contact))
     numbers = InteractionLogEntry.objects.filter(contact=contact).values_list("entry_no", "canceled")
     return {n for n, c in numbers if c}, {n for n, c in numbers if not c}
 

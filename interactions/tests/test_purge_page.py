@@ -4,16 +4,19 @@ The task runs in-process here (as without a broker); test_purge_task.py drives t
 against a real worker.
 """
 
+import datetime
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from interactions.models import InteractionLogEntry
 from interactions.tasks import purge_canceled_interactions as purge_task
 
-from .factories import InteractionLogEntryFactory, PersonFactory, UserFactory
+from .factories import InteractionLogEntryFactory, InteractionTemplateFactory, PersonFactory, UserFactory
 from .purge_support import canceled_entry
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +94,38 @@ def test_count_shows_how_many_canceled_entries_the_filter_matches(manager):
 
     assert "2 canceled interaction log entries match the filter and would be deleted." in response.content.decode()
     assert InteractionLogEntry.objects.count() == 4
+
+
+def _log_queries(client: Client, query: dict) -> tuple[str, list[str]]:
+    """The page's text and those of its queries that read the log table."""
+    with CaptureQueriesContext(connection) as context:
+        content = client.get(PURGE_URL, query).content.decode()
+    table = InteractionLogEntry._meta.db_table
+    return content, [captured["sql"] for captured in context.captured_queries if table in captured["sql"]]
+
+
+def test_the_count_for_dates_and_a_template_reads_the_summary_not_the_log_and_matches_it(manager):
+    """The count of a filter on dates, template, group, salesperson or campaign adds day
+    summary rows (however long the log); one on a contact counts in the log."""
+    template = InteractionTemplateFactory()
+    contact = PersonFactory()
+    old, recent = datetime.date(2026, 1, 10), datetime.date(2026, 3, 10)
+    for date in (old, old, recent):
+        canceled_entry(template=template, date=date, contact=contact)
+    canceled_entry(date=old)  # another template
+    InteractionLogEntryFactory(template=template, date=old)  # not canceled
+
+    content, reads = _log_queries(manager, {"date_to": "2026-02-01", "template": template.pk, "action": "count"})
+    assert "2 canceled interaction log entries match the filter and would be deleted." in content
+    assert reads == []
+
+    content, reads = _log_queries(manager, {"date_to": "2026-02-01", "action": "count"})
+    assert "3 canceled interaction log entries match the filter and would be deleted." in content
+    assert reads == []
+
+    content, reads = _log_queries(manager, {"contact": contact.number, "date_to": "2026-02-01", "action": "count"})
+    assert "2 canceled interaction log entries match the filter and would be deleted." in content
+    assert reads  # the summary does not know the contact
 
 
 def test_an_unknown_contact_is_a_form_error_and_nothing_is_counted(manager):

@@ -1,8 +1,9 @@
 """The summary tables (models/summaries.py) stay exact: after a random sequence of what users
 do through the services (record, complete a postponed interaction, log a segment, cancel and
-restore entries and logged segments, evaluate, purge), every summary row equals an aggregate
-over the raw log; the rebuild command finds the same rows; the pages that read them run the
-same queries however long the log."""
+restore entries and logged segments, evaluate, purge, restore a purge's archive), every
+summary row equals an aggregate over the raw log, the canceled entries' count included; the
+rebuild command finds the same rows; the purge page's count from them equals the log's;
+the pages that read them run the same queries however long the log."""
 
 import datetime
 import random
@@ -27,7 +28,9 @@ from interactions.models import (
 )
 from interactions.selectors import statistics
 from interactions.selectors.campaigns import campaign_statistics
+from interactions.selectors.purge import PurgeFilter, canceled_entries, canceled_entry_count, counted_by_summary
 from interactions.services import log_entries, segments
+from interactions.services.purge.archive import restore_purged_interactions
 from interactions.services.purge.service import purge_canceled_interactions
 from interactions.services.recording import InteractionDetails, complete_postponed_interaction, record_interaction
 
@@ -59,7 +62,9 @@ def _month(day: datetime.date) -> datetime.date:
 
 def expected_summaries() -> dict:
     """The summary rows an aggregate over the raw log gives (computed here in Python)."""
-    days, contacts, companies = defaultdict(lambda: [0, Decimal(0), 0, 0, 0]), {}, {}
+    days, contacts, companies = defaultdict(lambda: [0, Decimal(0), 0, 0, 0, 0]), {}, {}
+    for entry in InteractionLogEntry.objects.filter(canceled=True):  # what a purge deletes, postponed or not
+        days[(entry.date, entry.template_id, entry.group_id, entry.salesperson_id, entry.campaign_id)][5] += 1
     for entry in InteractionLogEntry.objects.filter(canceled=False, postponed=False):
         key = (entry.date, entry.template_id, entry.group_id, entry.salesperson_id, entry.campaign_id)
         row = days[key]
@@ -90,9 +95,10 @@ def stored_summaries() -> dict:
     """The summary rows as stored; a row counting nothing must be all zeros (and is left out)."""
     days, contacts, companies = {}, {}, {}
     for row in InteractionDaySummary.objects.all():
-        values = (row.count, _cents(row.cost), row.duration, row.campaign_targets, row.campaign_responses)
+        values = (row.count, _cents(row.cost), row.duration, row.campaign_targets, row.campaign_responses, row.canceled)
         if row.count == 0:
-            assert values == (0, 0, 0, 0, 0), row
+            assert values[:5] == (0, 0, 0, 0, 0), row
+        if values == (0, 0, 0, 0, 0, 0):
             continue
         days[(row.date, row.template_id, row.group_id, row.salesperson_id, row.campaign_id)] = values
     for model, owner, table in (
@@ -209,8 +215,37 @@ class World:
             entry_numbers=self.entry_numbers(), evaluation=self.rng.choice(["positive", "negative"]), user=self.user
         )
 
+    def purge_filter(self) -> PurgeFilter:
+        """A random purge filter: any of the bounds the day summary knows, sometimes one it
+        does not know (the count then comes from the log)."""
+        rng = self.rng
+        first, last = sorted([self.day(), self.day()])
+        template = rng.choice(self.templates)
+        values = {
+            "date_from": first,
+            "date_to": last,
+            "template_id": template.pk,
+            "group_id": template.group_id,
+            "salesperson_id": rng.choice(self.salespeople).pk,
+            "campaign_id": self.campaigns[1].pk,
+            "contact_id": rng.choice(self.contacts).pk,
+            "entry_from": InteractionLogEntry.objects.order_by("pk").values_list("pk", flat=True).first(),
+            "canceled_before": timezone.now(),
+        }
+        chosen = rng.sample(sorted(values), rng.choice([0, 0, 1, 1, 2, 3]))
+        return PurgeFilter(**{name: values[name] for name in chosen})
+
     def purge(self):
-        purge_canceled_interactions(batch_size=self.rng.choice([1, 3, 1000]))
+        # Now and then into an archive, which restore_archive may bring back.
+        self.archive = self.directory / f"purge-{self.rng.randrange(10**9)}.jsonl" if self.rng.random() < 0.5 else None
+        purge_canceled_interactions(
+            filters=self.purge_filter(), batch_size=self.rng.choice([1, 3, 1000]), archive_path=self.archive
+        )
+
+    def restore_archive(self):
+        if getattr(self, "archive", None) is not None and self.archive.exists():
+            restore_purged_interactions(path=self.archive, skip_existing=True)
+        self.archive = None
 
     OPERATIONS = [
         (record, 5),
@@ -220,7 +255,8 @@ class World:
         (restore, 3),
         (cancel_or_restore_logged_segment, 2),
         (evaluate, 1),
-        (purge, 1),
+        (purge, 2),
+        (restore_archive, 1),
     ]
 
 
@@ -239,9 +275,12 @@ def _contact_statistics_from_the_log(contact, date_from, date_to) -> statistics.
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_summaries_equal_the_raw_log_after_random_operations_and_the_rebuild_finds_the_same(seed, manager_user):
+def test_summaries_equal_the_raw_log_after_random_operations_and_the_rebuild_finds_the_same(
+    seed, manager_user, tmp_path
+):
     rng = random.Random(seed)
     world = World(rng, manager_user)
+    world.directory = tmp_path
     operations, weights = zip(*World.OPERATIONS, strict=True)
     done = []
     for _step in range(40):
@@ -250,6 +289,15 @@ def test_summaries_equal_the_raw_log_after_random_operations_and_the_rebuild_fin
         done.append(operation.__name__)
         assert stored_summaries() == expected_summaries(), done
     assert InteractionLogEntry.objects.filter(canceled=False, postponed=False).exists()
+
+    # The purge page's count (from the day summary when the filter allows it) equals the
+    # number of entries the purge would delete.
+    answered_by = set()
+    for _check in range(30):
+        filters = world.purge_filter()
+        answered_by.add("summary" if counted_by_summary(filters) else "log")
+        assert canceled_entry_count(filters=filters) == canceled_entries(filters=filters).count(), filters
+    assert answered_by == {"summary", "log"}
 
     # The contact card's statistics for random date ranges (whole months from the summary,
     # the cut months' days from the log) equal those over the log.
@@ -308,19 +356,38 @@ def test_summaries_equal_the_raw_log_after_random_operations_and_the_rebuild_fin
     maintained = stored_summaries()
     call_command("rebuild_interaction_summaries", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert stored_summaries() == maintained
-    assert not InteractionDaySummary.objects.filter(count=0).exists()  # the rebuild keeps no empty row
+    assert not InteractionDaySummary.objects.filter(count=0, canceled=0).exists()  # the rebuild keeps no empty row
 
 
-def test_a_purge_deletes_only_uncounted_entries_and_changes_no_summary(manager_user):
+def test_a_purge_takes_what_it_deleted_out_of_the_canceled_count_and_changes_no_counted_figure(manager_user):
     world = World(random.Random(7), manager_user)
     for _record in range(6):
         world.record()
-    log_entries.cancel_entries(
-        entry_numbers=InteractionLogEntry.objects.values_list("pk", flat=True)[:3], user=manager_user
-    )
-    before = stored_summaries()
-    assert purge_canceled_interactions() == 3
-    assert stored_summaries() == before
+    numbers = sorted(InteractionLogEntry.objects.values_list("pk", flat=True))
+    log_entries.cancel_entries(entry_numbers=numbers[:3], user=manager_user)
+    assert canceled_entry_count(filters=PurgeFilter()) == 3
+    counted_before = {key: values[:5] for key, values in stored_summaries()["days"].items() if values[0]}
+
+    assert purge_canceled_interactions(filters=PurgeFilter(entry_to=numbers[1])) == 2
+
+    assert canceled_entry_count(filters=PurgeFilter()) == 1
+    assert {key: values[:5] for key, values in stored_summaries()["days"].items() if values[0]} == counted_before
+    assert_exact()
+
+
+def test_entries_restored_from_a_purge_archive_count_as_canceled_again(manager_user, tmp_path):
+    world = World(random.Random(8), manager_user)
+    for _record in range(5):
+        world.record()
+    numbers = sorted(InteractionLogEntry.objects.values_list("pk", flat=True))
+    log_entries.cancel_entries(entry_numbers=numbers[:3], user=manager_user)
+    archive = tmp_path / "purge.jsonl"
+    assert purge_canceled_interactions(archive_path=archive) == 3
+    assert canceled_entry_count(filters=PurgeFilter()) == 0
+
+    restore_purged_interactions(path=archive)
+
+    assert canceled_entry_count(filters=PurgeFilter()) == 3
     assert_exact()
 
 

@@ -1,7 +1,8 @@
 """Concurrent writers keep the summary tables exact (PostgreSQL, connections of their own):
 entries logged at once into the same summary rows all count (the upsert's row lock makes the
-second writer add after the first), and an entry canceled on its own while its logged
-segment is being canceled is taken out once."""
+second writer add after the first), an entry canceled on its own while its logged
+segment is being canceled is taken out once, and a purge racing a restore or a cancel of
+entries of the same summary row leaves the canceled count exact."""
 
 import datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.db import connections
 from interactions.models import InteractionDaySummary, InteractionLogEntry
 from interactions.services import segments as segment_services
 from interactions.services.log_entries import cancel_entries, restore_entries
+from interactions.services.purge.service import purge_canceled_interactions
 from interactions.services.recording import InteractionDetails, record_interaction
 
 from .factories import (
@@ -104,3 +106,48 @@ def test_an_entry_canceled_while_its_segment_is_canceled_is_taken_out_once(manag
         assert stored_summaries() == expected_summaries()
     connections.close_all()
     assert InteractionLogEntry.objects.filter(canceled=False).exists()
+
+
+def test_a_purge_racing_a_restore_and_a_cancel_in_the_same_summary_row_keeps_the_canceled_count_exact(manager, racers):
+    template = InteractionTemplateFactory(code="LETTER")
+    person = PersonFactory()
+    salesperson = SalespersonFactory()
+
+    def entries(count):
+        made = InteractionLogEntryFactory.create_batch(
+            count, template=template, contact=person, salesperson=salesperson, date=datetime.date(2026, 3, 2)
+        )
+        cancel_entries(entry_numbers=[entry.pk for entry in made[:-1]], user=manager)  # the last one stays
+        return made
+
+    def purge():
+        return purge_canceled_interactions(batch_size=1000)
+
+    # A restore holds its entry: the purge's DELETE waits for it, then leaves it.
+    made = entries(3)
+    restoring = racers(lambda: restore_entries(entry_numbers=[made[0].pk], user=manager), hold=True)
+    restoring.start().wait_called()
+    purging = racers(purge).start()
+    assert purging.wait_blocked_or_done(), "the purge did not wait for the restore"
+    restoring.commit()
+    restoring.join()
+    assert purging.join() == 1
+    assert stored_summaries() == expected_summaries()
+
+    # A purge holds its batch and its summary row: a restore of a purged entry finds it gone,
+    # and a cancel in the same summary row adds after the purge.
+    made = entries(3)
+    purging = racers(purge, hold=True)
+    purging.start().wait_called()
+    restoring = racers(lambda: restore_entries(entry_numbers=[made[0].pk], user=manager)).start()
+    canceling = racers(cancel(made[2], manager)).start()
+    assert restoring.wait_blocked_or_done(), "the restore did not wait for the purge"
+    assert canceling.wait_blocked_or_done(), "the cancel did not wait for the purge's summary row"
+    purging.commit()
+    assert purging.join() == 2
+    assert restoring.join().changed == []
+    canceling.join()
+    connections.close_all()
+    assert stored_summaries() == expected_summaries()
+    [row] = InteractionDaySummary.objects.filter(canceled__gt=0)
+    assert row.canceled == 1  # the entry canceled meanwhile, waiting for the next purge

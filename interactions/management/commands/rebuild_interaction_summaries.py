@@ -9,7 +9,10 @@ from interactions.services import summaries
 class Command(BaseCommand):
     @property
     def help(self) -> str:  # argparse needs a str; translated when the parser is built
-        return _("Rebuild the interaction log's summary tables (statistics, dashboard, contact card) from the log.")
+        return _(
+            "Rebuild the interaction log's summary tables (statistics, dashboard, contact card, the purge's count) "
+            "from the log."
+        )
 
     def handle(self, *args, **options):
         counts = summaries.rebuild()

@@ -8,6 +8,10 @@ One service behind the management command, the Celery task and the page. The rul
   entry numbers (keyset: `entry_no > last`, served by the partial index
   `log_canceled_idx`), each batch its own short transaction. Memory stays flat and no
   lock is held for long.
+- Each batch's DELETE takes what it deleted out of the day summary's count of canceled
+  entries in the same statement (`summaries.delete_canceled_entries`), so that the count the
+  page, the dry run and the progress show (`selectors.purge.canceled_entry_count`) stays
+  exact without counting in the log.
 - With each entry go its comments, its attachment when nothing else uses it (the stored
   file after the transaction commits), and an archived document version that existed only
   for it (see `_delete_orphaned_document_versions`).
@@ -15,8 +19,6 @@ One service behind the management command, the Celery task and the page. The rul
   `purge_archive.py`) from which `restore_purged_interactions` brings it back.
 """
 
-import dataclasses
-import datetime
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -24,13 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from django.db import NotSupportedError, connection, transaction
-from django.db.models import QuerySet
 from django.utils.translation import ngettext
 
 from ... import conf
 from ...models import InteractionComment, InteractionLogEntry, LoggedSegment, SegmentEntryContent
 from ...permissions import DELETE_LOGGED_SEGMENTS, PURGE, require_permission
-from .. import webhooks
+from ...selectors.purge import PurgeFilter, canceled_entries, canceled_entry_count
+from .. import summaries, webhooks
 from ..attachments import delete_unused_attachments
 from ..printing import delete_orphaned_document_versions
 from ..sql import in_list
@@ -42,64 +44,6 @@ logger = logging.getLogger(__name__)
 MAX_BATCH_SIZE = conf.MAX_PURGE_BATCH_SIZE
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class PurgeFilter:
-    """Which canceled entries a purge deletes; every bound is inclusive, None means "any".
-
-    Shared by the service, the command, the task (through `to_dict`/`from_dict`, since task
-    arguments travel as JSON) and the page's form.
-    """
-
-    entry_from: int | None = None
-    entry_to: int | None = None
-    contact_id: int | None = None
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    campaign_id: int | None = None
-    group_id: int | None = None
-    template_id: int | None = None
-    salesperson_id: int | None = None
-    # Entries canceled before this moment (the nightly schedule's "more than N days ago").
-    # An entry without a cancellation time is not known to be old, so it does not match.
-    canceled_before: datetime.datetime | None = None
-
-    def apply(self, entries: QuerySet[InteractionLogEntry]) -> QuerySet[InteractionLogEntry]:
-        conditions = {
-            "entry_no__gte": self.entry_from,
-            "entry_no__lte": self.entry_to,
-            "contact_id": self.contact_id,
-            "date__gte": self.date_from,
-            "date__lte": self.date_to,
-            "campaign_id": self.campaign_id,
-            "group_id": self.group_id,
-            "template_id": self.template_id,
-            "salesperson_id": self.salesperson_id,
-            "canceled_changed_at__lt": self.canceled_before,
-        }
-        return entries.filter(**{lookup: value for lookup, value in conditions.items() if value is not None})
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form: dates and times as ISO strings, unset bounds left out."""
-        return {
-            name: value.isoformat() if isinstance(value, datetime.date) else value
-            for name, value in dataclasses.asdict(self).items()
-            if value is not None
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None) -> "PurgeFilter":
-        values = dict(data or {})
-        unknown = set(values) - {field.name for field in dataclasses.fields(cls)}
-        if unknown:
-            raise ValueError(f"unknown purge filter fields: {sorted(unknown)}")
-        for name in ("date_from", "date_to"):
-            if isinstance(values.get(name), str):
-                values[name] = datetime.date.fromisoformat(values[name])
-        if isinstance(values.get("canceled_before"), str):
-            values["canceled_before"] = datetime.datetime.fromisoformat(values["canceled_before"])
-        return cls(**values)
-
-
 def deleted_message(count: int) -> str:
     """The purge's report, the same on the command line and the page."""
     return ngettext(
@@ -107,11 +51,6 @@ def deleted_message(count: int) -> str:
         "%(count)d interaction log entries have been deleted.",
         count,
     ) % {"count": count}
-
-
-def canceled_entries(*, filters: PurgeFilter) -> QuerySet[InteractionLogEntry]:
-    """The entries a purge with `filters` would delete."""
-    return filters.apply(InteractionLogEntry.objects.filter(canceled=True))
 
 
 def purge_canceled_interactions(
@@ -146,7 +85,7 @@ def purge_canceled_interactions(
     if connection.vendor == "sqlite" and connection.Database.sqlite_version_info < (3, 35):
         raise NotSupportedError("The purge needs DELETE ... RETURNING: SQLite 3.35 or later, or PostgreSQL.")
     matching = canceled_entries(filters=filters)
-    total = matching.count()
+    total = canceled_entry_count(filters=filters)
     if dry_run:
         return total
     pause = conf.settings.PURGE_BATCH_PAUSE
@@ -177,7 +116,6 @@ def _delete_batch(
     *, entry_numbers: list[int], archive: ArchiveWriter | None, in_batch: Callable[[int], None] | None = None
 ) -> int:
     """Delete those of `entry_numbers` that are still canceled, in one short transaction."""
-    entry_table = connection.ops.quote_name(InteractionLogEntry._meta.db_table)
     comment_table = connection.ops.quote_name(InteractionComment._meta.db_table)
     with ArchiveWriter.batch(archive), transaction.atomic():
         archived_rows = None
@@ -193,24 +131,22 @@ def _delete_batch(
         with connection.cursor() as cursor:
             # `canceled` is in the DELETE itself: nothing restored since the batch was
             # chosen can go. RETURNING says exactly which entries went (PostgreSQL, and
-            # SQLite from 3.35).
+            # SQLite from 3.35), and the day summary's canceled count goes down by those
+            # in the same statement.
             condition, parameters = in_list(entry_numbers)
-            cursor.execute(
-                f"DELETE FROM {entry_table} WHERE entry_no {condition} AND canceled = %s "
-                "RETURNING entry_no, attachment_id, document_type, document_number, "
-                "document_occurrence, document_version",
-                [*parameters, True],
-            )
+            columns = [
+                "entry_no",
+                "attachment_id",
+                "document_type",
+                "document_number",
+                "document_occurrence",
+                "document_version",
+            ]
             gone = [
-                {
-                    "entry_no": row[0],
-                    "attachment_id": row[1],
-                    "document_type": row[2],
-                    "document_number": row[3],
-                    "document_occurrence": row[4],
-                    "document_version": row[5],
-                }
-                for row in cursor.fetchall()
+                dict(zip(columns, row, strict=True))
+                for row in summaries.delete_canceled_entries(
+                    condition=f"entry_no {condition}", params=parameters, returning=columns
+                )
             ]
             if not gone:
                 return 0
