@@ -288,7 +288,8 @@ class InteractionLogEntry(models.Model):
                 name="log_company_drafts_idx",
                 condition=Q(delivery_status="draft", canceled=False, postponed=False),
             ),
-            models.Index(fields=["entry_no"], name="log_canceled_idx", condition=Q(canceled=True)),
+            # The purge's walk through the canceled entries, in date order (services/purge).
+            models.Index(fields=["date", "entry_no"], name="log_canceled_idx", condition=Q(canceled=True)),
             models.Index(fields=["user", "-created_at"], name="log_postponed_idx", condition=Q(postponed=True)),
             models.Index(fields=["attachment"], name="log_attachment_idx", condition=Q(attachment__isnull=False)),
             # "Resent as" and "sent as" on the original's page (a handful of rows).

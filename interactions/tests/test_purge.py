@@ -233,6 +233,21 @@ def test_the_purge_goes_through_all_batches_and_reports_progress():
     assert set(InteractionLogEntry.objects.values_list("entry_no", flat=True)) == kept
 
 
+def test_the_purge_takes_the_canceled_entries_in_date_order_batch_after_batch(tmp_path):
+    # Entry numbers and dates in different orders (back-dated entries, imports): each batch
+    # takes the oldest dates left, so that it touches few days of the summary tables.
+    today = datetime.date.today()
+    days_ago = [3, 9, 1, 7, 5, 8, 2, 6]
+    for days in days_ago:
+        canceled_entry(date=today - datetime.timedelta(days=days))
+    archive = tmp_path / "purged.jsonl"
+    assert purge_canceled_interactions(batch_size=3, archive_path=archive) == len(days_ago)
+    archived_dates = [line["date"] for line in archive_lines(archive) if "date" in line]
+    assert len(archived_dates) == len(days_ago)
+    batches = [sorted(archived_dates[start : start + 3]) for start in range(0, len(archived_dates), 3)]
+    assert all(earlier[-1] < later[0] for earlier, later in zip(batches, batches[1:])), batches
+
+
 def test_a_purge_told_to_stop_stops_between_batches_and_a_second_run_finishes_it():
     canceled, _ = many_entries(10)
     batches = []

@@ -4,8 +4,8 @@ One service behind the management command, the Celery task and the page. The rul
 
 - Only canceled entries go, and the condition `canceled` is part of the DELETE statement
   itself: an entry restored a moment before its batch is deleted stays.
-- The log holds millions of rows, so the purge walks the canceled entries in batches of
-  entry numbers (keyset: `entry_no > last`, served by the partial index
+- The log holds millions of rows, so the purge walks the canceled entries in batches in
+  date order (keyset: `(date, entry_no) > last`, served by the partial index
   `log_canceled_idx`), each batch its own short transaction. Memory stays flat and no
   lock is held for long.
 - Each batch's DELETE takes what it deleted out of the day summary's count of canceled
@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db import NotSupportedError, connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import ngettext
 
 from ... import conf
@@ -90,20 +92,26 @@ def purge_canceled_interactions(
         return total
     pause = conf.settings.PURGE_BATCH_PAUSE
     deleted = 0
-    last_entry_no = 0
+    last_seen = None  # (date, entry no.) of the last entry of the previous batch
     with ArchiveWriter.open(archive_path) as archive:
         while should_stop is None or not should_stop():
-            # Keyset pagination: the next batch starts after the last entry number seen, so
-            # every batch costs the same however far the purge has got.
-            batch = list(
-                matching.filter(entry_no__gt=last_entry_no)
-                .order_by("entry_no")
-                .values_list("entry_no", flat=True)[:batch_size]
-            )
+            # Keyset pagination in date order: the next batch starts after the last (date,
+            # entry no.) seen, so every batch costs the same however far the purge has got,
+            # and a batch's entries share few days: its DELETE takes them out of a few
+            # summary rows (a batch in entry-number order touched a row per entry where
+            # dates are scattered).
+            batch_entries = matching
+            if last_seen is not None:
+                batch_entries = batch_entries.filter(
+                    RawSQL('("date", "entry_no") > (%s, %s)', last_seen, output_field=BooleanField())
+                )
+            batch = list(batch_entries.order_by("date", "entry_no").values_list("date", "entry_no")[:batch_size])
             if not batch:
                 break
-            last_entry_no = batch[-1]
-            deleted += _delete_batch(entry_numbers=batch, archive=archive, in_batch=in_batch)
+            last_seen = batch[-1]
+            deleted += _delete_batch(
+                entry_numbers=[entry_no for _date, entry_no in batch], archive=archive, in_batch=in_batch
+            )
             if on_batch is not None:
                 on_batch(deleted, total)
             if pause:
