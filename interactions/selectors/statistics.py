@@ -29,6 +29,7 @@ from ..models import (
     InteractionLogEntry,
     InteractionTemplate,
 )
+from .purge import PurgeFilter, canceled_entry_count
 
 
 @dataclass(frozen=True)
@@ -366,9 +367,9 @@ class DashboardFigures:
 
 
 def dashboard_figures(*, user, today: datetime.date | None = None) -> DashboardFigures:
-    """Three counts, each answered from an index of the log (by date, the partial index of
-    canceled entries, the partial index of postponed entries per user) rather than one
-    scan of the whole table."""
+    """Three counts, none of them a scan of the log: this month's and the canceled entries
+    from the day summary (the same count as the purge page's), the user's postponed ones
+    from their partial index."""
     today = today or timezone.localdate()
     month_start = today.replace(day=1)
     next_month = (month_start + datetime.timedelta(days=32)).replace(day=1)
@@ -376,7 +377,7 @@ def dashboard_figures(*, user, today: datetime.date | None = None) -> DashboardF
         interactions_this_month=day_summaries(
             date_from=month_start, date_to=next_month - datetime.timedelta(days=1)
         ).aggregate(count=Coalesce(Sum("count"), 0))["count"],
-        canceled_awaiting_purge=InteractionLogEntry.objects.filter(canceled=True).count(),
+        canceled_awaiting_purge=canceled_entry_count(filters=PurgeFilter()),
         postponed_of_user=InteractionLogEntry.objects.filter(postponed=True, user=user).count()
         if user.is_authenticated
         else 0,

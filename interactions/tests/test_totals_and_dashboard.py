@@ -217,6 +217,21 @@ def test_dashboard_headline_figures_count_this_month_canceled_and_my_postponed(m
     assert '<p class="display-6 mb-0" id="figure-postponed">1</p>' in text
 
 
+def test_the_dashboards_canceled_figure_is_the_purge_pages_count_and_reads_no_log_row():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory(groups=["Sales manager"])
+    InteractionLogEntryFactory.create_batch(3, canceled=True)
+    InteractionLogEntryFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as queries:
+        figures = selectors.dashboard_figures(user=user)
+    assert figures.canceled_awaiting_purge == 3
+    # The summary's canceled count (kept by cancel, restore and the purge), not the log.
+    counts = [query["sql"] for query in queries.captured_queries if "canceled" in query["sql"]]
+    assert counts and all("interactions_interactiondaysummary" in sql for sql in counts), counts
+
+
 def test_dashboard_without_interactions_says_so_instead_of_an_empty_chart():
     response = client_for("Sales staff").get("/")
 
