@@ -136,11 +136,18 @@ def _secondary_indexes() -> list[tuple[str, str]]:
 
 
 def log_entries(
-    *, count: int, canceled_share: float = 0.05, comment_share: float = 0.02, top_share: float | None = None
+    *,
+    count: int,
+    canceled_share: float = 0.05,
+    comment_share: float = 0.02,
+    top_share: float | None = None,
+    dates_in_order: bool = False,
 ) -> float:
     """Append `count` entries (and comments on some); returns the seconds it took.
     `top_share`: the share of the entries that go to the first contact (default: the
-    k^-0.75 skew, about 10 % with 10,000 contacts)."""
+    k^-0.75 skew, about 10 % with 10,000 contacts). Dates: random over two years whatever
+    the entry numbers (as if the whole log were imported in any order), or with
+    `dates_in_order` following the entry numbers (a log written day by day)."""
     started = time.perf_counter()
     dropped = []
     if count >= 2 * max(entry_count(), 1) and count >= CHUNK:
@@ -163,6 +170,8 @@ def log_entries(
                 canceled_share=canceled_share,
                 exponent=exponent,
                 search_documents=untriggered,
+                dates_in_order=dates_in_order,
+                total=count,
             )
     finally:  # the triggers and the indexes come back whatever happened
         if untriggered:
@@ -210,7 +219,16 @@ def _can_skip_triggers() -> bool:
     return superuser and triggers <= KNOWN_TRIGGERS
 
 
-def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: float, search_documents: bool) -> None:
+def _insert_entries(
+    *,
+    first: int,
+    last: int,
+    canceled_share: float,
+    exponent: float,
+    search_documents: bool,
+    dates_in_order: bool = False,
+    total: int = 1,
+) -> None:
     """Entries `first`..`last`; with `search_documents`, their search document too (what the
     search trigger would write on INSERT: of the description and subject, no comments yet),
     computed once for each of the 970 distinct texts."""
@@ -226,6 +244,11 @@ def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: f
     document_column = ", search_document" if search_documents else ""
     document_value = ", sd.document[(d.template_rank - 1) * 97 + d.g %% 97 + 1]" if search_documents else ""
     documents_from = ", documents sd" if search_documents else ""
+    date_value = (
+        "current_date - 729 + floor((d.g - 1) * 730.0 / %(total)s)::int"
+        if dates_in_order
+        else "current_date - floor(random() * 730)::int"
+    )
     _execute(
         f"""
         WITH contact_ids AS (
@@ -253,7 +276,7 @@ def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: f
              correspondence_type, contact_via, document_type, document_number, document_occurrence,
              document_version, opportunity_number, created_at{document_column})
         SELECT c.id[d.contact_rank], c.company[d.contact_rank],
-               current_date - floor(random() * 730)::int, make_time(8 + floor(random() * 10)::int, 0, 0),
+               {date_value}, make_time(8 + floor(random() * 10)::int, 0, 0),
                t.description[d.template_rank], 'Subject ' || (d.g %% 97), t.flow[d.template_rank],
                t.initiated[d.template_rank], t.id[d.template_rank], t.grp[d.template_rank], 'en',
                t.cost[d.template_rank], t.minutes[d.template_rank], NULL, 1 + d.g %% 10,
@@ -263,7 +286,7 @@ def _insert_entries(*, first: int, last: int, canceled_share: float, exponent: f
                d.g %% 5000 = 0, 'email', 'someone@example.com', '', '', 0, 0, '', now(){document_value}
         FROM draws d, contact_ids c, templates t{documents_from}
         """,
-        {"first": first, "last": last, "canceled": canceled_share, "exponent": exponent},
+        {"first": first, "last": last, "canceled": canceled_share, "exponent": exponent, "total": total},
     )
 
 
