@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import itertools
 import os
 import subprocess
 import sys
@@ -245,7 +246,7 @@ def test_the_purge_takes_the_canceled_entries_in_date_order_batch_after_batch(tm
     archived_dates = [line["date"] for line in archive_lines(archive) if "date" in line]
     assert len(archived_dates) == len(days_ago)
     batches = [sorted(archived_dates[start : start + 3]) for start in range(0, len(archived_dates), 3)]
-    assert all(earlier[-1] < later[0] for earlier, later in zip(batches, batches[1:])), batches
+    assert all(earlier[-1] < later[0] for earlier, later in itertools.pairwise(batches)), batches
 
 
 def test_a_purge_told_to_stop_stops_between_batches_and_a_second_run_finishes_it():
