@@ -127,7 +127,9 @@ FILTERED_COLUMN = {
     "document_type": "document_type",
     "evaluation": "evaluation",
     "information_flow": "information_flow",
-    "canceled": "log_canceled_date_idx",  # a boolean: the partial index of canceled entries
+    # A boolean: a partial index of canceled entries on (date, entry no.), the log's own
+    # (canceled and not postponed) or the purge's (canceled); the planner takes either.
+    "canceled": "log_canceled_date_idx|log_canceled_idx",
 }
 
 
@@ -208,7 +210,7 @@ def test_every_filter_of_the_log_reads_its_own_index(sales_client, sample_log):
             for node in scans
         )
         ordered_by_the_index = name == "q" or not any(node["Node Type"] == "Sort" for node in nodes)
-        uses_own_index = re.search(rf"\b{FILTERED_COLUMN[name]}\b", conditions) is not None
+        uses_own_index = re.search(rf"\b(?:{FILTERED_COLUMN[name]})\b", conditions) is not None
         if any(node["Node Type"] == "Seq Scan" for node in nodes) or not (uses_own_index and ordered_by_the_index):
             failures[name] = describe(nodes)
     assert failures == {}
