@@ -259,9 +259,16 @@ class LogChangeList(ChangeList):
 
     def get_queryset(self, request, exclude_parameters=None):
         entries = super().get_queryset(request, exclude_parameters)
-        if self.query.strip() and "\x00" not in self.query:
+        if _search_text(self.query):
             return selectors_log.pinned_matches(entries)
         return entries
+
+
+def _search_text(term: str) -> str:
+    """The admin search's text, or "" when there is none to search (blank, or a NUL byte,
+    which PostgreSQL refuses)."""
+    text = term.strip()
+    return "" if "\x00" in text else text
 
 
 class LogEntryAdminBase(ReadOnlyAdmin):
@@ -300,8 +307,8 @@ class LogEntryAdminBase(ReadOnlyAdmin):
         """The log page's search (selectors/log.py: full text and document numbers, on their
         indexes), or an entry number, or a contact's number: each an index of the log, where
         the admin's own search would compare substrings over the whole table and its joins."""
-        text = search_term.strip()
-        if not text or "\x00" in text:
+        text = _search_text(search_term)
+        if not text:
             return queryset, False
         found = selectors_log.search_condition(text)
         if text.isdigit() and len(text) <= 18:

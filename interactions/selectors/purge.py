@@ -101,15 +101,6 @@ def canceled_entry_count(*, filters: PurgeFilter) -> int:
     summary)."""
     if not counted_by_summary(filters):
         return canceled_entries(filters=filters).count()
-    conditions = {
-        "date__gte": filters.date_from,
-        "date__lte": filters.date_to,
-        "campaign_id": filters.campaign_id,
-        "group_id": filters.group_id,
-        "template_id": filters.template_id,
-        "salesperson_id": filters.salesperson_id,
-    }
-    rows = InteractionDaySummary.objects.filter(
-        **{key: value for key, value in conditions.items() if value is not None}
-    )
+    # The summary's rows have the log's names for the bounds it knows (date, the key's ids).
+    rows = filters.apply(InteractionDaySummary.objects.all())
     return rows.aggregate(canceled=Coalesce(Sum("canceled"), 0))["canceled"]
