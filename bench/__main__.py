@@ -112,7 +112,7 @@ def main() -> None:
             lines=arguments.segment_lines,
             naive_lines=arguments.naive_lines,
             existing_entries=max(sizes),
-            repeat=min(arguments.repeat, 3),
+            repeat=arguments.repeat,
         )
     if "segment_recipe" in wanted:
         from . import segment_recipe
