@@ -11,6 +11,7 @@
   new Chart(canvas, {
     type: "bar",
     data: { labels: series.labels, datasets: [{ label: canvas.dataset.label, data: series.values, backgroundColor: "#0d6efd" }] },
-    options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+    // The box's shape is the stylesheet's (.chart-area), kept before the chart is drawn.
+    options: { maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
   });
 })();

@@ -23,8 +23,8 @@
     data: { labels: data.labels, datasets },
     options: {
       responsive: true,
-      // Wide on a desktop, taller on a phone, where the legend takes several lines.
-      aspectRatio: canvas.parentElement.clientWidth < 576 ? 1 : 3,
+      // The box's shape is the stylesheet's (.chart-area): wide on a desktop, square on a phone.
+      maintainAspectRatio: false,
       interaction: { mode: "index", intersect: false },
       plugins: { legend: { position: "bottom" } },
       scales: {

@@ -1,7 +1,8 @@
 """The contact card as the hub, in the browser: a call and a note logged from the card's
 composer appear on its timeline without leaving the page; the timeline filters (the address
 keeps the filter) and loads older entries as it is scrolled; a company shows its persons'
-latest interactions; the keyboard opens the composer's tabs."""
+latest interactions; the keyboard opens the composer's tabs; nothing below a chart moves
+when the chart is drawn."""
 
 import datetime
 import re
@@ -122,3 +123,38 @@ def test_the_card_has_no_sideways_scrolling_on_a_phone(page):
     page.goto(f"/contacts/{contact.number}/")
     expect(page.locator("#composer-form")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def _company_with_persons() -> Contact:
+    return Contact.objects.filter(type=Contact.Type.COMPANY, persons__isnull=False).order_by("number").first()
+
+
+def _top_of(page, selector: str, *, chart_script_blocked: bool, path: str) -> float:
+    """Where `selector` is on `path` once the page has loaded, with the chart library
+    served or blocked (the page as it is before the chart is drawn)."""
+    if chart_script_blocked:
+        page.route("**/chart.umd.min*.js", lambda route: route.abort())
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    if not chart_script_blocked:
+        page.wait_for_function("() => Object.keys(Chart.instances).length > 0")
+    top = page.locator(selector).first.evaluate("element => element.getBoundingClientRect().top + window.scrollY")
+    page.unroute("**/chart.umd.min*.js")
+    return top
+
+
+@pytest.mark.parametrize(
+    ("path_of", "below_the_chart"),
+    [
+        pytest.param(lambda: f"/contacts/{_company_with_persons().number}/", "#contact-timeline", id="contact card"),
+        pytest.param(lambda: "/", "#interactions-per-week-figures", id="dashboard"),
+    ],
+)
+def test_nothing_below_a_chart_moves_when_the_chart_is_drawn(page, path_of, below_the_chart):
+    """The chart's place is kept before its script draws it: a click aimed at a timeline
+    entry while the page loads lands on that entry (it moved 170 px when the chart appeared)."""
+    log_in(page, "manager")
+    path = path_of()
+    before = _top_of(page, below_the_chart, chart_script_blocked=True, path=path)
+    after = _top_of(page, below_the_chart, chart_script_blocked=False, path=path)
+    assert abs(after - before) <= 1, (before, after)
